@@ -1,0 +1,63 @@
+// Wires the adapters, the domain and the GraphQL server into one object with start/stop.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import type { Config } from "./config.js";
+import { createDb } from "./db/client.js";
+import { applyMigrations } from "./db/migrate.js";
+import type { Logger } from "./domain/deps.js";
+import { ensureDemo, type DemoAccess } from "./domain/demo.js";
+import { createEventBus } from "./domain/events.js";
+import { createDomain, type Domain } from "./domain/index.js";
+import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.js";
+import { createLogger } from "./log.js";
+import { LocalVolumeDriver } from "./storage/volume-driver.js";
+
+export interface App {
+  config: Config;
+  domain: Domain;
+  /** The demo account's token, when there is a demo account whose token is known. */
+  demo: DemoAccess | null;
+  migrationsApplied: string[];
+  start(): Promise<{ url: string }>;
+  stop(): Promise<void>;
+}
+
+export async function createApp(config: Config, log: Logger = createLogger(config.env)): Promise<App> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const migrationsApplied = applyMigrations(config.databaseUrl);
+  const db = await createDb(config.databaseUrl);
+  const domain = createDomain({
+    db,
+    volumes: new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
+    events: createEventBus(),
+    config,
+    log,
+  });
+  const demo = config.seedDemo ? await ensureDemo(domain.deps, domain.accounts, domain.servers) : null;
+  const graphql = createGraphQLServer(config, domain, {
+    graphiqlToken: config.env === "development" ? demo?.token : undefined,
+  });
+
+  return {
+    config,
+    domain,
+    demo,
+    migrationsApplied,
+    async start() {
+      await domain.runner.start();
+      await new Promise<void>((resolve, reject) => {
+        graphql.http.once("error", reject);
+        graphql.http.listen(config.port, config.host, () => resolve());
+      });
+      const { port } = graphql.http.address() as AddressInfo;
+      const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+      return { url: `http://${host}:${port}${GRAPHQL_PATH}` };
+    },
+    async stop() {
+      await graphql.close();
+      await domain.runner.stop();
+      await db.$disconnect();
+    },
+  };
+}

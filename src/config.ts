@@ -1,0 +1,102 @@
+// Every environment variable imprint reads, parsed and validated in one place.
+// An invalid value stops the start with a message that names the variable.
+import path from "node:path";
+
+export interface Config {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string;
+  /** Fixed secret for the demo account's token; otherwise one is generated on first start. */
+  demoToken: string | undefined;
+  /** Whether to create the demo account and servers when the database is new. */
+  seedDemo: boolean;
+  maxConcurrentOperations: number;
+  /** Bytes of operating-system content written at the start of a new boot volume. */
+  osImageBytes: number;
+  /** How often progress events are published to subscribers, and written to the database. */
+  progressPublishMs: number;
+  progressPersistMs: number;
+  heartbeatMs: number;
+  /** A RUNNING operation whose owner has not beaten for this long is recovered by another instance. */
+  staleOwnerMs: number;
+  maxPageSize: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes"].includes(raw)) return true;
+  if (["0", "false", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const mode = oneOf(env, "NODE_ENV", "development", ["development", "production", "test"] as const);
+  const production = mode === "production";
+  const dataDir = path.resolve(env.IMPRINT_DATA_DIR || "./data");
+
+  const databaseUrl = env.DATABASE_URL || `file:${path.join(dataDir, "imprint.db")}`;
+  if (!databaseUrl.startsWith("file:")) {
+    throw new ConfigError("DATABASE_URL", `only SQLite "file:" URLs are supported, got "${databaseUrl}"`);
+  }
+  if (production && !env.DATABASE_URL) {
+    throw new ConfigError("DATABASE_URL", "must be set explicitly when NODE_ENV=production");
+  }
+
+  const demoToken = env.IMPRINT_DEMO_TOKEN || undefined;
+  if (demoToken !== undefined && demoToken.length < 16) {
+    throw new ConfigError("IMPRINT_DEMO_TOKEN", "must be at least 16 characters");
+  }
+  if (production && demoToken !== undefined) {
+    throw new ConfigError("IMPRINT_DEMO_TOKEN", "is not allowed when NODE_ENV=production (no demo data in production)");
+  }
+
+  return {
+    env: mode,
+    port: integer(env, "PORT", 4000, 0, 65535),
+    host: env.HOST || (production ? "0.0.0.0" : "127.0.0.1"),
+    dataDir,
+    databaseUrl,
+    demoToken,
+    seedDemo: production ? false : flag(env, "IMPRINT_SEED_DEMO", true),
+    maxConcurrentOperations: integer(env, "IMPRINT_MAX_CONCURRENT_OPERATIONS", 4, 1, 64),
+    osImageBytes: integer(env, "IMPRINT_OS_IMAGE_MB", 64, 1, 4096) * 1024 * 1024,
+    progressPublishMs: integer(env, "IMPRINT_PROGRESS_PUBLISH_MS", 100, 10, 10_000),
+    progressPersistMs: integer(env, "IMPRINT_PROGRESS_PERSIST_MS", 1000, 10, 60_000),
+    heartbeatMs: integer(env, "IMPRINT_HEARTBEAT_MS", 2000, 50, 60_000),
+    staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
+    maxPageSize: 100,
+  };
+}

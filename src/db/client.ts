@@ -1,0 +1,24 @@
+// Creates the Prisma client on the better-sqlite3 driver adapter and sets the
+// connection pragmas imprint relies on.
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaClient } from "./generated/client.js";
+
+export type Db = PrismaClient;
+
+export const BUSY_TIMEOUT_MS = 5000;
+
+export async function createDb(databaseUrl: string): Promise<Db> {
+  const adapter = new PrismaBetterSQLite3({ url: databaseUrl, timeout: BUSY_TIMEOUT_MS });
+  const db = new PrismaClient({ adapter });
+  // WAL lets readers go on while the runner writes; foreign keys are off by default in SQLite.
+  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  await db.$queryRawUnsafe(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  return db;
+}
+
+/** Prisma's error code for a unique-constraint violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}

@@ -1,0 +1,50 @@
+// Accounts and their API tokens. A token is shown once; only its SHA-256 is stored.
+import { createHash, randomBytes } from "node:crypto";
+import type { DomainDeps, Viewer } from "./deps.js";
+import { newId } from "./ids.js";
+
+export function hashToken(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export function generateTokenSecret(): string {
+  return `imp_${randomBytes(24).toString("base64url")}`;
+}
+
+export class Accounts {
+  constructor(private readonly deps: DomainDeps) {}
+
+  /** The viewer a bearer token stands for, or null for a missing or unknown token. */
+  async authenticate(secret: string | null | undefined): Promise<Viewer | null> {
+    if (!secret) return null;
+    const token = await this.deps.db.apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
+    return token ? { accountId: token.accountId, tokenId: token.id } : null;
+  }
+
+  async create(name: string, secret = generateTokenSecret()): Promise<{ accountId: string; token: string }> {
+    const accountId = newId("acct");
+    await this.deps.db.account.create({
+      data: { id: accountId, name, tokens: { create: { id: newId("tok"), name: "default", tokenHash: hashToken(secret) } } },
+    });
+    return { accountId, token: secret };
+  }
+
+  /** Makes sure the secret is a valid token of the account (for a fixed IMPRINT_DEMO_TOKEN). */
+  async ensureToken(accountId: string, secret: string): Promise<void> {
+    const tokenHash = hashToken(secret);
+    const existing = await this.deps.db.apiToken.findUnique({ where: { tokenHash } });
+    if (!existing) await this.deps.db.apiToken.create({ data: { id: newId("tok"), accountId, name: "demo", tokenHash } });
+  }
+
+  async get(viewer: Viewer) {
+    return this.deps.db.account.findUniqueOrThrow({ where: { id: viewer.accountId } });
+  }
+
+  count(): Promise<number> {
+    return this.deps.db.account.count();
+  }
+
+  findByName(name: string) {
+    return this.deps.db.account.findFirst({ where: { name } });
+  }
+}

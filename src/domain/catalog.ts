@@ -1,0 +1,59 @@
+// What the provider offers: datacenters with their address pools, operating systems, and
+// the limits of a server's shape. Static for now; a table once datacenters are managed.
+
+export interface Datacenter {
+  code: string;
+  name: string;
+  /** First address of the /16 private pool (10.x.0.0) and public pool, as numbers. */
+  privatePool: number;
+  publicPool: number;
+  /** Second octet of generated MAC addresses, unique per datacenter. */
+  macPrefix: number;
+}
+
+export interface OperatingSystem {
+  code: string;
+  name: string;
+  family: "LINUX" | "WINDOWS";
+  /** Smallest boot volume the OS installs on. */
+  minBootGb: number;
+}
+
+function ipv4(a: number, b: number, c: number, d: number): number {
+  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
+}
+
+export const DATACENTERS: readonly Datacenter[] = [
+  { code: "dal10", name: "Dallas 10", privatePool: ipv4(10, 10, 0, 0), publicPool: ipv4(100, 64, 0, 0), macPrefix: 0x10 },
+  { code: "wdc07", name: "Washington 07", privatePool: ipv4(10, 20, 0, 0), publicPool: ipv4(100, 65, 0, 0), macPrefix: 0x20 },
+  { code: "fra02", name: "Frankfurt 02", privatePool: ipv4(10, 30, 0, 0), publicPool: ipv4(100, 66, 0, 0), macPrefix: 0x30 },
+  { code: "tok05", name: "Tokyo 05", privatePool: ipv4(10, 40, 0, 0), publicPool: ipv4(100, 67, 0, 0), macPrefix: 0x40 },
+];
+
+export const OPERATING_SYSTEMS: readonly OperatingSystem[] = [
+  { code: "UBUNTU_24_04_64", name: "Ubuntu 24.04 LTS (64 bit)", family: "LINUX", minBootGb: 25 },
+  { code: "UBUNTU_22_04_64", name: "Ubuntu 22.04 LTS (64 bit)", family: "LINUX", minBootGb: 25 },
+  { code: "DEBIAN_12_64", name: "Debian 12 (64 bit)", family: "LINUX", minBootGb: 25 },
+  { code: "ROCKYLINUX_9_64", name: "Rocky Linux 9 (64 bit)", family: "LINUX", minBootGb: 25 },
+  { code: "WIN_2022_64", name: "Windows Server 2022 Standard (64 bit)", family: "WINDOWS", minBootGb: 100 },
+];
+
+export const SERVER_LIMITS = {
+  cpu: { min: 1, max: 56 },
+  memoryMb: { min: 1024, max: 262_144 },
+  volumeCapacityGb: { min: 1, max: 2000 },
+  volumesPerServer: { max: 8 },
+  /** Addresses per pool: a /16 minus network, gateway and broadcast. */
+  poolSize: 65_533,
+} as const;
+
+export function findDatacenter(code: string): Datacenter | undefined {
+  return DATACENTERS.find((dc) => dc.code === code);
+}
+
+export function findOperatingSystem(code: string): OperatingSystem | undefined {
+  return OPERATING_SYSTEMS.find((os) => os.code === code);
+}
+
+export const GIB = 1024 ** 3;
+export const MIB = 1024 ** 2;

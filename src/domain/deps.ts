@@ -1,0 +1,25 @@
+// What the domain is built from: adapters chosen by app.ts.
+import type { Config } from "../config.js";
+import type { Db } from "../db/client.js";
+import type { VolumeDriver } from "../storage/volume-driver.js";
+import type { EventBus } from "./events.js";
+
+export interface DomainDeps {
+  db: Db;
+  volumes: VolumeDriver;
+  events: EventBus;
+  config: Config;
+  log: Logger;
+}
+
+/** The authenticated caller. Every read and write is scoped to its account. */
+export interface Viewer {
+  accountId: string;
+  tokenId: string;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}

@@ -1,0 +1,42 @@
+// The one event port. Operation snapshots are published here after every change and
+// read by subscriptions. Events travel over an EventTarget: in-process by default; a
+// shared one (e.g. @graphql-yoga/redis-event-target) makes it a cross-instance bus
+// without touching the domain. Payloads are plain JSON for that reason.
+import { Repeater, SlidingBuffer, type PubSubEventTarget } from "graphql-yoga";
+import type { OperationSnapshot } from "./operation-snapshot.js";
+
+export interface EventBus {
+  publishOperation(snapshot: OperationSnapshot): void;
+  operationChanges(operationId: string): AsyncIterableIterator<OperationSnapshot>;
+  accountOperationChanges(accountId: string): AsyncIterableIterator<OperationSnapshot>;
+}
+
+export type OperationEventTarget = PubSubEventTarget<Record<string, [OperationSnapshot]>>;
+
+/**
+ * Events a slow subscriber has not read yet. Older progress is dropped first, never the
+ * newest, so the terminal state always arrives. (graphql-yoga's createPubSub shares one
+ * buffer among all subscribers, so each subscriber gets its own here.)
+ */
+const SUBSCRIBER_BUFFER = 64;
+
+export function createEventBus(eventTarget: OperationEventTarget = new EventTarget() as OperationEventTarget): EventBus {
+  const publish = (topic: string, snapshot: OperationSnapshot) =>
+    eventTarget.dispatchEvent(new CustomEvent(topic, { detail: snapshot }));
+
+  const subscribe = (topic: string) =>
+    new Repeater<OperationSnapshot>((push, stop) => {
+      const listener = (event: CustomEvent<OperationSnapshot>) => void push(event.detail);
+      eventTarget.addEventListener(topic, listener);
+      void stop.then(() => eventTarget.removeEventListener(topic, listener));
+    }, new SlidingBuffer(SUBSCRIBER_BUFFER));
+
+  return {
+    publishOperation(snapshot) {
+      publish(`operation:${snapshot.id}`, snapshot);
+      publish(`account:${snapshot.accountId}`, snapshot);
+    },
+    operationChanges: (operationId) => subscribe(`operation:${operationId}`),
+    accountOperationChanges: (accountId) => subscribe(`account:${accountId}`),
+  };
+}

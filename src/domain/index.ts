@@ -1,0 +1,26 @@
+// The domain as one object: what the GraphQL layer calls, built from the adapters.
+import { Accounts } from "./accounts.js";
+import { DATACENTERS, OPERATING_SYSTEMS } from "./catalog.js";
+import type { DomainDeps } from "./deps.js";
+import { Operations } from "./operations.js";
+import { allPipelines } from "./pipelines/index.js";
+import { OperationRunner } from "./runner.js";
+import { Servers } from "./servers.js";
+
+export function createDomain(deps: DomainDeps) {
+  const runner = new OperationRunner(deps, allPipelines());
+  const operations = new Operations(deps, runner);
+  const servers = new Servers(deps, operations);
+  const accounts = new Accounts(deps);
+  return {
+    deps,
+    runner,
+    accounts,
+    operations,
+    servers,
+    catalog: { datacenters: DATACENTERS, operatingSystems: OPERATING_SYSTEMS },
+  };
+}
+
+export type Domain = ReturnType<typeof createDomain>;
+export type { Viewer } from "./deps.js";

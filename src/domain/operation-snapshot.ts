@@ -1,0 +1,81 @@
+// The JSON shape of an operation as the API, the event bus and subscribers see it.
+import type { OperationKind, OperationStatus } from "./states.js";
+
+export interface OperationSnapshot {
+  id: string;
+  accountId: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  step: string;
+  progress: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Bytes per second, averaged since the operation started moving bytes. */
+  throughput: number;
+  etaSeconds: number | null;
+  cancelRequested: boolean;
+  errorCode: string | null;
+  errorMessage: string | null;
+  serverId: string | null;
+  imageTemplateId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** When this state was reached (ms since epoch); orders a database read against events. */
+  changedAt: number;
+}
+
+export interface OperationRow {
+  id: string;
+  accountId: string;
+  kind: string;
+  status: string;
+  step: string;
+  progress: number;
+  bytesDone: bigint;
+  bytesTotal: bigint;
+  throughput: number;
+  cancelRequested: boolean;
+  errorCode: string | null;
+  errorMessage: string | null;
+  serverId: string | null;
+  imageTemplateId: string | null;
+  input: string;
+  undo: string;
+  ownerId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export function etaSeconds(bytesDone: number, bytesTotal: number, throughput: number): number | null {
+  if (throughput <= 0 || bytesTotal <= bytesDone) return null;
+  return Math.ceil((bytesTotal - bytesDone) / throughput);
+}
+
+export function toSnapshot(row: OperationRow): OperationSnapshot {
+  const bytesDone = Number(row.bytesDone);
+  const bytesTotal = Number(row.bytesTotal);
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    kind: row.kind as OperationKind,
+    status: row.status as OperationStatus,
+    step: row.step,
+    progress: row.progress,
+    bytesDone,
+    bytesTotal,
+    throughput: row.throughput,
+    etaSeconds: row.status === "RUNNING" ? etaSeconds(bytesDone, bytesTotal, row.throughput) : null,
+    cancelRequested: row.cancelRequested,
+    errorCode: row.errorCode,
+    errorMessage: row.errorMessage,
+    serverId: row.serverId,
+    imageTemplateId: row.imageTemplateId,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    changedAt: row.updatedAt.getTime(),
+  };
+}

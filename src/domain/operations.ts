@@ -1,0 +1,214 @@
+// Operations as the API sees them: queueing work on a server (with the server's lock
+// taken atomically), reading, following and cancelling.
+import type { Prisma } from "../db/generated/client.js";
+import type { DomainDeps, Viewer } from "./deps.js";
+import { ConflictError, NotFoundError } from "./errors.js";
+import { newId } from "./ids.js";
+import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
+import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
+import type { OperationRunner } from "./runner.js";
+import { isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState } from "./states.js";
+
+export interface OperationFilter {
+  status?: OperationStatus[] | null;
+  kind?: OperationKind[] | null;
+  serverId?: string | null;
+  imageTemplateId?: string | null;
+}
+
+export interface ServerLockRequest {
+  serverId: string;
+  kind: OperationKind;
+  /** The server must be in one of these states, with no operation in flight. */
+  allowedStatuses: ServerStatus[];
+  requiredPowerState?: PowerState;
+  /** Status the server takes while the operation is queued and running. */
+  statusWhileRunning?: ServerStatus;
+  input?: unknown;
+  imageTemplateId?: string;
+  /** Input field that named the server, for NotFoundError. */
+  field?: string;
+}
+
+export class Operations {
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly runner: OperationRunner,
+  ) {}
+
+  /**
+   * Takes the server's lock and queues the operation in one transaction: of two requests
+   * fired at once, exactly one wins; the other gets a ConflictError naming the state.
+   */
+  async queueOnServer(viewer: Viewer, request: ServerLockRequest): Promise<OperationSnapshot> {
+    const id = newId("op");
+    const row = await this.deps.db.$transaction(async (tx) => {
+      const locked = await tx.server.updateMany({
+        where: {
+          id: request.serverId,
+          accountId: viewer.accountId,
+          activeOperationId: null,
+          status: { in: request.allowedStatuses },
+          ...(request.requiredPowerState ? { powerState: request.requiredPowerState } : {}),
+        },
+        data: { activeOperationId: id, ...(request.statusWhileRunning ? { status: request.statusWhileRunning } : {}) },
+      });
+      // No throw inside the transaction: the SQLite adapter shares its connection, and a
+      // rollback would also undo statements other requests ran meanwhile.
+      if (locked.count !== 1) return null;
+      return tx.operation.create({
+        data: this.newOperationData(viewer, id, request.kind, {
+          serverId: request.serverId,
+          imageTemplateId: request.imageTemplateId,
+          input: request.input,
+        }),
+      });
+    });
+    if (!row) throw await this.whyServerIsUnavailable(viewer, request);
+    return this.queued(row);
+  }
+
+  /** The data of a new QUEUED operation row, for callers that create it with other rows. */
+  newOperationData(
+    viewer: Viewer,
+    id: string,
+    kind: OperationKind,
+    links: { serverId?: string; imageTemplateId?: string; input?: unknown },
+  ): Prisma.OperationUncheckedCreateInput {
+    return {
+      id,
+      accountId: viewer.accountId,
+      kind,
+      status: "QUEUED",
+      step: "queued",
+      serverId: links.serverId ?? null,
+      imageTemplateId: links.imageTemplateId ?? null,
+      input: JSON.stringify(links.input ?? {}),
+    };
+  }
+
+  /** Announces a freshly queued operation and wakes the runner. */
+  queued(row: OperationRow): OperationSnapshot {
+    const snapshot = toSnapshot(row);
+    this.deps.events.publishOperation(snapshot);
+    this.runner.notify();
+    return snapshot;
+  }
+
+  private async whyServerIsUnavailable(viewer: Viewer, request: ServerLockRequest): Promise<Error> {
+    const server = await this.deps.db.server.findFirst({
+      where: { id: request.serverId, accountId: viewer.accountId },
+      include: { operations: { where: { status: { in: ["QUEUED", "RUNNING"] } }, take: 1 } },
+    });
+    if (!server) return new NotFoundError("Server", request.serverId, request.field ?? "serverId");
+    const inFlight = server.operations[0];
+    if (server.activeOperationId || inFlight) {
+      const what = inFlight ? `${inFlight.kind} operation ${inFlight.id} (${inFlight.status})` : `operation ${server.activeOperationId}`;
+      return new ConflictError(`server ${server.fqdn} has ${what} in flight`, "OPERATION_IN_FLIGHT");
+    }
+    if (!request.allowedStatuses.includes(server.status as ServerStatus)) {
+      return new ConflictError(
+        `server ${server.fqdn} is ${server.status}; ${request.kind} needs ${request.allowedStatuses.join(" or ")}`,
+        server.status,
+      );
+    }
+    if (request.requiredPowerState && server.powerState !== request.requiredPowerState) {
+      return new ConflictError(`server ${server.fqdn} is already ${server.powerState}`, server.powerState);
+    }
+    return new ConflictError(`server ${server.fqdn} changed while the request ran; try again`, server.status);
+  }
+
+  async get(viewer: Viewer, id: string): Promise<OperationSnapshot | null> {
+    const [snapshot] = await this.loadMany(viewer, [id]);
+    return snapshot;
+  }
+
+  async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(OperationSnapshot | null)[]> {
+    const rows = await this.deps.db.operation.findMany({ where: { accountId: viewer.accountId, id: { in: [...ids] } } });
+    return inIdOrder(ids, rows).map((row) => (row ? this.freshest(row) : null));
+  }
+
+  /** The database state, or the runner's newer in-memory progress for an operation it runs. */
+  private freshest(row: OperationRow): OperationSnapshot {
+    const stored = toSnapshot(row);
+    const live = this.runner.live(row.id);
+    return live && row.status === "RUNNING" && live.changedAt >= stored.changedAt ? live : stored;
+  }
+
+  async list(viewer: Viewer, args: PageArgs, filter: OperationFilter = {}): Promise<Page<OperationSnapshot>> {
+    const page = keyset(args, this.deps.config.maxPageSize, "desc");
+    const where: Prisma.OperationWhereInput = {
+      accountId: viewer.accountId,
+      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+      ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
+      ...(filter.serverId ? { serverId: filter.serverId } : {}),
+      ...(filter.imageTemplateId ? { imageTemplateId: filter.imageTemplateId } : {}),
+    };
+    const rows = await this.deps.db.operation.findMany({
+      where: { ...where, ...(page.idAfter ? { id: page.idAfter } : {}) },
+      orderBy: page.orderBy,
+      take: page.take,
+    });
+    return toPage(
+      rows.map((row) => this.freshest(row)),
+      page.size,
+      () => this.deps.db.operation.count({ where }),
+    );
+  }
+
+  /** The newest operation of each server, in two statements whatever the number of servers. */
+  async latestForServers(serverIds: readonly string[]): Promise<(OperationSnapshot | null)[]> {
+    const latest = await this.deps.db.operation.groupBy({
+      by: ["serverId"],
+      where: { serverId: { in: [...serverIds] } },
+      _max: { id: true },
+    });
+    const rows = await this.deps.db.operation.findMany({
+      where: { id: { in: latest.map((group) => group._max.id!).filter(Boolean) } },
+    });
+    const byServer = new Map(rows.map((row) => [row.serverId, this.freshest(row)]));
+    return serverIds.map((id) => byServer.get(id) ?? null);
+  }
+
+  async cancel(viewer: Viewer, id: string): Promise<OperationSnapshot> {
+    const row = await this.deps.db.operation.findFirst({ where: { id, accountId: viewer.accountId } });
+    if (!row) throw new NotFoundError("Operation", id, "id");
+    if (isTerminal(row.status)) throw new ConflictError(`operation ${id} is already ${row.status}`, row.status);
+    await this.runner.cancel(row);
+    return (await this.get(viewer, id))!;
+  }
+
+  /**
+   * The operation's current state first, then every change, ending after the terminal
+   * state. Subscribes before reading so no change between the read and the first event
+   * is lost; events older than what was already sent are skipped.
+   */
+  async *follow(viewer: Viewer, id: string): AsyncGenerator<OperationSnapshot> {
+    const changes = this.deps.events.operationChanges(id);
+    try {
+      const current = await this.get(viewer, id);
+      if (!current) throw new NotFoundError("Operation", id, "id");
+      yield current;
+      if (isTerminal(current.status)) return;
+      let last = current;
+      for await (const change of changes) {
+        if (change.changedAt < last.changedAt && !isTerminal(change.status)) continue;
+        last = change;
+        yield change;
+        if (isTerminal(change.status)) return;
+      }
+    } finally {
+      await changes.return?.();
+    }
+  }
+
+  /** Every change of every operation of the viewer's account, as it happens. */
+  async *feed(viewer: Viewer): AsyncGenerator<OperationSnapshot> {
+    const changes = this.deps.events.accountOperationChanges(viewer.accountId);
+    try {
+      yield* changes;
+    } finally {
+      await changes.return?.();
+    }
+  }
+}

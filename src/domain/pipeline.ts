@@ -1,0 +1,34 @@
+// What every long operation is made of. The runner calls run(); on failure, on cancel
+// and in crash recovery it calls rollback(), the one cleanup path, which must be
+// idempotent and work from whatever the pipeline had recorded with remember().
+import type { DomainDeps } from "./deps.js";
+import type { OperationRow } from "./operation-snapshot.js";
+import type { Progress } from "./progress.js";
+import type { OperationKind } from "./states.js";
+
+export interface RollbackContext<Input, Undo> {
+  operation: OperationRow;
+  input: Input;
+  /** The rollback facts recorded so far (empty when the operation never started). */
+  undo: Partial<Undo>;
+  deps: DomainDeps;
+}
+
+export interface RunContext<Input, Undo> extends RollbackContext<Input, Undo> {
+  signal: AbortSignal;
+  progress: Progress;
+  /** Records rollback facts in the operation row before the change they undo. */
+  remember(facts: Partial<Undo>): Promise<void>;
+}
+
+export interface Pipeline<Input = unknown, Undo = Record<string, unknown>> {
+  kind: OperationKind;
+  /** Whether a RUNNING operation may be cancelled (a QUEUED one always may). */
+  cancellableWhileRunning: boolean;
+  run(ctx: RunContext<Input, Undo>): Promise<void>;
+  rollback(ctx: RollbackContext<Input, Undo>): Promise<void>;
+}
+
+// Pipelines are registered by kind; their Input/Undo types are private to each one.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPipeline = Pipeline<any, any>;

@@ -1,0 +1,25 @@
+// DELETE_SERVER: halt, remove the volume files, release the addresses and the record.
+import type { Pipeline } from "../pipeline.js";
+
+export const deleteServerPipeline: Pipeline<unknown, object> = {
+  kind: "DELETE_SERVER",
+  // Halfway through, some volumes are gone: there is nothing to go back to.
+  cancellableWhileRunning: false,
+
+  async run({ operation, deps, progress }) {
+    const server = await deps.db.server.findUniqueOrThrow({ where: { id: operation.serverId! }, include: { volumes: true } });
+    await progress.step("powering off");
+    await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
+    await progress.step("removing volumes");
+    for (const volume of server.volumes) await deps.volumes.remove(volume.id);
+    await progress.step("releasing addresses");
+    // Cascades to the volumes; operations keep their history with serverId set to null.
+    await deps.db.server.delete({ where: { id: server.id } });
+  },
+
+  // A delete that stopped halfway leaves a server that may miss volumes: FAILED, and
+  // deletable again.
+  async rollback({ operation, deps }) {
+    await deps.db.server.updateMany({ where: { id: operation.serverId ?? "" }, data: { status: "FAILED", powerState: "HALTED" } });
+  },
+};

@@ -1,0 +1,10 @@
+import type { AnyPipeline } from "../pipeline.js";
+import type { OperationKind } from "../states.js";
+import { deleteServerPipeline } from "./delete-server.js";
+import { powerOffPipeline, powerOnPipeline } from "./power.js";
+import { provisionPipeline } from "./provision.js";
+
+export function allPipelines(): ReadonlyMap<OperationKind, AnyPipeline> {
+  const list: AnyPipeline[] = [provisionPipeline, powerOnPipeline, powerOffPipeline, deleteServerPipeline];
+  return new Map(list.map((pipeline) => [pipeline.kind, pipeline]));
+}

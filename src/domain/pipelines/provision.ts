@@ -1,0 +1,76 @@
+// PROVISION: make the new server's volume files, write the operating system onto the boot
+// volume (and demo data onto data volumes when asked), then start the server.
+import { GIB } from "../catalog.js";
+import { RELEASED_ADDRESSES } from "../network.js";
+import type { Pipeline, RollbackContext } from "../pipeline.js";
+import type { ProvisionInput } from "../servers.js";
+import { hostIdentityRegion, REGION_BYTES, writeSyntheticContent } from "../../storage/synthetic-content.js";
+
+interface Undo {
+  volumeIds: string[];
+}
+
+/** Demo data volumes get this much content; the rest of their capacity stays sparse. */
+const DEMO_DATA_BYTES = 48 * 1024 * 1024;
+
+export const provisionPipeline: Pipeline<ProvisionInput, Undo> = {
+  kind: "PROVISION",
+  cancellableWhileRunning: true,
+
+  async run({ operation, input, deps, signal, progress, remember }) {
+    const { db, volumes, config } = deps;
+    const server = await db.server.findUniqueOrThrow({
+      where: { id: operation.serverId! },
+      include: { volumes: { orderBy: { index: "asc" } } },
+    });
+
+    await progress.step("allocating volumes");
+    await remember({ volumeIds: server.volumes.map((v) => v.id) });
+    const plan = server.volumes.map((volume) => {
+      const capacity = volume.capacityGb * GIB;
+      const content =
+        volume.role === "BOOT" ? Math.min(config.osImageBytes, capacity) : volume.role === "DATA" && input.demoContent ? Math.min(DEMO_DATA_BYTES, capacity) : 0;
+      return { volume, capacity, content };
+    });
+    for (const { volume, capacity, content } of plan) {
+      await volumes.create(volume.id, capacity);
+      progress.addTotal(content);
+    }
+
+    for (const { volume, content } of plan) {
+      if (content === 0) continue;
+      signal.throwIfAborted();
+      const file = await volumes.open(volume.id, "write");
+      try {
+        if (volume.role === "BOOT") {
+          await progress.step(`writing operating system ${server.os}`);
+          // Same OS, same bytes: servers of one OS share most of their boot volume, as real images do.
+          await writeSyntheticContent(file, { offset: 0, length: content, seed: `os:${server.os}`, signal, onProgress: (n) => progress.advance(n) });
+          await file.write(hostIdentityRegion({ hostname: server.hostname, fqdn: server.fqdn, serverId: server.id, os: server.os }), 0, REGION_BYTES, REGION_BYTES);
+        } else {
+          await progress.step(`writing data volume ${volume.index}`);
+          await writeSyntheticContent(file, { offset: 0, length: content, seed: `data:${server.id}:${volume.index}`, signal, onProgress: (n) => progress.advance(n) });
+        }
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    }
+
+    await progress.step("powering on");
+    signal.throwIfAborted();
+    await db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+  },
+
+  async rollback({ operation, undo, deps }: RollbackContext<ProvisionInput, Undo>) {
+    const server = await deps.db.server.findUnique({ where: { id: operation.serverId ?? "" }, include: { volumes: true } });
+    const volumeIds = new Set([...(undo.volumeIds ?? []), ...(server?.volumes.map((v) => v.id) ?? [])]);
+    for (const id of volumeIds) await deps.volumes.remove(id);
+    if (server) {
+      await deps.db.server.update({
+        where: { id: server.id },
+        data: { status: "FAILED", powerState: "HALTED", ...RELEASED_ADDRESSES },
+      });
+    }
+  },
+};

@@ -1,0 +1,337 @@
+// The in-process operation runner (DESIGN §5). The Operation table is the queue and the
+// truth; events are the news. A RUNNING row names its owner (this process) and carries a
+// heartbeat, so any instance can tell a crashed owner from a busy one and roll back its
+// work through the pipeline's one cleanup path.
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { DomainDeps } from "./deps.js";
+import { CancelledError, ConflictError, DomainError } from "./errors.js";
+import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
+import type { AnyPipeline, RollbackContext, RunContext } from "./pipeline.js";
+import { Progress } from "./progress.js";
+import type { OperationKind, OperationStatus } from "./states.js";
+
+const CANCEL = "cancel";
+const SHUTDOWN = "shutdown";
+/** Recovery of other instances' stale operations runs every this many heartbeats. */
+const RECOVERY_EVERY_TICKS = 5;
+
+interface Running {
+  controller: AbortController;
+  progress: Progress;
+  done: Promise<void>;
+}
+
+interface Outcome {
+  status: Extract<OperationStatus, "SUCCEEDED" | "FAILED" | "CANCELLED">;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export class OperationRunner {
+  readonly ownerId = `${hostname()}/${process.pid}/${randomBytes(4).toString("hex")}`;
+  private readonly running = new Map<string, Running>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private stopped = true;
+  private pumping = false;
+  private pumpAgain = false;
+
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly pipelines: ReadonlyMap<OperationKind, AnyPipeline>,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.recover({ includeDanglingLocks: true });
+    this.timer = setInterval(() => void this.tick(), this.deps.config.heartbeatMs);
+    this.timer.unref();
+    this.notify();
+  }
+
+  /** Stops taking work; operations still running are interrupted and rolled back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    const all = [...this.running.values()];
+    for (const run of all) run.controller.abort(SHUTDOWN);
+    await Promise.allSettled(all.map((run) => run.done));
+  }
+
+  /** Asks the runner to look for queued work now (called after a request queues some). */
+  notify(): void {
+    void this.pump().catch((error) => this.deps.log.error("runner: queue scan failed", { error: String(error) }));
+  }
+
+  /** The freshest state of an operation this process runs, ahead of the database. */
+  live(operationId: string): OperationSnapshot | undefined {
+    return this.running.get(operationId)?.progress.snapshot;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Cancels a QUEUED operation at once (rolled back here), or asks a RUNNING one to stop
+   * (its owner rolls it back). Terminal operations are a ConflictError naming their state.
+   */
+  async cancel(row: OperationRow): Promise<void> {
+    const { db } = this.deps;
+    const pipeline = this.pipelineFor(row.kind);
+    if (row.status === "QUEUED") {
+      const now = new Date();
+      const claimed = await db.operation.updateMany({
+        where: { id: row.id, status: "QUEUED" },
+        data: { status: "RUNNING", ownerId: this.ownerId, heartbeatAt: now, startedAt: now, cancelRequested: true },
+      });
+      if (claimed.count === 1) {
+        const claimedRow = { ...row, status: "RUNNING", cancelRequested: true };
+        await this.rollback(pipeline, this.rollbackContext(claimedRow));
+        await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" });
+        return;
+      }
+      row = (await db.operation.findUniqueOrThrow({ where: { id: row.id } })) as OperationRow;
+    }
+    if (row.status !== "RUNNING") {
+      throw new ConflictError(`operation ${row.id} is already ${row.status}`, row.status);
+    }
+    if (!pipeline.cancellableWhileRunning) {
+      throw new ConflictError(`a running ${row.kind} operation cannot be cancelled`, "RUNNING");
+    }
+    await db.operation.update({ where: { id: row.id }, data: { cancelRequested: true } });
+    const local = this.running.get(row.id);
+    if (local) local.controller.abort(CANCEL);
+  }
+
+  private pipelineFor(kind: string): AnyPipeline {
+    const pipeline = this.pipelines.get(kind as OperationKind);
+    if (!pipeline) throw new Error(`no pipeline for operation kind ${kind}`);
+    return pipeline;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        const free = this.deps.config.maxConcurrentOperations - this.running.size;
+        if (this.stopped || free <= 0) break;
+        const queued = await this.deps.db.operation.findMany({
+          where: { status: "QUEUED" },
+          orderBy: { id: "asc" },
+          take: free,
+        });
+        for (const row of queued) {
+          if (this.stopped || this.running.size >= this.deps.config.maxConcurrentOperations) break;
+          const now = new Date();
+          const claimed = await this.deps.db.operation.updateMany({
+            where: { id: row.id, status: "QUEUED" },
+            data: { status: "RUNNING", ownerId: this.ownerId, heartbeatAt: now, startedAt: now },
+          });
+          if (claimed.count === 1) this.execute({ ...row, status: "RUNNING", ownerId: this.ownerId, startedAt: now });
+        }
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private execute(row: OperationRow): void {
+    const pipeline = this.pipelineFor(row.kind);
+    const controller = new AbortController();
+    const progress = new Progress(toSnapshot({ ...row, updatedAt: new Date() }), this.progressSink(), {
+      publishMs: this.deps.config.progressPublishMs,
+      persistMs: this.deps.config.progressPersistMs,
+    });
+    const base = this.rollbackContext(row);
+    const ctx: RunContext<unknown, Record<string, unknown>> = {
+      ...base,
+      signal: controller.signal,
+      progress,
+      remember: async (facts) => {
+        Object.assign(base.undo, facts);
+        await this.deps.db.operation.update({ where: { id: row.id }, data: { undo: JSON.stringify(base.undo) } });
+      },
+    };
+    const done = (async () => {
+      let outcome: Outcome;
+      try {
+        await progress.flush();
+        await pipeline.run(ctx);
+        outcome = { status: "SUCCEEDED" };
+      } catch (error) {
+        outcome = this.outcomeOf(error, controller.signal, row);
+        await this.rollback(pipeline, base);
+      }
+      await progress.flush();
+      await this.finish(progress.snapshot, outcome);
+    })()
+      .catch((error) => this.deps.log.error("runner: finishing an operation failed", { operationId: row.id, error: String(error) }))
+      .finally(() => {
+        this.running.delete(row.id);
+        this.notify();
+      });
+    this.running.set(row.id, { controller, progress, done });
+  }
+
+  private outcomeOf(error: unknown, signal: AbortSignal, row: OperationRow): Outcome {
+    if (signal.aborted && signal.reason === SHUTDOWN) {
+      return { status: "FAILED", errorCode: "INTERRUPTED", errorMessage: "interrupted: the server shut down while it ran; rolled back" };
+    }
+    if ((signal.aborted && signal.reason === CANCEL) || error instanceof CancelledError) {
+      return { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled by request; rolled back" };
+    }
+    if (error instanceof DomainError) {
+      return { status: "FAILED", errorCode: error.code, errorMessage: error.message };
+    }
+    this.deps.log.error("operation failed unexpectedly", { operationId: row.id, kind: row.kind, error: String((error as Error)?.stack ?? error) });
+    return { status: "FAILED", errorCode: "INTERNAL", errorMessage: `unexpected failure (${(error as Error)?.message ?? error}); rolled back` };
+  }
+
+  private rollbackContext(row: OperationRow): RollbackContext<unknown, Record<string, unknown>> {
+    return { operation: row, input: JSON.parse(row.input), undo: JSON.parse(row.undo), deps: this.deps };
+  }
+
+  private async rollback(pipeline: AnyPipeline, ctx: RollbackContext<unknown, Record<string, unknown>>): Promise<void> {
+    try {
+      await pipeline.rollback(ctx);
+    } catch (error) {
+      this.deps.log.error("rollback failed", { operationId: ctx.operation.id, error: String((error as Error)?.stack ?? error) });
+    }
+  }
+
+  /** Writes the terminal state, releases the server, and tells subscribers. */
+  private async finish(last: OperationSnapshot, outcome: Outcome): Promise<void> {
+    const { db } = this.deps;
+    const succeeded = outcome.status === "SUCCEEDED";
+    const [updated] = await db.$transaction([
+      db.operation.update({
+        where: { id: last.id },
+        data: {
+          status: outcome.status,
+          finishedAt: new Date(),
+          step: last.step,
+          progress: succeeded ? 1 : last.progress,
+          bytesDone: BigInt(succeeded ? last.bytesTotal : last.bytesDone),
+          bytesTotal: BigInt(last.bytesTotal),
+          throughput: last.throughput,
+          errorCode: outcome.errorCode ?? null,
+          errorMessage: outcome.errorMessage ?? null,
+        },
+      }),
+      db.server.updateMany({ where: { activeOperationId: last.id }, data: { activeOperationId: null } }),
+    ]);
+    this.deps.events.publishOperation(toSnapshot(updated));
+  }
+
+  private progressSink() {
+    return {
+      publish: (snapshot: OperationSnapshot) => this.deps.events.publishOperation(snapshot),
+      persist: async (snapshot: OperationSnapshot) => {
+        await this.deps.db.operation.update({
+          where: { id: snapshot.id },
+          data: {
+            step: snapshot.step,
+            progress: snapshot.progress,
+            bytesDone: BigInt(snapshot.bytesDone),
+            bytesTotal: BigInt(snapshot.bytesTotal),
+            throughput: snapshot.throughput,
+          },
+        });
+      },
+    };
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const { db } = this.deps;
+      await db.operation.updateMany({ where: { ownerId: this.ownerId, status: "RUNNING" }, data: { heartbeatAt: new Date() } });
+      if (this.running.size > 0) {
+        // Cancels asked through another instance reach this one through the database.
+        const flagged = await db.operation.findMany({
+          where: { id: { in: [...this.running.keys()] }, cancelRequested: true },
+          select: { id: true },
+        });
+        for (const { id } of flagged) this.running.get(id)?.controller.abort(CANCEL);
+      }
+      if (++this.ticks % RECOVERY_EVERY_TICKS === 0) await this.recover({ includeDanglingLocks: false });
+      this.notify();
+    } catch (error) {
+      this.deps.log.error("runner: heartbeat failed", { error: String(error) });
+    }
+  }
+
+  /**
+   * Rolls back RUNNING operations whose owner is gone and marks them FAILED with code
+   * INTERRUPTED. At start it also clears server locks held by operations that ended.
+   */
+  async recover(options: { includeDanglingLocks: boolean }): Promise<number> {
+    const { db } = this.deps;
+    const orphans = await db.operation.findMany({
+      where: { status: "RUNNING", OR: [{ ownerId: null }, { NOT: { ownerId: this.ownerId } }] },
+    });
+    let recovered = 0;
+    for (const row of orphans) {
+      if (!this.ownerIsGone(row.ownerId, row.heartbeatAt)) continue;
+      const claimed = await db.operation.updateMany({
+        where: { id: row.id, status: "RUNNING", ownerId: row.ownerId },
+        data: { ownerId: this.ownerId, heartbeatAt: new Date() },
+      });
+      if (claimed.count !== 1) continue;
+      this.deps.log.warn("recovering an interrupted operation", { operationId: row.id, kind: row.kind, owner: row.ownerId });
+      await this.rollback(this.pipelineFor(row.kind), this.rollbackContext(row));
+      await this.finish(toSnapshot(row), {
+        status: "FAILED",
+        errorCode: "INTERRUPTED",
+        errorMessage: `interrupted: the process running it (${row.ownerId ?? "unknown"}) stopped; rolled back`,
+      });
+      recovered++;
+    }
+    if (options.includeDanglingLocks) await this.clearDanglingLocks();
+    return recovered;
+  }
+
+  private async clearDanglingLocks(): Promise<void> {
+    const { db } = this.deps;
+    const locked = await db.server.findMany({
+      where: { activeOperationId: { not: null } },
+      select: { id: true, activeOperationId: true },
+    });
+    if (locked.length === 0) return;
+    const live = await db.operation.findMany({
+      where: { id: { in: locked.map((s) => s.activeOperationId!) }, status: { in: ["QUEUED", "RUNNING"] } },
+      select: { id: true },
+    });
+    const liveIds = new Set(live.map((op) => op.id));
+    for (const server of locked) {
+      if (liveIds.has(server.activeOperationId!)) continue;
+      await db.server.updateMany({
+        where: { id: server.id, activeOperationId: server.activeOperationId },
+        data: { activeOperationId: null },
+      });
+    }
+  }
+
+  private ownerIsGone(ownerId: string | null, heartbeatAt: Date | null): boolean {
+    if (!ownerId) return true;
+    const [host, pid] = ownerId.split("/");
+    if (host === hostname() && !processIsAlive(Number(pid))) return true;
+    return !heartbeatAt || Date.now() - heartbeatAt.getTime() > this.deps.config.staleOwnerMs;
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

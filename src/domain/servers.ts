@@ -1,0 +1,200 @@
+// Servers: creating (PROVISION), powering, deleting, and reading them.
+import type { Prisma } from "../db/generated/client.js";
+import { findDatacenter, findOperatingSystem, SERVER_LIMITS } from "./catalog.js";
+import type { DomainDeps, Viewer } from "./deps.js";
+import { FieldProblems, ValidationError } from "./errors.js";
+import { newId } from "./ids.js";
+import { addressesFor, nextFreeOrdinal } from "./network.js";
+import type { OperationSnapshot } from "./operation-snapshot.js";
+import type { Operations } from "./operations.js";
+import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
+import type { ServerKind, ServerStatus, VolumeRole } from "./states.js";
+import {
+  checkCapacity,
+  checkDatacenter,
+  checkDomain,
+  checkFqdnLength,
+  checkHostname,
+  checkOperatingSystem,
+  checkRange,
+} from "./validation.js";
+
+export type ServerRow = Prisma.ServerGetPayload<object>;
+export type VolumeRow = Prisma.VolumeGetPayload<object>;
+
+export interface VolumeSpec {
+  role: VolumeRole;
+  capacityGb: number;
+}
+
+export interface CreateServerInput {
+  kind: ServerKind;
+  hostname: string;
+  domain: string;
+  datacenter: string;
+  cpu: number;
+  memoryMb: number;
+  os: string;
+  volumes: VolumeSpec[];
+}
+
+export interface ProvisionInput {
+  /** Fill data volumes with realistic demo content (demo servers only). */
+  demoContent?: boolean;
+}
+
+export interface ServerFilter {
+  status?: ServerStatus[] | null;
+  kind?: ServerKind | null;
+  datacenter?: string | null;
+  hostnameContains?: string | null;
+}
+
+export interface ServerWithOperation {
+  server: ServerRow;
+  operation: OperationSnapshot;
+}
+
+const FQDN_TAKEN = "fqdn-taken";
+
+export class Servers {
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly operations: Operations,
+  ) {}
+
+  async create(viewer: Viewer, input: CreateServerInput, provision: ProvisionInput = {}): Promise<ServerWithOperation> {
+    this.validate(input);
+    const fqdn = `${input.hostname}.${input.domain}`;
+    const dc = findDatacenter(input.datacenter)!;
+    const serverId = newId("srv");
+    const operationId = newId("op");
+    const result = await this.deps.db.$transaction(async (tx) => {
+      if (await tx.server.findFirst({ where: { accountId: viewer.accountId, fqdn }, select: { id: true } })) {
+        return FQDN_TAKEN;
+      }
+      const addresses = addressesFor(dc, await nextFreeOrdinal(tx, dc));
+      const server = await tx.server.create({
+        data: {
+          id: serverId,
+          accountId: viewer.accountId,
+          kind: input.kind,
+          hostname: input.hostname,
+          domain: input.domain,
+          fqdn,
+          datacenter: dc.code,
+          cpu: input.cpu,
+          memoryMb: input.memoryMb,
+          os: input.os,
+          powerState: "HALTED",
+          status: "PROVISIONING",
+          activeOperationId: operationId,
+          ...addresses,
+          volumes: { create: orderVolumes(input.volumes).map((v) => ({ id: newId("vol"), ...v })) },
+        },
+      });
+      const operation = await tx.operation.create({
+        data: this.operations.newOperationData(viewer, operationId, "PROVISION", { serverId, input: provision }),
+      });
+      return { server, operation };
+    });
+    if (result === FQDN_TAKEN) {
+      throw ValidationError.field("hostname", `${fqdn} is already used by another server in this account`);
+    }
+    return { server: result.server, operation: this.operations.queued(result.operation) };
+  }
+
+  private validate(input: CreateServerInput): void {
+    const problems = new FieldProblems();
+    checkHostname(problems, "hostname", input.hostname);
+    checkDomain(problems, "domain", input.domain);
+    checkFqdnLength(problems, "domain", input.hostname, input.domain);
+    checkDatacenter(problems, "datacenter", input.datacenter);
+    checkRange(problems, "cpu", input.cpu, SERVER_LIMITS.cpu);
+    checkRange(problems, "memoryMb", input.memoryMb, SERVER_LIMITS.memoryMb);
+    checkOperatingSystem(problems, "os", input.os);
+    if (input.volumes.length === 0 || input.volumes.length > SERVER_LIMITS.volumesPerServer.max) {
+      problems.add("volumes", `must list 1 to ${SERVER_LIMITS.volumesPerServer.max} volumes`);
+    }
+    const boots = input.volumes.filter((v) => v.role === "BOOT");
+    if (input.volumes.length > 0 && boots.length !== 1) {
+      problems.add("volumes", `must have exactly one BOOT volume, found ${boots.length}`);
+    }
+    const os = findOperatingSystem(input.os);
+    input.volumes.forEach((volume, i) => {
+      checkCapacity(problems, `volumes[${i}].capacityGb`, volume.capacityGb);
+      if (volume.role === "BOOT" && os && volume.capacityGb < os.minBootGb && volume.capacityGb >= 1) {
+        problems.add(`volumes[${i}].capacityGb`, `${os.name} needs a boot volume of at least ${os.minBootGb} GiB`);
+      }
+    });
+    problems.throwIfAny();
+  }
+
+  async powerOn(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
+    const operation = await this.operations.queueOnServer(viewer, {
+      serverId,
+      kind: "POWER_ON",
+      allowedStatuses: ["ACTIVE"],
+      requiredPowerState: "HALTED",
+    });
+    return { server: await this.getOrThrow(viewer, serverId), operation };
+  }
+
+  async powerOff(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
+    const operation = await this.operations.queueOnServer(viewer, {
+      serverId,
+      kind: "POWER_OFF",
+      allowedStatuses: ["ACTIVE"],
+      requiredPowerState: "RUNNING",
+    });
+    return { server: await this.getOrThrow(viewer, serverId), operation };
+  }
+
+  async delete(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
+    const operation = await this.operations.queueOnServer(viewer, {
+      serverId,
+      kind: "DELETE_SERVER",
+      allowedStatuses: ["ACTIVE", "FAILED"],
+      statusWhileRunning: "DELETING",
+    });
+    return { server: await this.getOrThrow(viewer, serverId), operation };
+  }
+
+  private async getOrThrow(viewer: Viewer, serverId: string): Promise<ServerRow> {
+    return this.deps.db.server.findFirstOrThrow({ where: { id: serverId, accountId: viewer.accountId } });
+  }
+
+  async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(ServerRow | null)[]> {
+    const rows = await this.deps.db.server.findMany({ where: { accountId: viewer.accountId, id: { in: [...ids] } } });
+    return inIdOrder(ids, rows);
+  }
+
+  async list(viewer: Viewer, args: PageArgs, filter: ServerFilter = {}): Promise<Page<ServerRow>> {
+    const page = keyset(args, this.deps.config.maxPageSize, "asc");
+    const where: Prisma.ServerWhereInput = {
+      accountId: viewer.accountId,
+      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(filter.datacenter ? { datacenter: filter.datacenter } : {}),
+      ...(filter.hostnameContains ? { hostname: { contains: filter.hostnameContains } } : {}),
+    };
+    const rows = await this.deps.db.server.findMany({
+      where: { ...where, ...(page.idAfter ? { id: page.idAfter } : {}) },
+      orderBy: page.orderBy,
+      take: page.take,
+    });
+    return toPage(rows, page.size, () => this.deps.db.server.count({ where }));
+  }
+
+  /** Volumes of many servers in one statement, in index order. */
+  volumesOf(serverIds: readonly string[]): Promise<VolumeRow[]> {
+    return this.deps.db.volume.findMany({ where: { serverId: { in: [...serverIds] } }, orderBy: [{ serverId: "asc" }, { index: "asc" }] });
+  }
+}
+
+/** The boot volume is index 0; the others follow in the order given. */
+function orderVolumes(volumes: VolumeSpec[]): Array<VolumeSpec & { index: number }> {
+  const boot = volumes.filter((v) => v.role === "BOOT");
+  const rest = volumes.filter((v) => v.role !== "BOOT");
+  return [...boot, ...rest].map((v, index) => ({ role: v.role, capacityGb: v.capacityGb, index }));
+}

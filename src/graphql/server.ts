@@ -1,0 +1,119 @@
+// One port, three transports: GraphQL over HTTP (POST and GET), subscriptions over
+// Server-Sent Events (built into yoga) and over WebSocket (graphql-ws), plus GraphiQL
+// with its assets inlined so it works without internet.
+import { createServer, type Server as HttpServer } from "node:http";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import type { ExecutionArgs } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { WebSocketServer } from "ws";
+import type { Config } from "../config.js";
+import type { Domain, Viewer } from "../domain/index.js";
+import { bearerToken, tokenFromConnectionParams, unauthenticated } from "./auth.js";
+import type { GraphQLContext } from "./builder.js";
+import { maskError } from "./error-masking.js";
+import { getSchema } from "./schema.js";
+
+export const GRAPHQL_PATH = "/graphql";
+
+const WELCOME_QUERY = `# imprint: capture servers into image templates, deploy servers from them.
+# The demo token is already in the Headers tab below.
+
+query MyServers {
+  viewer { name }
+  servers(first: 10) {
+    totalCount
+    edges {
+      node {
+        id fqdn kind status powerState datacenter os
+        network { privateIpv4 publicIpv4 }
+        volumes { index role capacityGb }
+        latestOperation { kind status step progress }
+      }
+    }
+  }
+}
+`;
+
+type WsContextExtra = {
+  viewer?: Viewer;
+};
+
+export interface GraphQLServer {
+  http: HttpServer;
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  close(): Promise<void>;
+}
+
+export function createGraphQLServer(config: Config, domain: Domain, options: { graphiqlToken?: string } = {}): GraphQLServer {
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema: getSchema(),
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    logging: config.env === "test" ? "error" : "info",
+    maskedErrors: { maskError, isDev: config.env === "development" },
+    renderGraphiQL,
+    graphiql: {
+      title: "imprint",
+      defaultQuery: WELCOME_QUERY,
+      headers: options.graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) : undefined,
+    },
+    context: async (initial): Promise<GraphQLContext> => {
+      // WebSocket connections authenticated once, in onConnect; HTTP requests each time.
+      const viewer =
+        (initial.viewer as Viewer | undefined) ??
+        (await domain.accounts.authenticate(bearerToken((initial.request as Request | undefined)?.headers.get("authorization"))));
+      if (!viewer) throw unauthenticated();
+      return { viewer, domain };
+    },
+  });
+
+  const http = createServer(yoga);
+  const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH });
+  const wsServer = useServer<Record<string, unknown> | undefined, WsContextExtra>(
+    {
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onConnect: async (ctx) => {
+        const token = tokenFromConnectionParams(ctx.connectionParams) ?? bearerToken(ctx.extra.request.headers.authorization);
+        const viewer = await domain.accounts.authenticate(token);
+        if (!viewer) return false; // graphql-ws closes with 4403 Forbidden
+        (ctx.extra as WsContextExtra).viewer = viewer;
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          viewer: (ctx.extra as WsContextExtra).viewer,
+        });
+        const document = parse(payload.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wss,
+  );
+
+  return {
+    http,
+    yoga,
+    async close() {
+      await wsServer.dispose();
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// What a client may order: datacenters and operating systems.
+import type { Datacenter, OperatingSystem } from "../../domain/catalog.js";
+import { builder } from "../builder.js";
+
+const DatacenterRef = builder.objectRef<Datacenter>("Datacenter").implement({
+  fields: (t) => ({
+    code: t.exposeString("code", { description: "Short code used in inputs, e.g. dal10." }),
+    name: t.exposeString("name"),
+  }),
+});
+
+const OperatingSystemRef = builder.objectRef<OperatingSystem>("OperatingSystem").implement({
+  fields: (t) => ({
+    code: t.exposeString("code", { description: "Reference code used in inputs, e.g. UBUNTU_24_04_64." }),
+    name: t.exposeString("name"),
+    family: t.exposeString("family"),
+    minBootGb: t.exposeInt("minBootGb", { description: "Smallest boot volume, in GiB." }),
+  }),
+});
+
+builder.queryField("datacenters", (t) =>
+  t.field({ type: [DatacenterRef], resolve: (_root, _args, ctx) => [...ctx.domain.catalog.datacenters] }),
+);
+
+builder.queryField("operatingSystems", (t) =>
+  t.field({ type: [OperatingSystemRef], resolve: (_root, _args, ctx) => [...ctx.domain.catalog.operatingSystems] }),
+);

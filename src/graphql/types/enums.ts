@@ -1,0 +1,18 @@
+import {
+  OPERATION_KINDS,
+  OPERATION_STATUSES,
+  POWER_STATES,
+  SERVER_KINDS,
+  SERVER_STATUSES,
+  TEMPLATE_STATUSES,
+  VOLUME_ROLES,
+} from "../../domain/states.js";
+import { builder } from "../builder.js";
+
+export const ServerKindEnum = builder.enumType("ServerKind", { values: SERVER_KINDS });
+export const ServerStatusEnum = builder.enumType("ServerStatus", { values: SERVER_STATUSES });
+export const PowerStateEnum = builder.enumType("PowerState", { values: POWER_STATES });
+export const VolumeRoleEnum = builder.enumType("VolumeRole", { values: VOLUME_ROLES });
+export const TemplateStatusEnum = builder.enumType("ImageTemplateStatus", { values: TEMPLATE_STATUSES });
+export const OperationKindEnum = builder.enumType("OperationKind", { values: OPERATION_KINDS });
+export const OperationStatusEnum = builder.enumType("OperationStatus", { values: OPERATION_STATUSES });

@@ -1,0 +1,41 @@
+// Operation: the node clients follow for every long action.
+import type { OperationSnapshot } from "../../domain/operation-snapshot.js";
+import { builder } from "../builder.js";
+import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
+import { ErrorCodeEnum } from "./errors.js";
+
+export const OperationNode = builder.loadableNode("Operation", {
+  description: "One long-running job: a provision, capture, deploy, power change or delete.",
+  id: { resolve: (op: OperationSnapshot) => op.id },
+  isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("op_"),
+  // Subscriptions keep one context for many events: never serve a cached, older state.
+  loaderOptions: { cache: false },
+  load: async (ids: string[], ctx) => (await ctx.domain.operations.loadMany(ctx.viewer, ids)) as OperationSnapshot[],
+  fields: (t) => ({
+    kind: t.expose("kind", { type: OperationKindEnum }),
+    status: t.expose("status", { type: OperationStatusEnum }),
+    step: t.exposeString("step", { description: "What the operation is doing now, e.g. \"capturing volume 1 of 2\"." }),
+    progress: t.exposeFloat("progress", { description: "From 0 to 1, by bytes where the operation moves bytes." }),
+    bytesDone: t.expose("bytesDone", { type: "ByteCount" }),
+    bytesTotal: t.expose("bytesTotal", { type: "ByteCount" }),
+    throughput: t.exposeFloat("throughput", { description: "Bytes per second since the operation began moving bytes." }),
+    etaSeconds: t.exposeInt("etaSeconds", { nullable: true, description: "Estimated seconds left, while RUNNING." }),
+    cancelRequested: t.exposeBoolean("cancelRequested"),
+    error: t.field({
+      type: OperationErrorRef,
+      nullable: true,
+      resolve: (op) => (op.errorCode ? { code: op.errorCode, message: op.errorMessage ?? "" } : null),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+const OperationErrorRef = builder.objectRef<{ code: string; message: string }>("OperationError").implement({
+  description: "Why an operation FAILED or was CANCELLED.",
+  fields: (t) => ({
+    code: t.field({ type: ErrorCodeEnum, resolve: (e) => e.code as never }),
+    message: t.exposeString("message"),
+  }),
+});

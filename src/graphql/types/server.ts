@@ -1,0 +1,180 @@
+// Server, its volumes and network, the servers list, and server mutations.
+import { GIB } from "../../domain/catalog.js";
+import type { ServerRow, VolumeRow } from "../../domain/servers.js";
+import { builder } from "../builder.js";
+import { pageArgs, toConnection } from "../connections.js";
+import { parseGlobalId } from "../ids.js";
+import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.js";
+import { MUTATION_ERRORS } from "./errors.js";
+import { OperationNode } from "./operation.js";
+
+export const ServerNode = builder.loadableNode("Server", {
+  id: { resolve: (server: ServerRow) => server.id },
+  isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("srv_"),
+  loaderOptions: { cache: false },
+  load: async (ids: string[], ctx) => (await ctx.domain.servers.loadMany(ctx.viewer, ids)) as ServerRow[],
+  fields: (t) => ({
+    kind: t.field({ type: ServerKindEnum, resolve: (s) => s.kind as never }),
+    status: t.field({ type: ServerStatusEnum, resolve: (s) => s.status as never }),
+    powerState: t.field({ type: PowerStateEnum, resolve: (s) => s.powerState as never }),
+    hostname: t.exposeString("hostname"),
+    domain: t.exposeString("domain"),
+    fqdn: t.exposeString("fqdn"),
+    datacenter: t.exposeString("datacenter", { description: "Datacenter code, e.g. dal10 (see the datacenters query)." }),
+    cpu: t.exposeInt("cpu"),
+    memoryMb: t.exposeInt("memoryMb"),
+    os: t.exposeString("os", { description: "Operating system reference code, e.g. UBUNTU_24_04_64." }),
+    network: t.field({
+      type: NetworkRef,
+      nullable: true,
+      description: "Null once the addresses are released (a FAILED or deleted server).",
+      resolve: (s) =>
+        s.privateIpv4 && s.publicIpv4 && s.macAddress
+          ? { privateIpv4: s.privateIpv4, publicIpv4: s.publicIpv4, macAddress: s.macAddress }
+          : null,
+    }),
+    volumes: t.loadableGroup({
+      type: VolumeRef,
+      load: (serverIds: string[], ctx) => ctx.domain.servers.volumesOf(serverIds),
+      group: (volume) => volume.serverId,
+      resolve: (server) => server.id,
+    }),
+    activeOperation: t.field({
+      type: OperationNode,
+      nullable: true,
+      description: "The operation that holds this server now, if any.",
+      resolve: (s) => s.activeOperationId,
+    }),
+    latestOperation: t.loadable({
+      type: OperationNode,
+      nullable: true,
+      load: (serverIds: string[], ctx) => ctx.domain.operations.latestForServers(serverIds),
+      resolve: (s) => s.id,
+    }),
+    operations: t.connection(
+      {
+        type: OperationNode,
+        description: "This server's operations, newest first.",
+        resolve: async (server, args, ctx) =>
+          toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), { serverId: server.id })),
+      },
+      {
+        name: "ServerOperationConnection",
+        fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as { totalCount: () => Promise<number> }).totalCount() }) }),
+      },
+    ),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+const NetworkRef = builder.objectRef<{ privateIpv4: string; publicIpv4: string; macAddress: string }>("ServerNetwork").implement({
+  description: "Addresses allocated from the datacenter's pools; unique within the datacenter.",
+  fields: (t) => ({
+    privateIpv4: t.exposeString("privateIpv4"),
+    publicIpv4: t.exposeString("publicIpv4"),
+    macAddress: t.exposeString("macAddress"),
+  }),
+});
+
+const VolumeRef = builder.objectRef<VolumeRow>("Volume").implement({
+  fields: (t) => ({
+    index: t.exposeInt("index"),
+    role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
+    capacityGb: t.exposeInt("capacityGb", { description: "Capacity in GiB." }),
+    capacityBytes: t.field({ type: "ByteCount", resolve: (v) => v.capacityGb * GIB }),
+  }),
+});
+
+builder.objectField(OperationNode, "server", (t) =>
+  t.field({
+    type: ServerNode,
+    nullable: true,
+    description: "The server the operation concerns; null once that server is deleted.",
+    resolve: (op) => op.serverId,
+  }),
+);
+
+const ServerFilter = builder.inputType("ServerFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [ServerStatusEnum], required: false }),
+    kind: t.field({ type: ServerKindEnum, required: false }),
+    datacenter: t.string({ required: false }),
+    hostnameContains: t.string({ required: false }),
+  }),
+});
+
+builder.queryField("servers", (t) =>
+  t.connection(
+    {
+      type: ServerNode,
+      description: "The viewer's servers, oldest first.",
+      args: { filter: t.arg({ type: ServerFilter, required: false }) },
+      resolve: async (_root, args, ctx) => toConnection(await ctx.domain.servers.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
+    },
+    {
+      name: "ServerConnection",
+      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as { totalCount: () => Promise<number> }).totalCount() }) }),
+    },
+  ),
+);
+
+// --- mutations ---
+
+const VolumeInput = builder.inputType("VolumeInput", {
+  fields: (t) => ({
+    role: t.field({ type: VolumeRoleEnum, required: true }),
+    capacityGb: t.int({ required: true, description: "Capacity in GiB, 1 to 2000." }),
+  }),
+});
+
+const CreateServerInput = builder.inputType("CreateServerInput", {
+  fields: (t) => ({
+    kind: t.field({ type: ServerKindEnum, required: true, defaultValue: "VIRTUAL" }),
+    hostname: t.string({ required: true, description: "One RFC 1123 label, e.g. web01." }),
+    domain: t.string({ required: true, description: "e.g. example.com; the fqdn must be unique in the account." }),
+    datacenter: t.string({ required: true }),
+    cpu: t.int({ required: true }),
+    memoryMb: t.int({ required: true }),
+    os: t.string({ required: true }),
+    volumes: t.field({ type: [VolumeInput], required: true, description: "Exactly one BOOT volume; it becomes index 0." }),
+  }),
+});
+
+const ServerOperationPayload = (name: string) =>
+  builder.objectRef<{ server: ServerRow; operation: unknown }>(name).implement({
+    fields: (t) => ({
+      server: t.field({ type: ServerNode, resolve: (p) => p.server }),
+      operation: t.field({ type: OperationNode, resolve: (p) => p.operation as never }),
+    }),
+  });
+
+const ServerIdInput = (name: string) =>
+  builder.inputType(name, { fields: (t) => ({ id: t.id({ required: true, description: "The server's ID." }) }) });
+
+builder.mutationField("createServer", (t) =>
+  t.field({
+    type: ServerOperationPayload("CreateServerPayload"),
+    description: "Orders a new server; follow the returned PROVISION operation.",
+    errors: { types: MUTATION_ERRORS },
+    args: { input: t.arg({ type: CreateServerInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.domain.servers.create(ctx.viewer, { ...input, kind: input.kind ?? "VIRTUAL" }),
+  }),
+);
+
+for (const [field, payload, inputName, action] of [
+  ["powerOnServer", "PowerOnServerPayload", "PowerOnServerInput", "powerOn"],
+  ["powerOffServer", "PowerOffServerPayload", "PowerOffServerInput", "powerOff"],
+  ["deleteServer", "DeleteServerPayload", "DeleteServerInput", "delete"],
+] as const) {
+  const inputType = ServerIdInput(inputName);
+  builder.mutationField(field, (t) =>
+    t.field({
+      type: ServerOperationPayload(payload),
+      errors: { types: MUTATION_ERRORS },
+      args: { input: t.arg({ type: inputType, required: true }) },
+      resolve: (_root, { input }, ctx) => ctx.domain.servers[action](ctx.viewer, parseGlobalId(String(input.id), "Server", "id")),
+    }),
+  );
+}
+

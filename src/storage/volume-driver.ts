@@ -1,0 +1,69 @@
+// The volume driver port and its local implementation: one sparse raw file per volume
+// under <data dir>/volumes, whose length is the volume's capacity.
+import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+
+export interface VolumeStat {
+  /** Logical length in bytes (the capacity). */
+  length: number;
+  /** Bytes the file occupies on disk; far below length for a sparse volume. */
+  allocatedBytes: number;
+}
+
+export interface VolumeDriver {
+  /** Creates an empty (all holes) volume of exactly capacityBytes; fails if it exists. */
+  create(volumeId: string, capacityBytes: number): Promise<void>;
+  open(volumeId: string, mode: "read" | "write"): Promise<FileHandle>;
+  /** Sets the logical length, keeping the data in front; growing adds holes. */
+  resize(volumeId: string, capacityBytes: number): Promise<void>;
+  stat(volumeId: string): Promise<VolumeStat | null>;
+  /** Idempotent: removing a missing volume is not an error. */
+  remove(volumeId: string): Promise<void>;
+  pathOf(volumeId: string): string;
+}
+
+export class LocalVolumeDriver implements VolumeDriver {
+  constructor(private readonly dir: string) {}
+
+  pathOf(volumeId: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(volumeId)) throw new Error(`invalid volume id ${volumeId}`);
+    return path.join(this.dir, `${volumeId}.raw`);
+  }
+
+  async create(volumeId: string, capacityBytes: number): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const handle = await open(this.pathOf(volumeId), "wx");
+    try {
+      await handle.truncate(capacityBytes);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  open(volumeId: string, mode: "read" | "write"): Promise<FileHandle> {
+    return open(this.pathOf(volumeId), mode === "read" ? "r" : "r+");
+  }
+
+  async resize(volumeId: string, capacityBytes: number): Promise<void> {
+    const handle = await this.open(volumeId, "write");
+    try {
+      await handle.truncate(capacityBytes);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async stat(volumeId: string): Promise<VolumeStat | null> {
+    try {
+      const info = await stat(this.pathOf(volumeId));
+      return { length: info.size, allocatedBytes: info.blocks * 512 };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
+  async remove(volumeId: string): Promise<void> {
+    await rm(this.pathOf(volumeId), { force: true });
+  }
+}
