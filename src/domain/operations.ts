@@ -27,7 +27,7 @@ export interface ServerLockRequest {
   input?: unknown;
   imageTemplateId?: string;
   /** Input field that named the server, for NotFoundError. */
-  field?: string;
+  field: string;
 }
 
 export class Operations {
@@ -100,7 +100,7 @@ export class Operations {
       where: { id: request.serverId, accountId: viewer.accountId },
       include: { operations: { where: { status: { in: ["QUEUED", "RUNNING"] } }, take: 1 } },
     });
-    if (!server) return new NotFoundError("Server", request.serverId, request.field ?? "serverId");
+    if (!server) return new NotFoundError("Server", request.serverId, request.field);
     const inFlight = server.operations[0];
     if (server.activeOperationId || inFlight) {
       const what = inFlight ? `${inFlight.kind} operation ${inFlight.id} (${inFlight.status})` : `operation ${server.activeOperationId}`;

@@ -133,6 +133,7 @@ export class Servers {
   async powerOn(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
     const operation = await this.operations.queueOnServer(viewer, {
       serverId,
+      field: "id",
       kind: "POWER_ON",
       allowedStatuses: ["ACTIVE"],
       requiredPowerState: "HALTED",
@@ -143,6 +144,7 @@ export class Servers {
   async powerOff(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
     const operation = await this.operations.queueOnServer(viewer, {
       serverId,
+      field: "id",
       kind: "POWER_OFF",
       allowedStatuses: ["ACTIVE"],
       requiredPowerState: "RUNNING",
@@ -153,6 +155,7 @@ export class Servers {
   async delete(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
     const operation = await this.operations.queueOnServer(viewer, {
       serverId,
+      field: "id",
       kind: "DELETE_SERVER",
       allowedStatuses: ["ACTIVE", "FAILED"],
       statusWhileRunning: "DELETING",

@@ -7,13 +7,21 @@ import { DomainError, NotFoundError, ValidationError } from "../domain/errors.js
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
 
+/** The domain error behind a (possibly several times) wrapped execution error. */
+function domainErrorIn(error: unknown): DomainError | null {
+  for (let current = error; current; current = (current as { originalError?: unknown }).originalError) {
+    if (current instanceof DomainError) return current;
+  }
+  return null;
+}
+
 export const maskError: MaskError = (error, message, isDev) => {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof DomainError) {
-    const graphQLError = error as GraphQLError;
+  const original = domainErrorIn(error);
+  if (original) {
+    const located = error as Partial<GraphQLError>;
     return new GraphQLError(original.message, {
-      nodes: graphQLError.nodes,
-      path: graphQLError.path,
+      nodes: located.nodes,
+      path: located.path,
       extensions: {
         code: original.code,
         ...(original instanceof ValidationError ? { fields: original.fields } : {}),

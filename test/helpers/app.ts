@@ -1,0 +1,58 @@
+// Starts the real app (real SQLite file, real volume files, real HTTP server on port 0)
+// in a temporary data directory.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createApp, type App } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { GraphQLClient } from "./clients.js";
+
+export interface TestApp {
+  app: App;
+  url: string;
+  dataDir: string;
+  /** A client authenticated as a fresh account of this app. */
+  client: GraphQLClient;
+  newAccount(name?: string): Promise<GraphQLClient>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export function testEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    IMPRINT_DATA_DIR: dataDir,
+    IMPRINT_SEED_DEMO: "false",
+    IMPRINT_OS_IMAGE_MB: "8",
+    IMPRINT_PROGRESS_PUBLISH_MS: "20",
+    IMPRINT_PROGRESS_PERSIST_MS: "50",
+    IMPRINT_HEARTBEAT_MS: "200",
+    ...extra,
+  };
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), "imprint-test-"));
+}
+
+export async function startTestApp(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  const app = await createApp(loadConfig(testEnv(dataDir, options.env)));
+  const { url } = await app.start();
+  const newAccount = async (name = `account-${Math.random().toString(36).slice(2, 8)}`) => {
+    const { token } = await app.domain.accounts.create(name);
+    return new GraphQLClient(url, token);
+  };
+  return {
+    app,
+    url,
+    dataDir,
+    client: await newAccount("main"),
+    newAccount,
+    async stop({ keepData = false } = {}) {
+      await app.stop();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
