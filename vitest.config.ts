@@ -1,6 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // One copy of graphql for our code and yoga's: vite would otherwise load the ESM build
+  // for src/ while yoga's dependencies use the CommonJS one, and `instanceof GraphQLError`
+  // would fail between them.
+  resolve: { alias: { graphql: "graphql/index.js" } },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

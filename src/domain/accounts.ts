@@ -12,7 +12,7 @@ export function generateTokenSecret(): string {
 }
 
 export class Accounts {
-  constructor(private readonly deps: DomainDeps) {}
+  constructor(private readonly deps: Pick<DomainDeps, "db">) {}
 
   /** The viewer a bearer token stands for, or null for a missing or unknown token. */
   async authenticate(secret: string | null | undefined): Promise<Viewer | null> {

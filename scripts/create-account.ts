@@ -1,0 +1,19 @@
+// npm run account:create -- <name>: creates an account and prints its API token once.
+// The way to get a token in production, where there is no demo account.
+import { loadConfig } from "../src/config.js";
+import { createDb } from "../src/db/client.js";
+import { applyMigrations } from "../src/db/migrate.js";
+import { Accounts } from "../src/domain/accounts.js";
+
+const name = process.argv[2];
+if (!name) {
+  console.error("usage: npm run account:create -- <account name>");
+  process.exit(2);
+}
+const config = loadConfig();
+applyMigrations(config.databaseUrl);
+const db = await createDb(config.databaseUrl);
+const accounts = new Accounts({ db });
+const { token } = await accounts.create(name);
+console.log(`account "${name}" created; its token (shown once): ${token}`);
+await db.$disconnect();

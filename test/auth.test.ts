@@ -1,0 +1,101 @@
+// Authentication and tenancy: no token, a wrong token, and another account's IDs.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "./helpers/app.js";
+import { GraphQLClient, wsClient } from "./helpers/clients.js";
+import { createActiveServer, OPERATION_PROGRESS } from "./helpers/documents.js";
+
+let t: TestApp;
+let server: { id: string };
+let operationId: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  server = await createActiveServer(t.client, { hostname: "private01" });
+  const { servers } = await t.client.query(`{ servers(first: 1) { edges { node { latestOperation { id } } } } }`);
+  operationId = servers.edges[0].node.latestOperation.id;
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+describe("authentication", () => {
+  for (const [name, token] of [
+    ["no token", null],
+    ["a wrong token", "imp_not-a-real-token"],
+  ] as const) {
+    it(`answers ${name} with 401, an UNAUTHENTICATED error and no data`, async () => {
+      const client = new GraphQLClient(t.url, token);
+      const { status, body } = await client.raw(`{ servers { totalCount } viewer { name } }`);
+      expect(status).toBe(401);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    });
+  }
+
+  it("refuses an SSE subscription without a valid token", async () => {
+    const client = new GraphQLClient(t.url, "imp_wrong");
+    await expect(client.sseSubscribe(OPERATION_PROGRESS, { id: operationId }).done).rejects.toThrow();
+  });
+
+  it("closes a WebSocket with 4403 for a wrong token", async () => {
+    let closeCode = 0;
+    const ws = wsClient(t.url, "imp_wrong", { onClose: (code) => (closeCode = code) });
+    await expect(
+      new Promise((resolve, reject) => ws.subscribe({ query: `{ viewer { name } }` }, { next: resolve, error: reject, complete: () => resolve(null) })),
+    ).rejects.toBeTruthy();
+    expect(closeCode).toBe(4403);
+    await ws.dispose();
+  });
+
+  it("accepts the token in the WebSocket upgrade request's Authorization header too", async () => {
+    const { createClient } = await import("graphql-ws");
+    const WebSocket = (await import("ws")).default;
+    const token = t.client.token!;
+    class AuthorizedSocket extends WebSocket {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { headers: { authorization: `Bearer ${token}` } });
+      }
+    }
+    const client = createClient({ url: t.url.replace("http", "ws"), webSocketImpl: AuthorizedSocket, retryAttempts: 0 });
+    const result = await new Promise<any>((resolve, reject) =>
+      client.subscribe({ query: `{ viewer { name } }` }, { next: resolve, error: reject, complete: () => undefined }),
+    );
+    expect(result.data.viewer.name).toBe("main");
+    await client.dispose();
+  });
+});
+
+describe("tenancy: another account's IDs behave as if they did not exist", () => {
+  it("through node, nodes and lists", async () => {
+    const stranger = await t.newAccount();
+    const data = await stranger.query(`query($ids: [ID!]!, $id: ID!) { node(id: $id) { id } nodes(ids: $ids) { id } servers { totalCount } operations { totalCount } }`, {
+      id: server.id,
+      ids: [server.id, operationId],
+    });
+    expect(data).toEqual({ node: null, nodes: [null, null], servers: { totalCount: 0 }, operations: { totalCount: 0 } });
+    // The owner sees both.
+    const own = await t.client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [server.id, operationId] });
+    expect(own.nodes.map((n: any) => n?.id)).toEqual([server.id, operationId]);
+  });
+
+  it("through subscriptions, over SSE and WebSocket", async () => {
+    const stranger = await t.newAccount();
+    await expect(stranger.sseSubscribe(OPERATION_PROGRESS, { id: operationId }).done).rejects.toThrow(/not found/);
+    await expect(stranger.wsSubscribe(OPERATION_PROGRESS, { id: operationId }).done).rejects.toThrow(/not found/);
+  });
+
+  it("through the operation feed: a stranger sees none of this account's changes", async () => {
+    const stranger = await t.newAccount();
+    const seen: any[] = [];
+    const feed = stranger.wsSubscribe(`subscription { operationEvents { id kind status } }`, {}, (event) => seen.push(event));
+    const mine: any[] = [];
+    const ownFeed = t.client.wsSubscribe(`subscription { operationEvents { id kind status } }`, {}, (event) => mine.push(event));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await createActiveServer(t.client, { hostname: "feed01" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    feed.close();
+    ownFeed.close();
+    expect(seen).toEqual([]);
+    expect(mine.some((e) => e.operationEvents.kind === "PROVISION" && e.operationEvents.status === "SUCCEEDED")).toBe(true);
+  });
+});

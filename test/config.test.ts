@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+describe("configuration", () => {
+  it("has working defaults: port 4000, ./data, SQLite in the data dir, demo data on", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.dataDir).toMatch(/\/data$/);
+    expect(config.databaseUrl).toBe(`file:${config.dataDir}/imprint.db`);
+    expect(config.seedDemo).toBe(true);
+    expect(config.env).toBe("development");
+  });
+
+  const invalid: Array<[string, Record<string, string>]> = [
+    ["PORT", { PORT: "eighty" }],
+    ["PORT", { PORT: "70000" }],
+    ["NODE_ENV", { NODE_ENV: "staging" }],
+    ["DATABASE_URL", { DATABASE_URL: "postgres://localhost/imprint" }],
+    ["IMPRINT_DEMO_TOKEN", { IMPRINT_DEMO_TOKEN: "short" }],
+    ["IMPRINT_SEED_DEMO", { IMPRINT_SEED_DEMO: "maybe" }],
+    ["IMPRINT_MAX_CONCURRENT_OPERATIONS", { IMPRINT_MAX_CONCURRENT_OPERATIONS: "0" }],
+  ];
+  for (const [variable, env] of invalid) {
+    it(`stops on an invalid ${variable} (${Object.values(env)[0]}) with a message naming it`, () => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
+    });
+  }
+
+  it("in production: needs an explicit DATABASE_URL, has no demo data and no demo token", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/^DATABASE_URL:/);
+    expect(() => loadConfig({ NODE_ENV: "production", DATABASE_URL: "file:/tmp/x.db", IMPRINT_DEMO_TOKEN: "imp_0123456789abcdef" })).toThrow(
+      /^IMPRINT_DEMO_TOKEN:/,
+    );
+    const config = loadConfig({ NODE_ENV: "production", DATABASE_URL: "file:/tmp/x.db", IMPRINT_SEED_DEMO: "true" });
+    expect(config.seedDemo).toBe(false);
+    expect(config.host).toBe("0.0.0.0");
+  });
+});

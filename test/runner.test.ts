@@ -1,0 +1,110 @@
+// The operation runner: cancelling queued and running work, and recovering after a crash
+// of a real server process.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, tempDataDir, testEnv, type TestApp } from "./helpers/app.js";
+import { GraphQLClient } from "./helpers/clients.js";
+import { createServer, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
+
+const CANCEL = `mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename ... on CancelOperationPayload { operation { id status cancelRequested } } ${ERROR_FIELDS} } }`;
+const SERVER = `query($id: ID!) { node(id: $id) { ... on Server { status powerState network { privateIpv4 } } } }`;
+
+function volumeFiles(dataDir: string): string[] {
+  const dir = path.join(dataDir, "volumes");
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+describe("cancel", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // A large OS image keeps provisioning busy long enough to cancel it midway.
+    t = await startTestApp({ env: { IMPRINT_OS_IMAGE_MB: "1024" } });
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+
+  it("cancels a QUEUED operation at once: the server ends FAILED, with no files and no addresses", async () => {
+    await t.app.domain.runner.stop();
+    const { server, operation } = await createServer(t.client, { hostname: "queued01" });
+    const result = (await t.client.query(CANCEL, { id: operation.id })).cancelOperation;
+    await t.app.domain.runner.start();
+    expect(result.operation.status).toBe("CANCELLED");
+    const { node } = await t.client.query(SERVER, { id: server.id });
+    expect(node).toEqual({ status: "FAILED", powerState: "HALTED", network: null });
+    expect(volumeFiles(t.dataDir)).toEqual([]);
+  });
+
+  it("cancels a RUNNING provision midway: rolled back, ending CANCELLED, followed live", async () => {
+    const { server, operation } = await createServer(t.client, { hostname: "running01" });
+    let cancelled: Promise<any> | undefined;
+    const subscription = t.client.sseSubscribe(OPERATION_PROGRESS, { id: operation.id }, (event) => {
+      const state = event.operationProgress;
+      if (!cancelled && state.status === "RUNNING" && state.bytesDone > 0) cancelled = t.client.query(CANCEL, { id: operation.id });
+    });
+    const events = (await subscription.done).map((e) => e.operationProgress);
+    const answer = (await cancelled!).cancelOperation;
+    expect(answer.__typename).toBe("CancelOperationPayload");
+    const last = events.at(-1);
+    expect(last.status).toBe("CANCELLED");
+    expect(last.error.code).toBe("CANCELLED");
+    expect(last.bytesDone).toBeLessThan(last.bytesTotal);
+    const { node } = await t.client.query(SERVER, { id: server.id });
+    expect(node.status).toBe("FAILED");
+    expect(volumeFiles(t.dataDir)).toEqual([]);
+    // The FAILED server can be deleted.
+    const deleted = await t.client.query(`mutation($id: ID!) { deleteServer(input: { id: $id }) { __typename } }`, { id: server.id });
+    expect(deleted.deleteServer.__typename).toBe("DeleteServerPayload");
+  });
+});
+
+describe("crash recovery", () => {
+  it("rolls back operations of a killed process on the next start (INTERRUPTED)", async () => {
+    const dataDir = tempDataDir();
+    const token = "imp_crash-test-token-0123456789";
+    // A real server process with demo data: its four PROVISION operations start at once.
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { ...process.env, ...testEnv(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token, IMPRINT_OS_IMAGE_MB: "2048" }) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      child.stdout.on("data", (chunk) => {
+        output += chunk;
+        const match = /listening on (\S+)/.exec(output);
+        if (match) resolve(match[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+    });
+    const client = new GraphQLClient(url, token);
+    // Wait until every provision is moving bytes, then kill the process without warning.
+    for (;;) {
+      const { operations } = await client.query(`{ operations(filter: { status: [RUNNING] }) { edges { node { bytesDone } } } }`);
+      if (operations.edges.length === 4 && operations.edges.every((e: any) => e.node.bytesDone > 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(volumeFiles(dataDir).length).toBeGreaterThan(0);
+
+    const t = await startTestApp({ dataDir, env: { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token } });
+    try {
+      const owner = new GraphQLClient(t.url, token);
+      const data = await owner.query(`{
+        operations { edges { node { kind status error { code message } } } }
+        servers { edges { node { status activeOperation { id } network { privateIpv4 } } } }
+      }`);
+      const operations = data.operations.edges.map((e: any) => e.node);
+      expect(operations).toHaveLength(4);
+      for (const op of operations) {
+        expect(op).toMatchObject({ kind: "PROVISION", status: "FAILED", error: { code: "INTERRUPTED" } });
+      }
+      for (const { node } of data.servers.edges) expect(node).toEqual({ status: "FAILED", activeOperation: null, network: null });
+      expect(volumeFiles(dataDir)).toEqual([]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
