@@ -11,6 +11,8 @@ import { createEventBus } from "./domain/events.js";
 import { createDomain, type Domain } from "./domain/index.js";
 import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.js";
 import { createLogger } from "./log.js";
+import { Chunks } from "./domain/chunks.js";
+import { LocalImageStore } from "./storage/image-store.js";
 import { LocalVolumeDriver } from "./storage/volume-driver.js";
 
 export interface App {
@@ -27,9 +29,12 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
   mkdirSync(config.dataDir, { recursive: true });
   const migrationsApplied = applyMigrations(config.databaseUrl);
   const db = await createDb(config.databaseUrl);
+  const store = new LocalImageStore(path.join(config.dataDir, "store"));
   const domain = createDomain({
     db,
     volumes: new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
+    store,
+    chunks: new Chunks(db, store),
     events: createEventBus(),
     config,
     log,

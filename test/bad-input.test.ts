@@ -52,7 +52,7 @@ describe("createServer refuses bad input with a ValidationError naming the field
     ["two boot volumes", { volumes: [{ role: "BOOT", capacityGb: 25 }, { role: "BOOT", capacityGb: 25 }] }, "volumes"],
     ["capacity 0", { volumes: [{ role: "BOOT", capacityGb: 25 }, { role: "DATA", capacityGb: 0 }] }, "volumes[1].capacityGb"],
     ["an absurdly large capacity", { volumes: [{ role: "BOOT", capacityGb: 25 }, { role: "DATA", capacityGb: 1_000_000 }] }, "volumes[1].capacityGb"],
-    ["a boot volume too small for the OS", { volumes: [{ role: "BOOT", capacityGb: 10 }] }, "volumes[0].capacityGb"],
+    ["a boot volume too small for the OS", { volumes: [{ role: "BOOT", capacityGb: 2 }] }, "volumes[0].capacityGb"],
     ["a duplicate fqdn in the account", { hostname: "taken" }, "hostname"],
   ];
   for (const [name, overrides, field] of cases) {

@@ -31,11 +31,12 @@ export const DATACENTERS: readonly Datacenter[] = [
 ];
 
 export const OPERATING_SYSTEMS: readonly OperatingSystem[] = [
-  { code: "UBUNTU_24_04_64", name: "Ubuntu 24.04 LTS (64 bit)", family: "LINUX", minBootGb: 25 },
-  { code: "UBUNTU_22_04_64", name: "Ubuntu 22.04 LTS (64 bit)", family: "LINUX", minBootGb: 25 },
-  { code: "DEBIAN_12_64", name: "Debian 12 (64 bit)", family: "LINUX", minBootGb: 25 },
-  { code: "ROCKYLINUX_9_64", name: "Rocky Linux 9 (64 bit)", family: "LINUX", minBootGb: 25 },
-  { code: "WIN_2022_64", name: "Windows Server 2022 Standard (64 bit)", family: "WINDOWS", minBootGb: 100 },
+  // Minimum boot volumes of the providers' minimal cloud images.
+  { code: "UBUNTU_24_04_64", name: "Ubuntu 24.04 LTS (64 bit)", family: "LINUX", minBootGb: 4 },
+  { code: "UBUNTU_22_04_64", name: "Ubuntu 22.04 LTS (64 bit)", family: "LINUX", minBootGb: 4 },
+  { code: "DEBIAN_12_64", name: "Debian 12 (64 bit)", family: "LINUX", minBootGb: 2 },
+  { code: "ROCKYLINUX_9_64", name: "Rocky Linux 9 (64 bit)", family: "LINUX", minBootGb: 10 },
+  { code: "WIN_2022_64", name: "Windows Server 2022 Standard (64 bit)", family: "WINDOWS", minBootGb: 64 },
 ];
 
 export const SERVER_LIMITS = {

@@ -12,17 +12,17 @@ export const DEMO_SERVERS: CreateServerInput[] = [
   {
     kind: "VIRTUAL", hostname: "web01", domain: "demo.example.com", datacenter: "dal10",
     cpu: 2, memoryMb: 4096, os: "UBUNTU_24_04_64",
-    volumes: [{ role: "BOOT", capacityGb: 25 }, { role: "DATA", capacityGb: 100 }],
+    volumes: [{ role: "BOOT", capacityGb: 10 }, { role: "DATA", capacityGb: 20 }],
   },
   {
     kind: "VIRTUAL", hostname: "db01", domain: "demo.example.com", datacenter: "fra02",
     cpu: 4, memoryMb: 16384, os: "DEBIAN_12_64",
-    volumes: [{ role: "BOOT", capacityGb: 25 }, { role: "DATA", capacityGb: 250 }, { role: "SWAP", capacityGb: 4 }],
+    volumes: [{ role: "BOOT", capacityGb: 10 }, { role: "DATA", capacityGb: 50 }, { role: "SWAP", capacityGb: 4 }],
   },
   {
     kind: "VIRTUAL", hostname: "app01", domain: "demo.example.com", datacenter: "dal10",
     cpu: 1, memoryMb: 2048, os: "UBUNTU_24_04_64",
-    volumes: [{ role: "BOOT", capacityGb: 25 }],
+    volumes: [{ role: "BOOT", capacityGb: 10 }],
   },
   {
     kind: "BARE_METAL", hostname: "metal01", domain: "demo.example.com", datacenter: "fra02",

@@ -1,12 +1,17 @@
 // What the domain is built from: adapters chosen by app.ts.
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
+import type { ImageStore } from "../storage/image-store.js";
 import type { VolumeDriver } from "../storage/volume-driver.js";
+import type { Chunks } from "./chunks.js";
 import type { EventBus } from "./events.js";
 
 export interface DomainDeps {
   db: Db;
   volumes: VolumeDriver;
+  store: ImageStore;
+  /** The chunk catalogue over `store`, shared by every pipeline. */
+  chunks: Chunks;
   events: EventBus;
   config: Config;
   log: Logger;

@@ -6,11 +6,13 @@ import { Operations } from "./operations.js";
 import { allPipelines } from "./pipelines/index.js";
 import { OperationRunner } from "./runner.js";
 import { Servers } from "./servers.js";
+import { Templates } from "./templates.js";
 
 export function createDomain(deps: DomainDeps) {
   const runner = new OperationRunner(deps, allPipelines());
   const operations = new Operations(deps, runner);
   const servers = new Servers(deps, operations);
+  const templates = new Templates(deps, operations);
   const accounts = new Accounts(deps);
   return {
     deps,
@@ -18,6 +20,7 @@ export function createDomain(deps: DomainDeps) {
     accounts,
     operations,
     servers,
+    templates,
     catalog: { datacenters: DATACENTERS, operatingSystems: OPERATING_SYSTEMS },
   };
 }

@@ -30,6 +30,11 @@ export interface ServerLockRequest {
   field: string;
 }
 
+export interface QueueHooks {
+  check?: (tx: Prisma.TransactionClient) => Promise<Error | null>;
+  create?: (tx: Prisma.TransactionClient, operationId: string) => Promise<void>;
+}
+
 export class Operations {
   constructor(
     private readonly deps: DomainDeps,
@@ -39,10 +44,14 @@ export class Operations {
   /**
    * Takes the server's lock and queues the operation in one transaction: of two requests
    * fired at once, exactly one wins; the other gets a ConflictError naming the state.
+   * `hooks.check` may refuse before the lock is taken; `hooks.create` adds rows (e.g. the
+   * template a capture makes) after it is taken, before the operation row.
    */
-  async queueOnServer(viewer: Viewer, request: ServerLockRequest): Promise<OperationSnapshot> {
+  async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
     const id = newId("op");
-    const row = await this.deps.db.$transaction(async (tx) => {
+    const outcome = await this.deps.db.$transaction(async (tx) => {
+      const refusal = await hooks.check?.(tx);
+      if (refusal) return refusal;
       const locked = await tx.server.updateMany({
         where: {
           id: request.serverId,
@@ -56,6 +65,7 @@ export class Operations {
       // No throw inside the transaction: the SQLite adapter shares its connection, and a
       // rollback would also undo statements other requests ran meanwhile.
       if (locked.count !== 1) return null;
+      await hooks.create?.(tx, id);
       return tx.operation.create({
         data: this.newOperationData(viewer, id, request.kind, {
           serverId: request.serverId,
@@ -64,8 +74,9 @@ export class Operations {
         }),
       });
     });
-    if (!row) throw await this.whyServerIsUnavailable(viewer, request);
-    return this.queued(row);
+    if (outcome instanceof Error) throw outcome;
+    if (!outcome) throw await this.whyServerIsUnavailable(viewer, request);
+    return this.queued(outcome);
   }
 
   /** The data of a new QUEUED operation row, for callers that create it with other rows. */

@@ -6,7 +6,11 @@ import type { OperationRow } from "./operation-snapshot.js";
 import type { Progress } from "./progress.js";
 import type { OperationKind } from "./states.js";
 
+export type RollbackReason = "failed" | "cancelled" | "interrupted";
+
 export interface RollbackContext<Input, Undo> {
+  /** Why the operation is rolled back; "interrupted" after a crash or a shutdown. */
+  reason?: RollbackReason;
   operation: OperationRow;
   input: Input;
   /** The rollback facts recorded so far (empty when the operation never started). */

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { DomainDeps } from "./deps.js";
 import { CancelledError, ConflictError, DomainError } from "./errors.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
-import type { AnyPipeline, RollbackContext, RunContext } from "./pipeline.js";
+import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.js";
 import { Progress } from "./progress.js";
 import type { OperationKind, OperationStatus } from "./states.js";
 
@@ -88,7 +88,7 @@ export class OperationRunner {
       });
       if (claimed.count === 1) {
         const claimedRow = { ...row, status: "RUNNING", cancelRequested: true };
-        await this.rollback(pipeline, this.rollbackContext(claimedRow));
+        await this.rollback(pipeline, { ...this.rollbackContext(claimedRow), reason: "cancelled" });
         await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" });
         return;
       }
@@ -167,7 +167,7 @@ export class OperationRunner {
         outcome = { status: "SUCCEEDED" };
       } catch (error) {
         outcome = this.outcomeOf(error, controller.signal, row);
-        await this.rollback(pipeline, base);
+        await this.rollback(pipeline, { ...base, reason: reasonOf(outcome) });
       }
       await progress.flush();
       await this.finish(progress.snapshot, outcome);
@@ -285,7 +285,7 @@ export class OperationRunner {
       });
       if (claimed.count !== 1) continue;
       this.deps.log.warn("recovering an interrupted operation", { operationId: row.id, kind: row.kind, owner: row.ownerId });
-      await this.rollback(this.pipelineFor(row.kind), this.rollbackContext(row));
+      await this.rollback(this.pipelineFor(row.kind), { ...this.rollbackContext(row), reason: "interrupted" });
       await this.finish(toSnapshot(row), {
         status: "FAILED",
         errorCode: "INTERRUPTED",
@@ -324,6 +324,11 @@ export class OperationRunner {
     if (host === hostname() && !processIsAlive(Number(pid))) return true;
     return !heartbeatAt || Date.now() - heartbeatAt.getTime() > this.deps.config.staleOwnerMs;
   }
+}
+
+function reasonOf(outcome: Outcome): RollbackReason {
+  if (outcome.status === "CANCELLED") return "cancelled";
+  return outcome.errorCode === "INTERRUPTED" ? "interrupted" : "failed";
 }
 
 function processIsAlive(pid: number): boolean {

@@ -9,6 +9,7 @@ import "./types/operation-fields.js";
 import "./types/server.js";
 import "./types/catalog.js";
 import "./types/viewer.js";
+import "./types/image-template.js";
 
 let schema: GraphQLSchema | undefined;
 

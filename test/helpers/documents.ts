@@ -43,9 +43,10 @@ export function serverInput(overrides: Record<string, unknown> = {}) {
     cpu: 2,
     memoryMb: 4096,
     os: "UBUNTU_24_04_64",
+    // Small volumes: a capture hashes every byte of a volume, holes included.
     volumes: [
-      { role: "BOOT", capacityGb: 25 },
-      { role: "DATA", capacityGb: 10 },
+      { role: "BOOT", capacityGb: 4 },
+      { role: "DATA", capacityGb: 1 },
     ],
     ...overrides,
   };

@@ -1,10 +1,19 @@
 import type { AnyPipeline } from "../pipeline.js";
 import type { OperationKind } from "../states.js";
+import { capturePipeline } from "./capture.js";
 import { deleteServerPipeline } from "./delete-server.js";
+import { deleteTemplatePipeline } from "./delete-template.js";
 import { powerOffPipeline, powerOnPipeline } from "./power.js";
 import { provisionPipeline } from "./provision.js";
 
 export function allPipelines(): ReadonlyMap<OperationKind, AnyPipeline> {
-  const list: AnyPipeline[] = [provisionPipeline, powerOnPipeline, powerOffPipeline, deleteServerPipeline];
+  const list: AnyPipeline[] = [
+    provisionPipeline,
+    powerOnPipeline,
+    powerOffPipeline,
+    deleteServerPipeline,
+    capturePipeline,
+    deleteTemplatePipeline,
+  ];
   return new Map(list.map((pipeline) => [pipeline.kind, pipeline]));
 }

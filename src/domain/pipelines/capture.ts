@@ -1,0 +1,183 @@
+// CAPTURE: halt the server, read its volumes in 4 MiB chunks into the image store
+// (zero chunks as holes, each chunk stored once), record its configuration and the
+// manifest, and bring the server back to the power state it had.
+import { createHash } from "node:crypto";
+import type { FileHandle } from "node:fs/promises";
+import { CHUNK_SIZE, isAllZero, sha256Hex } from "../../storage/chunk-codec.js";
+import { GIB } from "../catalog.js";
+import type { DomainDeps } from "../deps.js";
+import { newId } from "../ids.js";
+import type { Pipeline, RunContext } from "../pipeline.js";
+import type { PowerState } from "../states.js";
+import type { CaptureRun, RecordedConfiguration } from "../templates.js";
+
+interface Undo {
+  /** The power state to return the server to, recorded before it is changed. */
+  powerStateBefore: PowerState;
+}
+
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export interface CapturedVolume {
+  index: number;
+  role: string;
+  capacityGb: number;
+  lengthBytes: number;
+  dataBytes: number;
+  storedBytes: number;
+  sha256: string;
+  /** [chunkIndex, sha256] of every non-zero chunk; other indexes are holes. */
+  chunks: Array<[number, string]>;
+}
+
+export const capturePipeline: Pipeline<CaptureRun, Undo> = {
+  kind: "CAPTURE",
+  cancellableWhileRunning: true,
+
+  async run(ctx) {
+    const { operation, input, deps, progress, remember } = ctx;
+    const { db } = deps;
+    const server = await db.server.findUniqueOrThrow({
+      where: { id: operation.serverId! },
+      include: { volumes: { orderBy: { index: "asc" } } },
+    });
+    const template = await db.imageTemplate.findUniqueOrThrow({ where: { id: operation.imageTemplateId! } });
+    const selected = server.volumes.filter((v) => input.volumeIndexes.includes(v.index));
+
+    await progress.step("powering off");
+    await remember({ powerStateBefore: server.powerState as PowerState });
+    await db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
+    for (const volume of selected) progress.addTotal(volume.capacityGb * GIB);
+
+    const captured: CapturedVolume[] = [];
+    await deps.chunks.lock.shared(async () => {
+      for (const [i, volume] of selected.entries()) {
+        await progress.step(`capturing volume ${i + 1} of ${selected.length}`);
+        captured.push(await captureVolume(ctx, volume));
+      }
+      // Referenced before the lock is released, so no sweep can take these chunks away.
+      await deps.chunks.reference(template.id, captured.flatMap((v) => v.chunks.map(([, hash]) => hash)));
+    });
+
+    await progress.step("recording configuration");
+    const configuration: RecordedConfiguration = {
+      kind: server.kind,
+      os: server.os,
+      cpu: server.cpu,
+      memoryMb: server.memoryMb,
+      datacenter: server.datacenter,
+      volumes: server.volumes.map((v) => ({ index: v.index, role: v.role, capacityGb: v.capacityGb, captured: input.volumeIndexes.includes(v.index) })),
+    };
+    await deps.store.putManifest(template.globalIdentifier, {
+      formatVersion: MANIFEST_FORMAT_VERSION,
+      globalIdentifier: template.globalIdentifier,
+      name: template.name,
+      capturedAt: new Date().toISOString(),
+      chunkSize: CHUNK_SIZE,
+      chunkHash: "sha256",
+      compression: "zstd",
+      configuration,
+      volumes: captured,
+    });
+    await db.$transaction([
+      ...captured.map((v) =>
+        db.templateVolume.create({
+          data: {
+            id: newId("tvol"),
+            templateId: template.id,
+            index: v.index,
+            role: v.role,
+            capacityGb: v.capacityGb,
+            lengthBytes: BigInt(v.lengthBytes),
+            dataBytes: BigInt(v.dataBytes),
+            storedBytes: BigInt(v.storedBytes),
+            sha256: v.sha256,
+            chunks: JSON.stringify(v.chunks),
+          },
+        }),
+      ),
+      db.imageTemplate.update({
+        where: { id: template.id },
+        data: {
+          status: "ACTIVE",
+          configuration: JSON.stringify(configuration),
+          sizeBytes: BigInt(captured.reduce((sum, v) => sum + v.dataBytes, 0)),
+          storedBytes: BigInt(captured.reduce((sum, v) => sum + v.storedBytes, 0)),
+        },
+      }),
+    ]);
+
+    await progress.step("powering on");
+    await restoreServer(deps, server.id, server.powerState as PowerState);
+  },
+
+  async rollback({ operation, undo, deps, reason }) {
+    // A crash between a chunk file's rename and its catalogue row leaves a file nobody knows.
+    if (reason === "interrupted") await deps.chunks.sweepUnknownFiles();
+    if (operation.imageTemplateId) {
+      const template = await deps.db.imageTemplate.findUnique({ where: { id: operation.imageTemplateId } });
+      if (template) {
+        await deps.db.$transaction([
+          deps.db.templateVolume.deleteMany({ where: { templateId: template.id } }),
+          deps.db.imageTemplate.update({ where: { id: template.id }, data: { status: "FAILED", sizeBytes: 0n, storedBytes: 0n } }),
+        ]);
+        await deps.chunks.release(template.id);
+        await deps.store.deleteManifest(template.globalIdentifier);
+      }
+    }
+    if (operation.serverId) await restoreServer(deps, operation.serverId, undo.powerStateBefore);
+  },
+};
+
+/** The server is ACTIVE again, in the power state it had before the capture. */
+async function restoreServer(deps: DomainDeps, serverId: string, powerState: PowerState | undefined): Promise<void> {
+  await deps.db.server.updateMany({
+    where: { id: serverId },
+    data: { status: "ACTIVE", ...(powerState ? { powerState } : {}) },
+  });
+}
+
+async function captureVolume(
+  { deps, signal, progress }: RunContext<CaptureRun, Undo>,
+  volume: { id: string; index: number; role: string; capacityGb: number },
+): Promise<CapturedVolume> {
+  const length = volume.capacityGb * GIB;
+  const whole = createHash("sha256");
+  const chunks: Array<[number, string]> = [];
+  let dataBytes = 0;
+  let storedBytes = 0;
+  const file = await deps.volumes.open(volume.id, "read");
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+    for (let offset = 0, index = 0; offset < length; offset += CHUNK_SIZE, index++) {
+      signal.throwIfAborted();
+      const chunk = await readFully(file, buffer, Math.min(CHUNK_SIZE, length - offset), offset);
+      whole.update(chunk);
+      if (!isAllZero(chunk)) {
+        const hash = sha256Hex(chunk);
+        storedBytes += await deps.chunks.put(hash, chunk);
+        chunks.push([index, hash]);
+        dataBytes += chunk.length;
+      }
+      progress.advance(chunk.length);
+    }
+  } finally {
+    await file.close();
+  }
+  return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, sha256: whole.digest("hex"), chunks };
+}
+
+/** Reads `size` bytes at `position`; past the end of the file reads as zeros. */
+async function readFully(file: FileHandle, buffer: Buffer, size: number, position: number): Promise<Buffer> {
+  let done = 0;
+  while (done < size) {
+    const { bytesRead } = await file.read(buffer, done, size - done, position + done);
+    if (bytesRead === 0) {
+      buffer.fill(0, done, size);
+      break;
+    }
+    done += bytesRead;
+  }
+  return buffer.subarray(0, size);
+}
+

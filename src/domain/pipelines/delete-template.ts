@@ -1,0 +1,26 @@
+// DELETE_TEMPLATE: drop the template's chunk references, remove the chunks no other
+// template uses, the manifest and the record. There is no going back halfway, so the
+// cleanup path finishes the deletion.
+import type { DomainDeps } from "../deps.js";
+import type { Pipeline } from "../pipeline.js";
+
+async function deleteTemplate(deps: DomainDeps, templateId: string | null): Promise<void> {
+  const template = templateId ? await deps.db.imageTemplate.findUnique({ where: { id: templateId } }) : null;
+  if (!template) return;
+  await deps.chunks.release(template.id);
+  await deps.store.deleteManifest(template.globalIdentifier);
+  // Servers deployed from it keep working; their link becomes null.
+  await deps.db.imageTemplate.delete({ where: { id: template.id } });
+}
+
+export const deleteTemplatePipeline: Pipeline<unknown, object> = {
+  kind: "DELETE_TEMPLATE",
+  cancellableWhileRunning: false,
+  async run({ operation, deps, progress }) {
+    await progress.step("removing unreferenced chunks");
+    await deleteTemplate(deps, operation.imageTemplateId);
+  },
+  async rollback({ operation, deps }) {
+    await deleteTemplate(deps, operation.imageTemplateId);
+  },
+};

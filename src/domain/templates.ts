@@ -1,0 +1,256 @@
+// Image templates: capturing them from servers, renaming, deleting, and reading them.
+import { randomUUID } from "node:crypto";
+import type { Prisma } from "../db/generated/client.js";
+import { isUniqueViolation } from "../db/client.js";
+import type { DomainDeps, Viewer } from "./deps.js";
+import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError } from "./errors.js";
+import { newId } from "./ids.js";
+import type { OperationSnapshot } from "./operation-snapshot.js";
+import type { Operations } from "./operations.js";
+import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
+import type { TemplateStatus } from "./states.js";
+
+export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
+export type TemplateVolumeRow = Prisma.TemplateVolumeGetPayload<object>;
+
+export interface CaptureInput {
+  serverId: string;
+  name: string;
+  note?: string | null;
+  /** Volumes to capture; default: every volume except swap. */
+  volumeIndexes?: number[] | null;
+  idempotencyKey?: string | null;
+}
+
+/** What the CAPTURE pipeline is given. */
+export interface CaptureRun {
+  volumeIndexes: number[];
+}
+
+export interface TemplateFilter {
+  status?: TemplateStatus[] | null;
+  nameContains?: string | null;
+  datacenter?: string | null;
+  sourceServerId?: string | null;
+}
+
+export interface TemplateWithOperation {
+  imageTemplate: TemplateRow;
+  operation: OperationSnapshot;
+}
+
+/** What a template records of its source server, enough to deploy it elsewhere. */
+export interface RecordedConfiguration {
+  kind: string;
+  os: string;
+  cpu: number;
+  memoryMb: number;
+  datacenter: string;
+  volumes: Array<{ index: number; role: string; capacityGb: number; captured: boolean }>;
+}
+
+const NAME_MAX = 100;
+const NOTE_MAX = 2000;
+const KEY_MAX = 200;
+
+export class Templates {
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly operations: Operations,
+  ) {}
+
+  async capture(viewer: Viewer, input: CaptureInput): Promise<TemplateWithOperation> {
+    const name = input.name.trim();
+    const problems = new FieldProblems();
+    checkName(problems, name);
+    if ((input.note ?? "").length > NOTE_MAX) problems.add("note", `must be at most ${NOTE_MAX} characters`);
+    if (input.idempotencyKey != null && (input.idempotencyKey.length === 0 || input.idempotencyKey.length > KEY_MAX)) {
+      problems.add("idempotencyKey", `must be 1 to ${KEY_MAX} characters`);
+    }
+    problems.throwIfAny();
+
+    if (input.idempotencyKey) {
+      const earlier = await this.byIdempotencyKey(viewer, input.idempotencyKey);
+      if (earlier) return earlier;
+    }
+
+    const server = await this.deps.db.server.findFirst({
+      where: { id: input.serverId, accountId: viewer.accountId },
+      include: { volumes: { orderBy: { index: "asc" } } },
+    });
+    if (!server) throw new NotFoundError("Server", input.serverId, "serverId");
+    if (server.kind === "BARE_METAL") {
+      throw new IncompatibleServerError(`standard image templates cannot be captured from bare metal server ${server.fqdn}`, server.kind);
+    }
+    const volumeIndexes = chooseVolumes(server.volumes, input.volumeIndexes);
+
+    const templateId = newId("img");
+    try {
+      const operation = await this.operations.queueOnServer(
+        viewer,
+        {
+          serverId: server.id,
+          field: "serverId",
+          kind: "CAPTURE",
+          allowedStatuses: ["ACTIVE"],
+          statusWhileRunning: "CAPTURING",
+          imageTemplateId: templateId,
+          input: { volumeIndexes } satisfies CaptureRun,
+        },
+        {
+          check: async (tx) => {
+            const clash = await tx.imageTemplate.findFirst({ where: { accountId: viewer.accountId, name }, select: { status: true } });
+            return clash ? ValidationError.field("name", `an image template named "${name}" already exists (${clash.status})`) : null;
+          },
+          create: async (tx) => {
+            await tx.imageTemplate.create({
+              data: {
+                id: templateId,
+                accountId: viewer.accountId,
+                globalIdentifier: randomUUID(),
+                name,
+                note: input.note ?? "",
+                status: "CAPTURING",
+                sourceServerId: server.id,
+                idempotencyKey: input.idempotencyKey ?? null,
+                datacenters: { create: [{ datacenter: server.datacenter }] },
+              },
+            });
+          },
+        },
+      );
+      return { imageTemplate: await this.getOrThrow(viewer, templateId), operation };
+    } catch (error) {
+      // The same idempotency key sent twice at once: the second answer is the first result.
+      if (input.idempotencyKey && isUniqueViolation(error)) {
+        const earlier = await this.byIdempotencyKey(viewer, input.idempotencyKey);
+        if (earlier) return earlier;
+      }
+      throw error;
+    }
+  }
+
+  private async byIdempotencyKey(viewer: Viewer, key: string): Promise<TemplateWithOperation | null> {
+    const template = await this.deps.db.imageTemplate.findFirst({ where: { accountId: viewer.accountId, idempotencyKey: key } });
+    if (!template) return null;
+    const operation = await this.captureOperation(viewer, template.id);
+    return operation ? { imageTemplate: template, operation } : null;
+  }
+
+  async captureOperation(viewer: Viewer, templateId: string): Promise<OperationSnapshot | null> {
+    const row = await this.deps.db.operation.findFirst({
+      where: { accountId: viewer.accountId, imageTemplateId: templateId, kind: "CAPTURE" },
+      orderBy: { id: "asc" },
+      select: { id: true },
+    });
+    return row ? this.operations.get(viewer, row.id) : null;
+  }
+
+  async update(viewer: Viewer, input: { id: string; name?: string | null; note?: string | null }): Promise<TemplateRow> {
+    const template = await this.getOrThrow(viewer, input.id, "id");
+    const problems = new FieldProblems();
+    const name = input.name?.trim();
+    if (name !== undefined) checkName(problems, name);
+    if (input.note != null && input.note.length > NOTE_MAX) problems.add("note", `must be at most ${NOTE_MAX} characters`);
+    problems.throwIfAny();
+    if (template.status === "DELETING") throw new ConflictError(`image template ${template.name} is being deleted`, template.status);
+    if (name && name !== template.name) {
+      const clash = await this.deps.db.imageTemplate.findFirst({ where: { accountId: viewer.accountId, name }, select: { id: true } });
+      if (clash) throw ValidationError.field("name", `an image template named "${name}" already exists`);
+    }
+    try {
+      return await this.deps.db.imageTemplate.update({
+        where: { id: template.id },
+        data: { ...(name ? { name } : {}), ...(input.note != null ? { note: input.note } : {}) },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw ValidationError.field("name", `an image template named "${name}" already exists`);
+      throw error;
+    }
+  }
+
+  /** Queues DELETE_TEMPLATE. Refused while the template is captured or deployed from. */
+  async delete(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
+    const operationId = newId("op");
+    const row = await this.deps.db.$transaction(async (tx) => {
+      const locked = await tx.imageTemplate.updateMany({
+        where: { id, accountId: viewer.accountId, status: { in: ["ACTIVE", "FAILED"] }, activeDeployCount: 0 },
+        data: { status: "DELETING" },
+      });
+      if (locked.count !== 1) return null;
+      return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "DELETE_TEMPLATE", { imageTemplateId: id }) });
+    });
+    if (!row) {
+      const template = await this.getOrThrow(viewer, id, "id");
+      if (template.activeDeployCount > 0) {
+        throw new ConflictError(`image template ${template.name} has ${template.activeDeployCount} deployment(s) in flight`, "DEPLOYMENTS_IN_FLIGHT");
+      }
+      throw new ConflictError(`image template ${template.name} is ${template.status}`, template.status);
+    }
+    const operation = this.operations.queued(row);
+    return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
+  }
+
+  private async getOrThrow(viewer: Viewer, id: string, field = "id"): Promise<TemplateRow> {
+    const template = await this.deps.db.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
+    if (!template) throw new NotFoundError("ImageTemplate", id, field);
+    return template;
+  }
+
+  async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(TemplateRow | null)[]> {
+    const rows = await this.deps.db.imageTemplate.findMany({ where: { accountId: viewer.accountId, id: { in: [...ids] } } });
+    return inIdOrder(ids, rows);
+  }
+
+  async list(viewer: Viewer, args: PageArgs, filter: TemplateFilter = {}): Promise<Page<TemplateRow>> {
+    const page = keyset(args, this.deps.config.maxPageSize, "asc");
+    const where: Prisma.ImageTemplateWhereInput = {
+      accountId: viewer.accountId,
+      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+      ...(filter.nameContains ? { name: { contains: filter.nameContains } } : {}),
+      ...(filter.datacenter ? { datacenters: { some: { datacenter: filter.datacenter } } } : {}),
+      ...(filter.sourceServerId ? { sourceServerId: filter.sourceServerId } : {}),
+    };
+    const rows = await this.deps.db.imageTemplate.findMany({
+      where: { ...where, ...(page.idAfter ? { id: page.idAfter } : {}) },
+      orderBy: page.orderBy,
+      take: page.take,
+    });
+    return toPage(rows, page.size, () => this.deps.db.imageTemplate.count({ where }));
+  }
+
+  /** Captured volumes of many templates in one statement, in index order. */
+  volumesOf(templateIds: readonly string[]): Promise<TemplateVolumeRow[]> {
+    return this.deps.db.templateVolume.findMany({
+      where: { templateId: { in: [...templateIds] } },
+      orderBy: [{ templateId: "asc" }, { index: "asc" }],
+    });
+  }
+
+  /** Datacenters where each template is available, in one statement. */
+  async datacentersOf(templateIds: readonly string[]): Promise<string[][]> {
+    const rows = await this.deps.db.imageTemplateDatacenter.findMany({
+      where: { templateId: { in: [...templateIds] } },
+      orderBy: { datacenter: "asc" },
+    });
+    return templateIds.map((id) => rows.filter((row) => row.templateId === id).map((row) => row.datacenter));
+  }
+}
+
+function checkName(problems: FieldProblems, name: string): void {
+  if (name.length === 0 || name.length > NAME_MAX) problems.add("name", `must be 1 to ${NAME_MAX} characters`);
+}
+
+function chooseVolumes(volumes: Array<{ index: number; role: string }>, requested: number[] | null | undefined): number[] {
+  if (requested == null) return volumes.filter((v) => v.role !== "SWAP").map((v) => v.index);
+  const problems = new FieldProblems();
+  if (requested.length === 0) problems.add("volumeIndexes", "must name at least one volume (or be left out for every non-swap volume)");
+  requested.forEach((index, i) => {
+    const volume = volumes.find((v) => v.index === index);
+    if (!volume) problems.add(`volumeIndexes[${i}]`, `the server has no volume ${index}`);
+    else if (volume.role === "SWAP") problems.add(`volumeIndexes[${i}]`, `volume ${index} is swap, which is never captured`);
+    if (requested.indexOf(index) !== i) problems.add(`volumeIndexes[${i}]`, `volume ${index} is listed twice`);
+  });
+  problems.throwIfAny();
+  return [...requested].sort((a, b) => a - b);
+}

@@ -1,0 +1,207 @@
+// ImageTemplate, its captured volumes and recorded configuration, the templates list, and
+// the capture, update and delete mutations.
+import { ConflictError, IncompatibleServerError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates.js";
+import { builder } from "../builder.js";
+import { pageArgs, toConnection } from "../connections.js";
+import { parseGlobalId } from "../ids.js";
+import { ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
+import { MUTATION_ERRORS } from "./errors.js";
+import { OperationNode } from "./operation.js";
+import { ServerNode } from "./server.js";
+
+export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
+  description: "A captured server: its volumes' data on the image store and its recorded configuration.",
+  id: { resolve: (template: TemplateRow) => template.id },
+  isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("img_"),
+  loaderOptions: { cache: false },
+  load: async (ids: string[], ctx) => (await ctx.domain.templates.loadMany(ctx.viewer, ids)) as TemplateRow[],
+  fields: (t) => ({
+    globalIdentifier: t.exposeString("globalIdentifier", { description: "UUID; also the name of the manifest in the image store." }),
+    name: t.exposeString("name"),
+    note: t.exposeString("note"),
+    type: t.exposeString("type", { description: "STANDARD: never deployed to or captured from bare metal." }),
+    status: t.field({ type: TemplateStatusEnum, resolve: (tpl) => tpl.status as never }),
+    datacenters: t.loadableList({
+      type: "String",
+      description: "Datacenter codes where the template can be deployed.",
+      load: (ids: string[], ctx) => ctx.domain.templates.datacentersOf(ids),
+      resolve: (tpl) => tpl.id,
+    }),
+    sourceServer: t.field({
+      type: ServerNode,
+      nullable: true,
+      description: "The server it was captured from; null once that server is deleted.",
+      resolve: (tpl) => tpl.sourceServerId,
+    }),
+    configuration: t.field({
+      type: ConfigurationRef,
+      nullable: true,
+      description: "Recorded at capture; null until the capture succeeds.",
+      resolve: (tpl) => (tpl.status === "ACTIVE" || tpl.status === "DELETING" ? (JSON.parse(tpl.configuration) as RecordedConfiguration) : null),
+    }),
+    volumes: t.loadableGroup({
+      type: TemplateVolumeRef,
+      load: (ids: string[], ctx) => ctx.domain.templates.volumesOf(ids),
+      group: (volume) => volume.templateId,
+      resolve: (tpl) => tpl.id,
+    }),
+    sizeBytes: t.field({ type: "ByteCount", description: "Bytes of data captured (holes not counted).", resolve: (tpl) => tpl.sizeBytes }),
+    storedBytes: t.field({
+      type: "ByteCount",
+      description: "Compressed bytes this template added to the image store (chunks it shares with others not counted).",
+      resolve: (tpl) => tpl.storedBytes,
+    }),
+    captureOperation: t.field({
+      type: OperationNode,
+      nullable: true,
+      resolve: (tpl, _args, ctx) => ctx.domain.templates.captureOperation(ctx.viewer, tpl.id),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+const ConfigurationVolumeRef = builder
+  .objectRef<RecordedConfiguration["volumes"][number]>("TemplateVolumeLayout")
+  .implement({
+    fields: (t) => ({
+      index: t.exposeInt("index"),
+      role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
+      capacityGb: t.exposeInt("capacityGb"),
+      captured: t.exposeBoolean("captured"),
+    }),
+  });
+
+const ConfigurationRef = builder.objectRef<RecordedConfiguration>("TemplateConfiguration").implement({
+  description: "The source server's configuration at capture time: the defaults of a deploy.",
+  fields: (t) => ({
+    kind: t.field({ type: ServerKindEnum, resolve: (c) => c.kind as never }),
+    os: t.exposeString("os"),
+    cpu: t.exposeInt("cpu"),
+    memoryMb: t.exposeInt("memoryMb"),
+    datacenter: t.exposeString("datacenter"),
+    volumes: t.field({ type: [ConfigurationVolumeRef], resolve: (c) => c.volumes }),
+  }),
+});
+
+const TemplateVolumeRef = builder.objectRef<TemplateVolumeRow>("TemplateVolume").implement({
+  description: "One captured volume.",
+  fields: (t) => ({
+    index: t.exposeInt("index"),
+    role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
+    capacityGb: t.exposeInt("capacityGb"),
+    sizeBytes: t.field({ type: "ByteCount", description: "Bytes of data (non-zero chunks).", resolve: (v) => v.dataBytes }),
+    storedBytes: t.field({ type: "ByteCount", description: "Compressed bytes this volume added to the store.", resolve: (v) => v.storedBytes }),
+    sha256: t.exposeString("sha256", { description: "SHA-256 of the whole volume as captured (its full length)." }),
+  }),
+});
+
+builder.objectField(OperationNode, "imageTemplate", (t) =>
+  t.field({ type: ImageTemplateNode, nullable: true, resolve: (op) => op.imageTemplateId }),
+);
+
+const ImageTemplateFilter = builder.inputType("ImageTemplateFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [TemplateStatusEnum], required: false }),
+    nameContains: t.string({ required: false }),
+    datacenter: t.string({ required: false, description: "Templates available in this datacenter." }),
+  }),
+});
+
+const templatesConnectionOptions = (name: string) => ({
+  name,
+  fields: (c: any) => ({ totalCount: c.int({ resolve: (conn: { totalCount: () => Promise<number> }) => conn.totalCount() }) }),
+});
+
+builder.queryField("imageTemplates", (t) =>
+  t.connection(
+    {
+      type: ImageTemplateNode,
+      description: "The viewer's image templates, oldest first.",
+      args: { filter: t.arg({ type: ImageTemplateFilter, required: false }) },
+      resolve: async (_root, args, ctx) => toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
+    },
+    templatesConnectionOptions("ImageTemplateConnection"),
+  ),
+);
+
+builder.objectField(ServerNode, "imageTemplates", (t) =>
+  t.connection(
+    {
+      type: ImageTemplateNode,
+      description: "Templates captured from this server.",
+      resolve: async (server, args, ctx) =>
+        toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), { sourceServerId: server.id })),
+    },
+    templatesConnectionOptions("ServerImageTemplateConnection"),
+  ),
+);
+
+// --- mutations ---
+
+const TemplatePayload = (name: string) =>
+  builder.objectRef<{ imageTemplate: TemplateRow; operation: unknown }>(name).implement({
+    fields: (t) => ({
+      imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }),
+      operation: t.field({ type: OperationNode, resolve: (p) => p.operation as never }),
+    }),
+  });
+
+const CaptureImageTemplateInput = builder.inputType("CaptureImageTemplateInput", {
+  fields: (t) => ({
+    serverId: t.id({ required: true }),
+    name: t.string({ required: true, description: "Unique in the account, 1 to 100 characters." }),
+    note: t.string({ required: false }),
+    volumeIndexes: t.intList({ required: false, description: "Volumes to capture; default: every volume except swap." }),
+    idempotencyKey: t.string({ required: false, description: "Sending the same key again returns the first result instead of capturing twice." }),
+  }),
+});
+
+builder.mutationField("captureImageTemplate", (t) =>
+  t.field({
+    type: TemplatePayload("CaptureImageTemplatePayload"),
+    description: "Captures a virtual server into a new template; follow the returned CAPTURE operation.",
+    errors: { types: [ValidationError, NotFoundError, ConflictError, IncompatibleServerError] },
+    args: { input: t.arg({ type: CaptureImageTemplateInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.domain.templates.capture(ctx.viewer, { ...input, serverId: parseGlobalId(String(input.serverId), "Server", "serverId") }),
+  }),
+);
+
+const UpdateImageTemplateInput = builder.inputType("UpdateImageTemplateInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string({ required: false }),
+    note: t.string({ required: false }),
+  }),
+});
+
+const UpdateImageTemplatePayload = builder.objectRef<{ imageTemplate: TemplateRow }>("UpdateImageTemplatePayload").implement({
+  fields: (t) => ({ imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }) }),
+});
+
+builder.mutationField("updateImageTemplate", (t) =>
+  t.field({
+    type: UpdateImageTemplatePayload,
+    errors: { types: MUTATION_ERRORS },
+    args: { input: t.arg({ type: UpdateImageTemplateInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      imageTemplate: await ctx.domain.templates.update(ctx.viewer, { ...input, id: parseGlobalId(String(input.id), "ImageTemplate", "id") }),
+    }),
+  }),
+);
+
+const DeleteImageTemplateInput = builder.inputType("DeleteImageTemplateInput", {
+  fields: (t) => ({ id: t.id({ required: true }) }),
+});
+
+builder.mutationField("deleteImageTemplate", (t) =>
+  t.field({
+    type: TemplatePayload("DeleteImageTemplatePayload"),
+    description: "Deletes a template (a DELETE_TEMPLATE operation); chunks other templates use stay.",
+    errors: { types: MUTATION_ERRORS },
+    args: { input: t.arg({ type: DeleteImageTemplateInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.domain.templates.delete(ctx.viewer, parseGlobalId(String(input.id), "ImageTemplate", "id")),
+  }),
+);

@@ -1,0 +1,116 @@
+// The image store port and its local implementation. Chunks are content-addressed files,
+// written once, atomically (temporary name, fsync, rename); manifests are JSON files, so a
+// template can be exported. Another backend (S3-compatible object storage) implements the
+// same port.
+import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+
+export interface ImageStore {
+  putChunk(hash: string, compressed: Uint8Array): Promise<void>;
+  getChunk(hash: string): Promise<Buffer>;
+  hasChunk(hash: string): Promise<boolean>;
+  deleteChunk(hash: string): Promise<void>;
+  listChunks(): Promise<string[]>;
+  putManifest(name: string, manifest: unknown): Promise<void>;
+  getManifest(name: string): Promise<unknown | null>;
+  deleteManifest(name: string): Promise<void>;
+  /** Where a chunk lives, for tools and tests that look at the raw store. */
+  chunkPath(hash: string): string;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+const TEMPORARY = ".tmp-";
+
+export class LocalImageStore implements ImageStore {
+  private readonly chunksDir: string;
+  private readonly manifestsDir: string;
+
+  constructor(root: string) {
+    this.chunksDir = path.join(root, "chunks");
+    this.manifestsDir = path.join(root, "manifests");
+  }
+
+  chunkPath(hash: string): string {
+    if (!HASH.test(hash)) throw new Error(`invalid chunk hash ${hash}`);
+    return path.join(this.chunksDir, hash.slice(0, 2), `${hash}.zst`);
+  }
+
+  async putChunk(hash: string, compressed: Uint8Array): Promise<void> {
+    await this.writeAtomically(this.chunkPath(hash), compressed);
+  }
+
+  getChunk(hash: string): Promise<Buffer> {
+    return readFile(this.chunkPath(hash));
+  }
+
+  async hasChunk(hash: string): Promise<boolean> {
+    try {
+      await stat(this.chunkPath(hash));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async deleteChunk(hash: string): Promise<void> {
+    await rm(this.chunkPath(hash), { force: true });
+  }
+
+  async listChunks(): Promise<string[]> {
+    const hashes: string[] = [];
+    let prefixes: string[];
+    try {
+      prefixes = await readdir(this.chunksDir);
+    } catch {
+      return hashes;
+    }
+    for (const prefix of prefixes) {
+      for (const name of await readdir(path.join(this.chunksDir, prefix))) {
+        if (name.startsWith(TEMPORARY)) {
+          // Left by a crash between write and rename: never referenced.
+          await rm(path.join(this.chunksDir, prefix, name), { force: true });
+        } else if (name.endsWith(".zst")) {
+          hashes.push(name.slice(0, -4));
+        }
+      }
+    }
+    return hashes;
+  }
+
+  async putManifest(name: string, manifest: unknown): Promise<void> {
+    await this.writeAtomically(this.manifestPath(name), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  }
+
+  async getManifest(name: string): Promise<unknown | null> {
+    try {
+      return JSON.parse(await readFile(this.manifestPath(name), "utf8"));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
+  async deleteManifest(name: string): Promise<void> {
+    await rm(this.manifestPath(name), { force: true });
+  }
+
+  private manifestPath(name: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`invalid manifest name ${name}`);
+    return path.join(this.manifestsDir, `${name}.json`);
+  }
+
+  private async writeAtomically(file: string, data: Uint8Array): Promise<void> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = path.join(path.dirname(file), `${TEMPORARY}${randomBytes(6).toString("hex")}`);
+    const handle = await open(temporary, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  }
+}
+
