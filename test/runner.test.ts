@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, tempDataDir, testEnv, type TestApp } from "./helpers/app.js";
 import { GraphQLClient } from "./helpers/clients.js";
-import { createServer, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
+import { CAPTURE, createServer, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
+import { storeAudit } from "./helpers/store.js";
 
 const CANCEL = `mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename ... on CancelOperationPayload { operation { id status cancelRequested } } ${ERROR_FIELDS} } }`;
 const SERVER = `query($id: ID!) { node(id: $id) { ... on Server { status powerState network { privateIpv4 } } } }`;
@@ -60,33 +61,43 @@ describe("cancel", () => {
   });
 });
 
+async function startChildServer(dataDir: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { ...process.env, ...testEnv(dataDir, env) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = /listening on (\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return {
+    url,
+    async kill() {
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
+}
+
 describe("crash recovery", () => {
   it("rolls back operations of a killed process on the next start (INTERRUPTED)", async () => {
     const dataDir = tempDataDir();
     const token = "imp_crash-test-token-0123456789";
     // A real server process with demo data: its four PROVISION operations start at once.
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, ...testEnv(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token, IMPRINT_OS_IMAGE_MB: "2048" }) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = "";
-      child.stdout.on("data", (chunk) => {
-        output += chunk;
-        const match = /listening on (\S+)/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-    });
-    const client = new GraphQLClient(url, token);
+    const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token, IMPRINT_OS_IMAGE_MB: "2048" });
+    const client = new GraphQLClient(child.url, token);
     // Wait until every provision is moving bytes, then kill the process without warning.
     for (;;) {
       const { operations } = await client.query(`{ operations(filter: { status: [RUNNING] }) { edges { node { bytesDone } } } }`);
       if (operations.edges.length === 4 && operations.edges.every((e: any) => e.node.bytesDone > 0)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
+    await child.kill();
     expect(volumeFiles(dataDir).length).toBeGreaterThan(0);
 
     const t = await startTestApp({ dataDir, env: { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token } });
@@ -103,6 +114,48 @@ describe("crash recovery", () => {
       }
       for (const { node } of data.servers.edges) expect(node).toEqual({ status: "FAILED", activeOperation: null, network: null });
       expect(volumeFiles(dataDir)).toEqual([]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("crash recovery of a capture", () => {
+  it("after a kill mid-capture: no ACTIVE template, no orphan chunks, the server ACTIVE and RUNNING again", async () => {
+    const dataDir = tempDataDir();
+    const token = "imp_capture-crash-token-012345";
+    const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token });
+    const client = new GraphQLClient(child.url, token);
+    let web01: any;
+    for (;;) {
+      const { servers } = await client.query(`{ servers(filter: { hostnameContains: "web01" }) { edges { node { id status } } } }`);
+      web01 = servers.edges[0].node;
+      if (web01.status === "ACTIVE") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const started = (await client.query(CAPTURE, { input: { serverId: web01.id, name: "web01-crash" } })).captureImageTemplate;
+    for (;;) {
+      const { node } = await client.query(`query($id: ID!) { node(id: $id) { ... on Operation { status step bytesDone } } }`, { id: started.operation.id });
+      if (node.step.startsWith("capturing") && node.bytesDone > 64 * 1024 * 1024) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await child.kill();
+
+    const t = await startTestApp({ dataDir, env: { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token } });
+    try {
+      const owner = new GraphQLClient(t.url, token);
+      const data = await owner.query(`query($op: ID!, $server: ID!, $template: ID!) {
+        op: node(id: $op) { ... on Operation { status error { code } } }
+        server: node(id: $server) { ... on Server { status powerState activeOperation { id } } }
+        template: node(id: $template) { ... on ImageTemplate { status } }
+        imageTemplates(filter: { status: [ACTIVE] }) { totalCount }
+      }`, { op: started.operation.id, server: web01.id, template: started.imageTemplate.id });
+      expect(data.op).toEqual({ status: "FAILED", error: { code: "INTERRUPTED" } });
+      expect(data.server).toEqual({ status: "ACTIVE", powerState: "RUNNING", activeOperation: null });
+      expect(data.template.status).toBe("FAILED");
+      expect(data.imageTemplates.totalCount).toBe(0);
+      const audit = await storeAudit(t);
+      expect(audit).toEqual({ files: [], rows: [], referenced: [] });
     } finally {
       await t.stop();
     }

@@ -34,6 +34,34 @@ export const OPERATION_PROGRESS = `
   }
 `;
 
+export const CAPTURE = `
+  mutation($input: CaptureImageTemplateInput!) {
+    captureImageTemplate(input: $input) {
+      __typename
+      ... on CaptureImageTemplatePayload {
+        imageTemplate { id globalIdentifier name status datacenters }
+        operation { id kind status }
+      }
+      ... on IncompatibleServerError { serverKind }
+      ${ERROR_FIELDS}
+    }
+  }
+`;
+
+export const TEMPLATE = `
+  query($id: ID!) {
+    node(id: $id) {
+      ... on ImageTemplate {
+        id globalIdentifier name note type status datacenters sizeBytes storedBytes createdAt
+        sourceServer { id fqdn }
+        configuration { kind os cpu memoryMb datacenter volumes { index role capacityGb captured } }
+        volumes { index role capacityGb sizeBytes storedBytes sha256 }
+        captureOperation { id status }
+      }
+    }
+  }
+`;
+
 export function serverInput(overrides: Record<string, unknown> = {}) {
   return {
     kind: "VIRTUAL",

@@ -1,0 +1,282 @@
+// Capturing image templates over real HTTP, with real volume files and a real image store.
+import { open } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "./helpers/app.js";
+import { CAPTURE, createActiveServer, createServer, ERROR_FIELDS, OPERATION_PROGRESS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import { fileSha256, storeAudit, volumePaths } from "./helpers/store.js";
+
+let t: TestApp;
+let demo: { id: string; fqdn: string };
+
+beforeAll(async () => {
+  t = await startTestApp();
+  // A server like the demo ones: the OS on its boot volume, realistic data on its data volume.
+  const viewer = await t.app.domain.deps.db.apiToken.findFirstOrThrow({ where: { tokenHash: { not: "" } }, include: { account: true } });
+  const { server, operation } = await t.app.domain.servers.create(
+    { accountId: viewer.accountId, tokenId: viewer.id },
+    {
+      kind: "VIRTUAL", hostname: "demo01", domain: "example.com", datacenter: "dal10", cpu: 2, memoryMb: 4096, os: "UBUNTU_24_04_64",
+      volumes: [{ role: "BOOT", capacityGb: 4 }, { role: "DATA", capacityGb: 1 }, { role: "SWAP", capacityGb: 1 }],
+    },
+    { demoContent: true },
+  );
+  const globalOperationId = Buffer.from(`Operation:${operation.id}`).toString("base64");
+  expect((await waitForOperation(t.client, globalOperationId)).status).toBe("SUCCEEDED");
+  demo = { id: Buffer.from(`Server:${server.id}`).toString("base64"), fqdn: server.fqdn };
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+async function capture(input: Record<string, unknown>) {
+  return (await t.client.query(CAPTURE, { input })).captureImageTemplate;
+}
+
+async function template(id: string) {
+  return (await t.client.query(TEMPLATE, { id })).node;
+}
+
+describe("captureImageTemplate", () => {
+  let first: any;
+
+  it("halts the server while reading, brings it back RUNNING, and stores the exact bytes of every volume", async () => {
+    const started = await capture({ serverId: demo.id, name: "demo01-base", note: "first capture" });
+    expect(started.__typename).toBe("CaptureImageTemplatePayload");
+    expect(started.imageTemplate.status).toBe("CAPTURING");
+    expect(started.imageTemplate.datacenters).toEqual(["dal10"]);
+
+    const events = (await t.client.sseSubscribe(OPERATION_PROGRESS, { id: started.operation.id }).done).map((e) => e.operationProgress);
+    const reading = events.filter((e) => e.step.startsWith("capturing volume"));
+    expect(reading.length).toBeGreaterThan(1);
+    for (const e of reading) expect(e.server).toMatchObject({ status: "CAPTURING", powerState: "HALTED" });
+    expect(new Set(reading.map((e) => e.step))).toEqual(new Set(["capturing volume 1 of 2", "capturing volume 2 of 2"]));
+    const last = events.at(-1);
+    expect(last.status).toBe("SUCCEEDED");
+    expect(last.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+    expect(last.bytesTotal).toBe(5 * 1024 ** 3);
+
+    first = await template(started.imageTemplate.id);
+    expect(first).toMatchObject({ status: "ACTIVE", type: "STANDARD", note: "first capture", sourceServer: { id: demo.id } });
+    expect(first.configuration).toEqual({
+      kind: "VIRTUAL", os: "UBUNTU_24_04_64", cpu: 2, memoryMb: 4096, datacenter: "dal10",
+      volumes: [
+        { index: 0, role: "BOOT", capacityGb: 4, captured: true },
+        { index: 1, role: "DATA", capacityGb: 1, captured: true },
+        { index: 2, role: "SWAP", capacityGb: 1, captured: false },
+      ],
+    });
+    expect(first.volumes.map((v: any) => v.index)).toEqual([0, 1]);
+
+    // The manifest's SHA-256 of each volume is the SHA-256 of the volume file.
+    const paths = await volumePaths(t, demo.id);
+    for (const volume of first.volumes) expect(volume.sha256).toBe(await fileSha256(paths.get(volume.index)!));
+
+    // The manifest is also a JSON file in the store, with the same checksums.
+    const manifest = (await t.app.domain.deps.store.getManifest(first.globalIdentifier)) as any;
+    expect(manifest.formatVersion).toBe(1);
+    expect(manifest.volumes.map((v: any) => v.sha256)).toEqual(first.volumes.map((v: any) => v.sha256));
+  });
+
+  it("stores no zero chunks: only the data, compressed", async () => {
+    const audit = await storeAudit(t);
+    const manifest = (await t.app.domain.deps.store.getManifest(first.globalIdentifier)) as any;
+    const dataChunks = new Set(manifest.volumes.flatMap((v: any) => v.chunks.map(([, hash]: [number, string]) => hash)));
+    expect(audit.files).toEqual([...dataChunks].sort());
+    // Data is counted in whole non-zero chunks, within the 8 MiB of OS and 48 MiB of demo data.
+    const chunkEntries = manifest.volumes.reduce((sum: number, v: any) => sum + v.chunks.length, 0);
+    expect(first.sizeBytes).toBe(chunkEntries * 4 * 1024 * 1024);
+    expect(first.sizeBytes).toBeLessThanOrEqual(56 * 1024 * 1024);
+    expect(first.storedBytes).toBeGreaterThan(0);
+    expect(first.storedBytes).toBeLessThan(first.sizeBytes);
+    expect(first.sizeBytes).toBe(first.volumes.reduce((sum: number, v: any) => sum + v.sizeBytes, 0));
+  });
+
+  it("stores almost nothing for a second capture of the unchanged server, and about one chunk after a 4 MiB change", async () => {
+    const again = await capture({ serverId: demo.id, name: "demo01-again" });
+    await waitForOperation(t.client, again.operation.id);
+    const second = await template(again.imageTemplate.id);
+    expect(second.status).toBe("ACTIVE");
+    expect(second.storedBytes).toBe(0);
+    expect(second.volumes.map((v: any) => v.sha256)).toEqual(first.volumes.map((v: any) => v.sha256));
+
+    const paths = await volumePaths(t, demo.id);
+    const file = await open(paths.get(1)!, "r+");
+    await file.write(randomBytes(4 * 1024 * 1024), 0, 4 * 1024 * 1024, 64 * 1024 * 1024);
+    await file.close();
+    const chunksBefore = (await storeAudit(t)).files.length;
+    const changed = await capture({ serverId: demo.id, name: "demo01-changed" });
+    await waitForOperation(t.client, changed.operation.id);
+    const third = await template(changed.imageTemplate.id);
+    expect((await storeAudit(t)).files.length).toBe(chunksBefore + 1);
+    expect(third.storedBytes).toBeGreaterThan(4 * 1024 * 1024 * 0.99); // random bytes do not compress
+    expect(third.storedBytes).toBeLessThan(4 * 1024 * 1024 * 1.01);
+    expect(third.volumes[0].sha256).toBe(first.volumes[0].sha256);
+    expect(third.volumes[1].sha256).not.toBe(first.volumes[1].sha256);
+  });
+
+  it("returns the first result for a repeated idempotencyKey instead of capturing twice", async () => {
+    const input = { serverId: demo.id, name: "demo01-idempotent", idempotencyKey: "key-1" };
+    const a = await capture(input);
+    const b = await capture({ ...input, name: "another name" });
+    expect(b.imageTemplate.id).toBe(a.imageTemplate.id);
+    expect(b.operation.id).toBe(a.operation.id);
+    await waitForOperation(t.client, a.operation.id);
+    const c = await capture(input);
+    expect(c.imageTemplate.id).toBe(a.imageTemplate.id);
+  });
+
+  it("keeps a halted server halted", async () => {
+    const server = await createActiveServer(t.client, { hostname: "halted01" });
+    const off = await t.client.query(`mutation($id: ID!) { powerOffServer(input: { id: $id }) { ... on PowerOffServerPayload { operation { id } } } }`, { id: server.id });
+    await waitForOperation(t.client, off.powerOffServer.operation.id);
+    const started = await capture({ serverId: server.id, name: "halted01-image" });
+    const final = await waitForOperation(t.client, started.operation.id);
+    expect(final.status).toBe("SUCCEEDED");
+    expect(final.server).toMatchObject({ status: "ACTIVE", powerState: "HALTED" });
+  });
+
+  it("lets one of two captures of a server fired at once win; the other is a ConflictError", async () => {
+    const [a, b] = await Promise.all([
+      capture({ serverId: demo.id, name: "race-a" }),
+      capture({ serverId: demo.id, name: "race-b" }),
+    ]);
+    const results = [a, b];
+    expect(results.filter((r) => r.__typename === "CaptureImageTemplatePayload")).toHaveLength(1);
+    const loser = results.find((r) => r.__typename === "ConflictError");
+    expect(loser.state).toBe("OPERATION_IN_FLIGHT");
+    const winner = results.find((r) => r.__typename === "CaptureImageTemplatePayload");
+    await waitForOperation(t.client, winner.operation.id);
+    const { imageTemplates } = await t.client.query(`{ imageTemplates(filter: { nameContains: "race-" }) { totalCount } }`);
+    expect(imageTemplates.totalCount).toBe(1);
+  });
+});
+
+describe("captureImageTemplate refuses bad input and changes nothing", () => {
+  async function snapshot() {
+    const db = t.app.domain.deps.db;
+    return {
+      templates: await db.imageTemplate.count(),
+      operations: await db.operation.count(),
+      chunks: (await storeAudit(t)).files.length,
+      servers: await db.server.findMany({ select: { id: true, status: true, powerState: true, activeOperationId: true } }),
+    };
+  }
+
+  it("bare metal: IncompatibleServerError", async () => {
+    const metal = await createActiveServer(t.client, { hostname: "metal01", kind: "BARE_METAL", os: "ROCKYLINUX_9_64", volumes: [{ role: "BOOT", capacityGb: 10 }] });
+    const before = await snapshot();
+    const result = await capture({ serverId: metal.id, name: "metal-image" });
+    expect(result).toMatchObject({ __typename: "IncompatibleServerError", code: "INCOMPATIBLE_SERVER", serverKind: "BARE_METAL" });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, string]> = [
+    ["a swap volume", { volumeIndexes: [2] }, "volumeIndexes[0]"],
+    ["an unknown volume index", { volumeIndexes: [0, 7] }, "volumeIndexes[1]"],
+    ["an empty volume list", { volumeIndexes: [] }, "volumeIndexes"],
+    ["an empty name", { name: "  " }, "name"],
+    ["a name used by another template", { name: "demo01-base" }, "name"],
+    ["a malformed server ID", { serverId: "nope" }, "serverId"],
+  ];
+  for (const [what, overrides, field] of invalid) {
+    it(`${what}: ValidationError naming ${field}`, async () => {
+      const before = await snapshot();
+      const result = await capture({ serverId: demo.id, name: `bad-${Math.random()}`, ...overrides });
+      expect(result.__typename).toBe("ValidationError");
+      expect(result.fields.map((f: any) => f.field)).toContain(field);
+      expect(await snapshot()).toEqual(before);
+    });
+  }
+
+  it("another account's server: NotFoundError naming serverId", async () => {
+    const stranger = await t.newAccount();
+    const before = await snapshot();
+    const result = (await stranger.query(CAPTURE, { input: { serverId: demo.id, name: "stolen" } })).captureImageTemplate;
+    expect(result).toMatchObject({ __typename: "NotFoundError", field: "serverId" });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("a server that is not ACTIVE: ConflictError naming its state", async () => {
+    const { server, operation } = await createServer(t.client, { hostname: "provisioning01" });
+    const result = await capture({ serverId: server.id, name: "too-early" });
+    expect(result.__typename).toBe("ConflictError");
+    await waitForOperation(t.client, operation.id);
+    const failed = await createServer(t.client, { hostname: "failed01" });
+    await t.client.query(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename } }`, { id: failed.operation.id });
+    await waitForOperation(t.client, failed.operation.id);
+    const refused = await capture({ serverId: failed.server.id, name: "from-failed" });
+    expect(refused).toMatchObject({ __typename: "ConflictError", state: "FAILED" });
+  });
+});
+
+describe("cancel and delete", () => {
+  it("cancelled mid-capture: template FAILED, no orphan chunks, server restored", async () => {
+    const server = await createActiveServer(t.client, { hostname: "cancel01" });
+    const started = await capture({ serverId: server.id, name: "cancel01-image" });
+    let cancel: Promise<unknown> | undefined;
+    const events = await t.client.sseSubscribe(OPERATION_PROGRESS, { id: started.operation.id }, (event) => {
+      const state = event.operationProgress;
+      if (!cancel && state.step.startsWith("capturing") && state.bytesDone > 0) {
+        cancel = t.client.query(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename } }`, { id: started.operation.id });
+      }
+    }).done;
+    await cancel;
+    const last = events.at(-1).operationProgress;
+    expect(last.status).toBe("CANCELLED");
+    expect(last.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+    expect((await template(started.imageTemplate.id)).status).toBe("FAILED");
+    const audit = await storeAudit(t);
+    expect(audit.files).toEqual(audit.referenced);
+    expect(audit.rows).toEqual(audit.referenced);
+  });
+
+  it("updates name and note, and deletes a template, freeing only the chunks no other template uses", async () => {
+    const { imageTemplates } = await t.client.query(`{ imageTemplates(first: 100, filter: { status: [ACTIVE] }) { totalCount edges { node { id name } } } }`);
+    const changed = imageTemplates.edges.find((e: any) => e.node.name === "demo01-changed").node;
+    const renamed = await t.client.query(
+      `mutation($input: UpdateImageTemplateInput!) { updateImageTemplate(input: $input) { __typename ... on UpdateImageTemplatePayload { imageTemplate { name note } } ${ERROR_FIELDS} } }`,
+      { input: { id: changed.id, name: "demo01-v3", note: "one chunk changed" } },
+    );
+    expect(renamed.updateImageTemplate.imageTemplate).toEqual({ name: "demo01-v3", note: "one chunk changed" });
+    const clash = await t.client.query(
+      `mutation($input: UpdateImageTemplateInput!) { updateImageTemplate(input: $input) { __typename ${ERROR_FIELDS} } }`,
+      { input: { id: changed.id, name: "demo01-base" } },
+    );
+    expect(clash.updateImageTemplate).toMatchObject({ __typename: "ValidationError", fields: [{ field: "name" }] });
+
+    // A template with one chunk of its own: delete it, and exactly that chunk goes.
+    const paths = await volumePaths(t, demo.id);
+    const file = await open(paths.get(1)!, "r+");
+    await file.write(randomBytes(4 * 1024 * 1024), 0, 4 * 1024 * 1024, 128 * 1024 * 1024);
+    await file.close();
+    const own = await capture({ serverId: demo.id, name: "demo01-own-chunk" });
+    await waitForOperation(t.client, own.operation.id);
+    const before = await storeAudit(t);
+    const deleted = await t.client.query(
+      `mutation($id: ID!) { deleteImageTemplate(input: { id: $id }) { __typename ... on DeleteImageTemplatePayload { imageTemplate { status } operation { id } } ${ERROR_FIELDS} } }`,
+      { id: own.imageTemplate.id },
+    );
+    expect(deleted.deleteImageTemplate.imageTemplate.status).toBe("DELETING");
+    expect((await waitForOperation(t.client, deleted.deleteImageTemplate.operation.id)).status).toBe("SUCCEEDED");
+    const after = await storeAudit(t);
+    // Only the one chunk the changed capture added is gone: the others are shared.
+    expect(after.files.length).toBe(before.files.length - 1);
+    expect(after.files).toEqual(after.referenced);
+    expect((await t.client.query(`query($id: ID!) { node(id: $id) { id } }`, { id: own.imageTemplate.id })).node).toBeNull();
+    expect(await t.app.domain.deps.store.getManifest(own.imageTemplate.globalIdentifier)).toBeNull();
+    // Deleting it again: it is gone.
+    const again = await t.client.query(`mutation($id: ID!) { deleteImageTemplate(input: { id: $id }) { __typename } }`, { id: own.imageTemplate.id });
+    expect(again.deleteImageTemplate.__typename).toBe("NotFoundError");
+  });
+
+  it("lists a server's templates and filters templates by datacenter", async () => {
+    const data = await t.client.query(`query($id: ID!) {
+      node(id: $id) { ... on Server { imageTemplates { totalCount edges { node { name } } } } }
+      elsewhere: imageTemplates(filter: { datacenter: "fra02" }) { totalCount }
+    }`, { id: demo.id });
+    expect(data.node.imageTemplates.totalCount).toBeGreaterThanOrEqual(3);
+    expect(data.elsewhere.totalCount).toBe(0);
+  });
+});
+
