@@ -12,6 +12,7 @@ import { createDomain, type Domain } from "./domain/index.js";
 import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.js";
 import { createLogger } from "./log.js";
 import { Chunks } from "./domain/chunks.js";
+import { ConfigDrives } from "./storage/config-drive.js";
 import { LocalImageStore } from "./storage/image-store.js";
 import { LocalVolumeDriver } from "./storage/volume-driver.js";
 
@@ -35,6 +36,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     volumes: new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
     store,
     chunks: new Chunks(db, store),
+    configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     events: createEventBus(),
     config,
     log,

@@ -1,6 +1,7 @@
 // What the domain is built from: adapters chosen by app.ts.
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
+import type { ConfigDrives } from "../storage/config-drive.js";
 import type { ImageStore } from "../storage/image-store.js";
 import type { VolumeDriver } from "../storage/volume-driver.js";
 import type { Chunks } from "./chunks.js";
@@ -12,6 +13,7 @@ export interface DomainDeps {
   store: ImageStore;
   /** The chunk catalogue over `store`, shared by every pipeline. */
   chunks: Chunks;
+  configDrives: ConfigDrives;
   events: EventBus;
   config: Config;
   log: Logger;

@@ -7,12 +7,14 @@ import { allPipelines } from "./pipelines/index.js";
 import { OperationRunner } from "./runner.js";
 import { Servers } from "./servers.js";
 import { Templates } from "./templates.js";
+import { Deployments } from "./deployments.js";
 
 export function createDomain(deps: DomainDeps) {
   const runner = new OperationRunner(deps, allPipelines());
   const operations = new Operations(deps, runner);
   const servers = new Servers(deps, operations);
   const templates = new Templates(deps, operations);
+  const deployments = new Deployments(deps, operations);
   const accounts = new Accounts(deps);
   return {
     deps,
@@ -21,6 +23,7 @@ export function createDomain(deps: DomainDeps) {
     operations,
     servers,
     templates,
+    deployments,
     catalog: { datacenters: DATACENTERS, operatingSystems: OPERATING_SYSTEMS },
   };
 }

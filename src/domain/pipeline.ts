@@ -29,6 +29,11 @@ export interface Pipeline<Input = unknown, Undo = Record<string, unknown>> {
   kind: OperationKind;
   /** Whether a RUNNING operation may be cancelled (a QUEUED one always may). */
   cancellableWhileRunning: boolean;
+  /**
+   * Whether the operation counts as a deployment of its image template while it is QUEUED or
+   * RUNNING (ImageTemplate.activeDeployCount); the runner releases it when the operation ends.
+   */
+  holdsTemplate?: boolean;
   run(ctx: RunContext<Input, Undo>): Promise<void>;
   rollback(ctx: RollbackContext<Input, Undo>): Promise<void>;
 }

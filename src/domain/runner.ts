@@ -206,10 +206,14 @@ export class OperationRunner {
     }
   }
 
-  /** Writes the terminal state, releases the server, and tells subscribers. */
+  /** Writes the terminal state, releases the server (and template), and tells subscribers. */
   private async finish(last: OperationSnapshot, outcome: Outcome): Promise<void> {
     const { db } = this.deps;
     const succeeded = outcome.status === "SUCCEEDED";
+    const releaseTemplate =
+      this.pipelineFor(last.kind).holdsTemplate && last.imageTemplateId
+        ? [db.imageTemplate.updateMany({ where: { id: last.imageTemplateId, activeDeployCount: { gt: 0 } }, data: { activeDeployCount: { decrement: 1 } } })]
+        : [];
     const [updated] = await db.$transaction([
       db.operation.update({
         where: { id: last.id },
@@ -226,6 +230,7 @@ export class OperationRunner {
         },
       }),
       db.server.updateMany({ where: { activeOperationId: last.id }, data: { activeOperationId: null } }),
+      ...releaseTemplate,
     ]);
     this.deps.events.publishOperation(toSnapshot(updated));
   }

@@ -48,6 +48,7 @@ export interface ServerFilter {
   kind?: ServerKind | null;
   datacenter?: string | null;
   hostnameContains?: string | null;
+  sourceImageTemplateId?: string | null;
 }
 
 export interface ServerWithOperation {
@@ -180,6 +181,7 @@ export class Servers {
       ...(filter.kind ? { kind: filter.kind } : {}),
       ...(filter.datacenter ? { datacenter: filter.datacenter } : {}),
       ...(filter.hostnameContains ? { hostname: { contains: filter.hostnameContains } } : {}),
+      ...(filter.sourceImageTemplateId ? { sourceImageTemplateId: filter.sourceImageTemplateId } : {}),
     };
     const rows = await this.deps.db.server.findMany({
       where: { ...where, ...(page.idAfter ? { id: page.idAfter } : {}) },
@@ -187,6 +189,11 @@ export class Servers {
       take: page.take,
     });
     return toPage(rows, page.size, () => this.deps.db.server.count({ where }));
+  }
+
+  /** The NoCloud files of the server's config drive, or null before it has one. */
+  configDrive(server: ServerRow) {
+    return this.deps.configDrives.read(server.id);
   }
 
   /** Volumes of many servers in one statement, in index order. */

@@ -25,6 +25,7 @@ export const OPERATION_KINDS = [
   "POWER_OFF",
   "DELETE_SERVER",
   "DELETE_TEMPLATE",
+  "REPLICATE_TEMPLATE",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

@@ -10,6 +10,7 @@ import "./types/server.js";
 import "./types/catalog.js";
 import "./types/viewer.js";
 import "./types/image-template.js";
+import "./types/deployment.js";
 
 let schema: GraphQLSchema | undefined;
 

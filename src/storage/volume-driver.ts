@@ -1,6 +1,6 @@
 // The volume driver port and its local implementation: one sparse raw file per volume
 // under <data dir>/volumes, whose length is the volume's capacity.
-import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 export interface VolumeStat {
@@ -19,6 +19,8 @@ export interface VolumeDriver {
   stat(volumeId: string): Promise<VolumeStat | null>;
   /** Idempotent: removing a missing volume is not an error. */
   remove(volumeId: string): Promise<void>;
+  /** Atomically puts volume `fromId` in the place of `toId`, replacing it. */
+  replace(fromId: string, toId: string): Promise<void>;
   pathOf(volumeId: string): string;
 }
 
@@ -65,5 +67,9 @@ export class LocalVolumeDriver implements VolumeDriver {
 
   async remove(volumeId: string): Promise<void> {
     await rm(this.pathOf(volumeId), { force: true });
+  }
+
+  async replace(fromId: string, toId: string): Promise<void> {
+    await rename(this.pathOf(fromId), this.pathOf(toId));
   }
 }

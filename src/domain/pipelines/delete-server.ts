@@ -12,6 +12,7 @@ export const deleteServerPipeline: Pipeline<unknown, object> = {
     await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
     await progress.step("removing volumes");
     for (const volume of server.volumes) await deps.volumes.remove(volume.id);
+    await deps.configDrives.remove(server.id);
     await progress.step("releasing addresses");
     // Cascades to the volumes; operations keep their history with serverId set to null.
     await deps.db.server.delete({ where: { id: server.id } });

@@ -1,19 +1,17 @@
 // PROVISION: make the new server's volume files, write the operating system onto the boot
 // volume (and demo data onto data volumes when asked), then start the server.
 import { GIB } from "../catalog.js";
-import { RELEASED_ADDRESSES } from "../network.js";
-import type { Pipeline, RollbackContext } from "../pipeline.js";
+import { nocloudSeed } from "../host-config.js";
+import type { Pipeline } from "../pipeline.js";
 import type { ProvisionInput } from "../servers.js";
 import { hostIdentityRegion, REGION_BYTES, writeSyntheticContent } from "../../storage/synthetic-content.js";
 
-interface Undo {
-  volumeIds: string[];
-}
+import { failNewServer, type NewServerUndo } from "./new-server.js";
 
 /** Demo data volumes get this much content; the rest of their capacity stays sparse. */
 const DEMO_DATA_BYTES = 48 * 1024 * 1024;
 
-export const provisionPipeline: Pipeline<ProvisionInput, Undo> = {
+export const provisionPipeline: Pipeline<ProvisionInput, NewServerUndo> = {
   kind: "PROVISION",
   cancellableWhileRunning: true,
 
@@ -57,20 +55,15 @@ export const provisionPipeline: Pipeline<ProvisionInput, Undo> = {
       }
     }
 
+    await progress.step("configuring the host");
+    await deps.configDrives.write(server.id, nocloudSeed(server, null));
+
     await progress.step("powering on");
     signal.throwIfAborted();
     await db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
   },
 
-  async rollback({ operation, undo, deps }: RollbackContext<ProvisionInput, Undo>) {
-    const server = await deps.db.server.findUnique({ where: { id: operation.serverId ?? "" }, include: { volumes: true } });
-    const volumeIds = new Set([...(undo.volumeIds ?? []), ...(server?.volumes.map((v) => v.id) ?? [])]);
-    for (const id of volumeIds) await deps.volumes.remove(id);
-    if (server) {
-      await deps.db.server.update({
-        where: { id: server.id },
-        data: { status: "FAILED", powerState: "HALTED", ...RELEASED_ADDRESSES },
-      });
-    }
+  async rollback({ operation, undo, deps }) {
+    await failNewServer(deps, operation, undo);
   },
 };

@@ -140,7 +140,8 @@ builder.objectField(ServerNode, "imageTemplates", (t) =>
 
 // --- mutations ---
 
-const TemplatePayload = (name: string) =>
+/** A payload of a template and the operation that changes it. */
+export const TemplatePayload = (name: string) =>
   builder.objectRef<{ imageTemplate: TemplateRow; operation: unknown }>(name).implement({
     fields: (t) => ({
       imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }),

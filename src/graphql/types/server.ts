@@ -141,7 +141,8 @@ const CreateServerInput = builder.inputType("CreateServerInput", {
   }),
 });
 
-const ServerOperationPayload = (name: string) =>
+/** A payload of a server and the operation that changes it. */
+export const ServerOperationPayload = (name: string) =>
   builder.objectRef<{ server: ServerRow; operation: unknown }>(name).implement({
     fields: (t) => ({
       server: t.field({ type: ServerNode, resolve: (p) => p.server }),

@@ -1,0 +1,220 @@
+// Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
+// server from one (RELOAD), and making a template available in more datacenters.
+import { findDatacenter, SERVER_LIMITS } from "./catalog.js";
+import type { DomainDeps, Viewer } from "./deps.js";
+import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError } from "./errors.js";
+import { newId } from "./ids.js";
+import { addressesFor, nextFreeOrdinal } from "./network.js";
+import type { OperationSnapshot } from "./operation-snapshot.js";
+import type { Operations } from "./operations.js";
+import type { ServerRow, ServerWithOperation } from "./servers.js";
+import type { ServerKind } from "./states.js";
+import type { RecordedConfiguration, TemplateRow } from "./templates.js";
+import { checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "./validation.js";
+
+export interface DeployInput {
+  imageTemplateId: string;
+  hostname: string;
+  domain: string;
+  kind?: ServerKind | null;
+  datacenter?: string | null;
+  cpu?: number | null;
+  memoryMb?: number | null;
+  volumes?: Array<{ index: number; capacityGb: number }> | null;
+  userData?: string | null;
+  idempotencyKey?: string | null;
+}
+
+/** What the DEPLOY and RELOAD pipelines are given. */
+export interface DeployRun {
+  userData?: string | null;
+}
+
+const USER_DATA_MAX = 64 * 1024;
+
+export class Deployments {
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly operations: Operations,
+  ) {}
+
+  async deploy(viewer: Viewer, input: DeployInput): Promise<ServerWithOperation> {
+    if (input.idempotencyKey) {
+      const earlier = await this.byIdempotencyKey(viewer, input.idempotencyKey);
+      if (earlier) return earlier;
+    }
+    const template = await this.activeTemplate(viewer, input.imageTemplateId, "imageTemplateId");
+    if ((input.kind ?? "VIRTUAL") === "BARE_METAL") {
+      throw new IncompatibleServerError(`standard image template "${template.name}" cannot be deployed to a bare metal server`, "BARE_METAL");
+    }
+    const config = JSON.parse(template.configuration) as RecordedConfiguration;
+    const available = await this.datacentersOf(template.id);
+    const spec = {
+      hostname: input.hostname,
+      domain: input.domain,
+      datacenter: input.datacenter ?? available[0],
+      cpu: input.cpu ?? config.cpu,
+      memoryMb: input.memoryMb ?? config.memoryMb,
+    };
+
+    const problems = new FieldProblems();
+    checkHostname(problems, "hostname", spec.hostname);
+    checkDomain(problems, "domain", spec.domain);
+    checkFqdnLength(problems, "domain", spec.hostname, spec.domain);
+    checkRange(problems, "cpu", spec.cpu, SERVER_LIMITS.cpu);
+    checkRange(problems, "memoryMb", spec.memoryMb, SERVER_LIMITS.memoryMb);
+    checkDatacenter(problems, "datacenter", spec.datacenter);
+    if (findDatacenter(spec.datacenter) && !available.includes(spec.datacenter)) {
+      problems.add("datacenter", `image template "${template.name}" is not available in ${spec.datacenter}; it is in ${available.join(", ")} (see addImageTemplateDatacenters)`);
+    }
+    const layout = config.volumes.map((v) => ({ index: v.index, role: v.role, capacityGb: v.capacityGb }));
+    (input.volumes ?? []).forEach((requested, i) => {
+      const planned = layout.find((v) => v.index === requested.index);
+      if (!planned) {
+        problems.add(`volumes[${i}].index`, `the template has no volume ${requested.index} (it has ${layout.map((v) => v.index).join(", ")})`);
+        return;
+      }
+      checkCapacity(problems, `volumes[${i}].capacityGb`, requested.capacityGb);
+      if (requested.capacityGb < planned.capacityGb) {
+        problems.add(`volumes[${i}].capacityGb`, `volume ${requested.index} must be at least the template's ${planned.capacityGb} GiB`);
+      } else {
+        planned.capacityGb = requested.capacityGb;
+      }
+    });
+    if ((input.userData ?? "").length > USER_DATA_MAX) problems.add("userData", `must be at most ${USER_DATA_MAX} bytes`);
+    problems.throwIfAny();
+
+    const fqdn = `${spec.hostname}.${spec.domain}`;
+    const dc = findDatacenter(spec.datacenter)!;
+    const serverId = newId("srv");
+    const operationId = newId("op");
+    const outcome = await this.deps.db.$transaction(async (tx) => {
+      if (await tx.server.findFirst({ where: { accountId: viewer.accountId, fqdn }, select: { id: true } })) {
+        return ValidationError.field("hostname", `${fqdn} is already used by another server in this account`);
+      }
+      // Counted as a deployment of the template: deleting it is refused until this ends.
+      const held = await tx.imageTemplate.updateMany({
+        where: { id: template.id, status: "ACTIVE" },
+        data: { activeDeployCount: { increment: 1 } },
+      });
+      if (held.count !== 1) return new ConflictError(`image template "${template.name}" is no longer ACTIVE`, "NOT_ACTIVE");
+      const server = await tx.server.create({
+        data: {
+          id: serverId,
+          accountId: viewer.accountId,
+          kind: "VIRTUAL",
+          ...spec,
+          fqdn,
+          os: config.os,
+          powerState: "HALTED",
+          status: "PROVISIONING",
+          activeOperationId: operationId,
+          sourceImageTemplateId: template.id,
+          idempotencyKey: input.idempotencyKey ?? null,
+          ...addressesFor(dc, await nextFreeOrdinal(tx, dc)),
+          volumes: { create: layout.map((v) => ({ id: newId("vol"), ...v })) },
+        },
+      });
+      const operation = await tx.operation.create({
+        data: this.operations.newOperationData(viewer, operationId, "DEPLOY", {
+          serverId,
+          imageTemplateId: template.id,
+          input: { userData: input.userData ?? null } satisfies DeployRun,
+        }),
+      });
+      return { server, operation };
+    });
+    if (outcome instanceof Error) throw outcome;
+    return { server: outcome.server, operation: this.operations.queued(outcome.operation) };
+  }
+
+  private async byIdempotencyKey(viewer: Viewer, key: string): Promise<ServerWithOperation | null> {
+    const server = await this.deps.db.server.findFirst({ where: { accountId: viewer.accountId, idempotencyKey: key } });
+    if (!server) return null;
+    const row = await this.deps.db.operation.findFirst({ where: { serverId: server.id, kind: "DEPLOY" }, orderBy: { id: "asc" } });
+    const operation = row ? await this.operations.get(viewer, row.id) : null;
+    return operation ? { server, operation } : null;
+  }
+
+  /** Rewrites a server's volumes from a template; identity and network stay. */
+  async reload(viewer: Viewer, input: { serverId: string; imageTemplateId: string; userData?: string | null }): Promise<ServerWithOperation> {
+    const template = await this.activeTemplate(viewer, input.imageTemplateId, "imageTemplateId");
+    const server = await this.deps.db.server.findFirst({
+      where: { id: input.serverId, accountId: viewer.accountId },
+      include: { volumes: true },
+    });
+    if (!server) throw new NotFoundError("Server", input.serverId, "serverId");
+    if (server.kind === "BARE_METAL") {
+      throw new IncompatibleServerError(`standard image template "${template.name}" cannot be loaded onto bare metal server ${server.fqdn}`, server.kind);
+    }
+    const problems = new FieldProblems();
+    const available = await this.datacentersOf(template.id);
+    if (!available.includes(server.datacenter)) {
+      problems.add("imageTemplateId", `image template "${template.name}" is not available in ${server.datacenter}, where the server is`);
+    }
+    const captured = await this.deps.db.templateVolume.findMany({ where: { templateId: template.id } });
+    for (const volume of captured) {
+      const target = server.volumes.find((v) => v.index === volume.index);
+      if (!target) problems.add("serverId", `the server has no volume ${volume.index}, which the template restores`);
+      else if (target.capacityGb < volume.capacityGb) {
+        problems.add("serverId", `the server's volume ${volume.index} has ${target.capacityGb} GiB; the template's needs at least ${volume.capacityGb} GiB`);
+      }
+    }
+    problems.throwIfAny();
+
+    const operation = await this.operations.queueOnServer(
+      viewer,
+      {
+        serverId: server.id,
+        field: "serverId",
+        kind: "RELOAD",
+        allowedStatuses: ["ACTIVE"],
+        statusWhileRunning: "RELOADING",
+        imageTemplateId: template.id,
+        input: { userData: input.userData ?? null } satisfies DeployRun,
+      },
+      {
+        check: async (tx) => {
+          const current = await tx.imageTemplate.findUnique({ where: { id: template.id }, select: { status: true } });
+          return current?.status === "ACTIVE" ? null : new ConflictError(`image template "${template.name}" is no longer ACTIVE`, current?.status ?? "DELETED");
+        },
+        // Counted as a deployment of the template until the reload ends.
+        create: async (tx) => {
+          await tx.imageTemplate.update({ where: { id: template.id }, data: { activeDeployCount: { increment: 1 } } });
+        },
+      },
+    );
+    const updated = (await this.deps.db.server.findUniqueOrThrow({ where: { id: server.id } })) as ServerRow;
+    return { server: updated, operation };
+  }
+
+  /** Makes a template available in more datacenters (a REPLICATE_TEMPLATE operation). */
+  async addDatacenters(viewer: Viewer, input: { id: string; datacenters: string[] }): Promise<{ imageTemplate: TemplateRow; operation: OperationSnapshot }> {
+    const template = await this.activeTemplate(viewer, input.id, "id");
+    const problems = new FieldProblems();
+    if (input.datacenters.length === 0) problems.add("datacenters", "must name at least one datacenter");
+    input.datacenters.forEach((code, i) => checkDatacenter(problems, `datacenters[${i}]`, code));
+    problems.throwIfAny();
+    const operationId = newId("op");
+    const row = await this.deps.db.operation.create({
+      data: this.operations.newOperationData(viewer, operationId, "REPLICATE_TEMPLATE", {
+        imageTemplateId: template.id,
+        input: { datacenters: [...new Set(input.datacenters)] },
+      }),
+    });
+    return { imageTemplate: template, operation: this.operations.queued(row) };
+  }
+
+  private async activeTemplate(viewer: Viewer, id: string, field: string): Promise<TemplateRow> {
+    const template = await this.deps.db.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
+    if (!template) throw new NotFoundError("ImageTemplate", id, field);
+    if (template.status !== "ACTIVE") throw new ConflictError(`image template "${template.name}" is ${template.status}; only ACTIVE templates can be deployed`, template.status);
+    return template;
+  }
+
+  private async datacentersOf(templateId: string): Promise<string[]> {
+    const rows = await this.deps.db.imageTemplateDatacenter.findMany({ where: { templateId }, orderBy: { datacenter: "asc" } });
+    return rows.map((row) => row.datacenter);
+  }
+}
+

@@ -1,0 +1,112 @@
+// DEPLOY: build a new server from a template: allocate its volumes, restore the captured
+// data (verified), grow volumes to the requested sizes, write the host's config drive, and
+// start it. RELOAD: the same data onto an existing server, staged beside its volumes and
+// swapped in only once complete, so a failed reload leaves the server as it was.
+import { GIB } from "../catalog.js";
+import type { DeployRun } from "../deployments.js";
+import type { DomainDeps } from "../deps.js";
+import { nocloudSeed } from "../host-config.js";
+import type { Pipeline } from "../pipeline.js";
+import { restoreVolume } from "../restore.js";
+import type { PowerState } from "../states.js";
+import { failNewServer, type NewServerUndo } from "./new-server.js";
+
+async function loadPlan(deps: DomainDeps, serverId: string, templateId: string) {
+  const server = await deps.db.server.findUniqueOrThrow({ where: { id: serverId }, include: { volumes: { orderBy: { index: "asc" } } } });
+  const template = await deps.db.imageTemplate.findUniqueOrThrow({ where: { id: templateId }, include: { volumes: { orderBy: { index: "asc" } } } });
+  const pairs = template.volumes.map((source) => ({ source, target: server.volumes.find((v) => v.index === source.index)! }));
+  return { server, template, pairs };
+}
+
+export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
+  kind: "DEPLOY",
+  cancellableWhileRunning: true,
+  holdsTemplate: true,
+
+  async run({ operation, input, deps, signal, progress, remember }) {
+    const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
+
+    await progress.step("allocating volumes");
+    await remember({ volumeIds: server.volumes.map((v) => v.id) });
+    for (const volume of server.volumes) {
+      const source = pairs.find((p) => p.target.id === volume.id)?.source;
+      // A restored volume starts at the captured length and grows afterwards.
+      await deps.volumes.create(volume.id, source ? Number(source.lengthBytes) : volume.capacityGb * GIB);
+      if (source) progress.addTotal(Number(source.lengthBytes));
+    }
+
+    for (const [i, { source, target }] of pairs.entries()) {
+      await progress.step(`restoring volume ${i + 1} of ${pairs.length}`);
+      await restoreVolume({ deps, signal, progress }, source, template, target.id);
+    }
+
+    await progress.step("adjusting volumes");
+    for (const { source, target } of pairs) {
+      if (target.capacityGb * GIB > Number(source.lengthBytes)) await deps.volumes.resize(target.id, target.capacityGb * GIB);
+    }
+
+    await progress.step("configuring the host");
+    await deps.configDrives.write(server.id, nocloudSeed(server, input.userData));
+
+    await progress.step("powering on");
+    signal.throwIfAborted();
+    await deps.db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+  },
+
+  async rollback({ operation, undo, deps }) {
+    await failNewServer(deps, operation, undo);
+  },
+};
+
+interface ReloadUndo {
+  powerStateBefore: PowerState;
+  stagedVolumeIds: string[];
+}
+
+const staged = (volumeId: string) => `${volumeId}_reload`;
+
+export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
+  kind: "RELOAD",
+  cancellableWhileRunning: true,
+  holdsTemplate: true,
+
+  async run({ operation, input, deps, signal, progress, remember }) {
+    const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
+
+    await progress.step("powering off");
+    await remember({ powerStateBefore: server.powerState as PowerState, stagedVolumeIds: pairs.map((p) => staged(p.target.id)) });
+    await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
+
+    await progress.step("allocating volumes");
+    for (const { source, target } of pairs) {
+      await deps.volumes.remove(staged(target.id));
+      await deps.volumes.create(staged(target.id), Number(source.lengthBytes));
+      progress.addTotal(Number(source.lengthBytes));
+    }
+    for (const [i, { source, target }] of pairs.entries()) {
+      await progress.step(`restoring volume ${i + 1} of ${pairs.length}`);
+      await restoreVolume({ deps, signal, progress }, source, template, staged(target.id));
+    }
+
+    await progress.step("adjusting volumes");
+    for (const { target } of pairs) await deps.volumes.resize(staged(target.id), target.capacityGb * GIB);
+    signal.throwIfAborted();
+    // The point of no return: each rename replaces a volume at once.
+    for (const { target } of pairs) await deps.volumes.replace(staged(target.id), target.id);
+
+    await progress.step("configuring the host");
+    await deps.configDrives.write(server.id, nocloudSeed(server, input.userData));
+    await deps.db.server.update({ where: { id: server.id }, data: { os: JSON.parse(template.configuration).os, sourceImageTemplateId: template.id } });
+
+    await progress.step("powering on");
+    await deps.db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+  },
+
+  async rollback({ operation, undo, deps }) {
+    for (const id of undo.stagedVolumeIds ?? []) await deps.volumes.remove(id);
+    await deps.db.server.updateMany({
+      where: { id: operation.serverId ?? "" },
+      data: { status: "ACTIVE", ...(undo.powerStateBefore ? { powerState: undo.powerStateBefore } : {}) },
+    });
+  },
+};

@@ -1,0 +1,18 @@
+// The one cleanup path of every pipeline that builds a new server (PROVISION, DEPLOY): its
+// volume files and config drive are removed, its addresses released, and it is FAILED.
+import type { DomainDeps } from "../deps.js";
+import { RELEASED_ADDRESSES } from "../network.js";
+import type { OperationRow } from "../operation-snapshot.js";
+
+export interface NewServerUndo {
+  volumeIds: string[];
+}
+
+export async function failNewServer(deps: DomainDeps, operation: OperationRow, undo: Partial<NewServerUndo>): Promise<void> {
+  const server = await deps.db.server.findUnique({ where: { id: operation.serverId ?? "" }, include: { volumes: true } });
+  const volumeIds = new Set([...(undo.volumeIds ?? []), ...(server?.volumes.map((v) => v.id) ?? [])]);
+  for (const id of volumeIds) await deps.volumes.remove(id);
+  if (!server) return;
+  await deps.configDrives.remove(server.id);
+  await deps.db.server.update({ where: { id: server.id }, data: { status: "FAILED", powerState: "HALTED", ...RELEASED_ADDRESSES } });
+}

@@ -1,0 +1,52 @@
+// Writes a captured volume back from the image store: every chunk verified against its
+// name as it is read, holes left as holes, and the whole volume's SHA-256 checked at the end.
+import { createHash } from "node:crypto";
+import { CHUNK_SIZE, zeroChunk } from "../storage/chunk-codec.js";
+import type { DomainDeps } from "./deps.js";
+import { IntegrityError } from "./errors.js";
+import type { Progress } from "./progress.js";
+import type { TemplateVolumeRow } from "./templates.js";
+
+export interface RestoreTarget {
+  deps: DomainDeps;
+  signal: AbortSignal;
+  progress: Progress;
+}
+
+/** `volumeId` must exist, as a sparse file of the template volume's length. */
+export async function restoreVolume(
+  { deps, signal, progress }: RestoreTarget,
+  source: TemplateVolumeRow,
+  template: { name: string; globalIdentifier: string },
+  volumeId: string,
+): Promise<void> {
+  const what = `image template "${template.name}" (${template.globalIdentifier}), volume ${source.index}`;
+  const length = Number(source.lengthBytes);
+  const entries = JSON.parse(source.chunks) as Array<[number, string]>;
+  const whole = createHash("sha256");
+  const chunkLength = (index: number) => Math.min(CHUNK_SIZE, length - index * CHUNK_SIZE);
+  let next = 0;
+  const skipHolesUntil = (index: number) => {
+    for (; next < index; next++) {
+      whole.update(zeroChunk(chunkLength(next)));
+      progress.advance(chunkLength(next));
+    }
+  };
+  const file = await deps.volumes.open(volumeId, "write");
+  try {
+    for (const [index, hash] of entries) {
+      skipHolesUntil(index);
+      signal.throwIfAborted();
+      const raw = await deps.chunks.read(hash, what);
+      await file.write(raw, 0, raw.length, index * CHUNK_SIZE);
+      whole.update(raw);
+      progress.advance(raw.length);
+      next = index + 1;
+    }
+    skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  if (whole.digest("hex") !== source.sha256) throw new IntegrityError(`${what}: the restored data does not match the volume's SHA-256`);
+}

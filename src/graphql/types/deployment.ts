@@ -1,0 +1,128 @@
+// Deploying templates: deployImageTemplate, reloadServer, addImageTemplateDatacenters, and
+// the links between servers and the templates they came from.
+import { ConflictError, IncompatibleServerError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { builder } from "../builder.js";
+import { pageArgs, toConnection } from "../connections.js";
+import { parseGlobalId } from "../ids.js";
+import { ServerKindEnum } from "./enums.js";
+import { MUTATION_ERRORS } from "./errors.js";
+import { ImageTemplateNode, TemplatePayload } from "./image-template.js";
+import { OperationNode } from "./operation.js";
+import { ServerNode, ServerOperationPayload } from "./server.js";
+
+const DEPLOY_ERRORS = [ValidationError, NotFoundError, ConflictError, IncompatibleServerError];
+
+const ConfigDriveRef = builder.objectRef<{ "meta-data"?: string; "network-config"?: string; "user-data"?: string }>("ConfigDrive").implement({
+  description: "The host's final configuration, in cloud-init's NoCloud seed format.",
+  fields: (t) => ({
+    metaData: t.string({ description: "instance-id and local-hostname.", resolve: (d) => d["meta-data"] ?? "" }),
+    networkConfig: t.string({ description: "Network config version 2 with the server's addresses.", resolve: (d) => d["network-config"] ?? "" }),
+    userData: t.string({ nullable: true, resolve: (d) => d["user-data"] ?? null }),
+  }),
+});
+
+builder.objectFields(ServerNode, (t) => ({
+  sourceImageTemplate: t.field({
+    type: ImageTemplateNode,
+    nullable: true,
+    description: "The template the server was deployed or reloaded from; null once it is deleted.",
+    resolve: (server) => server.sourceImageTemplateId,
+  }),
+  configDrive: t.field({
+    type: ConfigDriveRef,
+    nullable: true,
+    resolve: (server, _args, ctx) => ctx.domain.servers.configDrive(server),
+  }),
+}));
+
+builder.objectField(ImageTemplateNode, "deployments", (t) =>
+  t.connection(
+    {
+      type: ServerNode,
+      description: "Servers deployed or reloaded from this template.",
+      resolve: async (template, args, ctx) =>
+        toConnection(await ctx.domain.servers.list(ctx.viewer, pageArgs(args), { sourceImageTemplateId: template.id })),
+    },
+    {
+      name: "ImageTemplateDeploymentConnection",
+      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as { totalCount: () => Promise<number> }).totalCount() }) }),
+    },
+  ),
+);
+
+const DeployVolumeInput = builder.inputType("DeployVolumeInput", {
+  fields: (t) => ({
+    index: t.int({ required: true }),
+    capacityGb: t.int({ required: true, description: "At least the template's capacity for this volume; the extra space is sparse." }),
+  }),
+});
+
+const DeployImageTemplateInput = builder.inputType("DeployImageTemplateInput", {
+  fields: (t) => ({
+    imageTemplateId: t.id({ required: true }),
+    hostname: t.string({ required: true }),
+    domain: t.string({ required: true }),
+    kind: t.field({ type: ServerKindEnum, required: false, description: "VIRTUAL (default); standard templates never go to BARE_METAL." }),
+    datacenter: t.string({ required: false, description: "Default: the template's first datacenter." }),
+    cpu: t.int({ required: false, description: "Default: the template's recorded configuration." }),
+    memoryMb: t.int({ required: false }),
+    volumes: t.field({ type: [DeployVolumeInput], required: false, description: "Capacities by volume index; default: the template's." }),
+    userData: t.string({ required: false, description: "cloud-init user-data for the new host." }),
+    idempotencyKey: t.string({ required: false }),
+  }),
+});
+
+builder.mutationField("deployImageTemplate", (t) =>
+  t.field({
+    type: ServerOperationPayload("DeployImageTemplatePayload"),
+    description: "Builds a new server from a template; follow the returned DEPLOY operation.",
+    errors: { types: DEPLOY_ERRORS },
+    args: { input: t.arg({ type: DeployImageTemplateInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.domain.deployments.deploy(ctx.viewer, {
+        ...input,
+        imageTemplateId: parseGlobalId(String(input.imageTemplateId), "ImageTemplate", "imageTemplateId"),
+      }),
+  }),
+);
+
+const ReloadServerInput = builder.inputType("ReloadServerInput", {
+  fields: (t) => ({
+    serverId: t.id({ required: true }),
+    imageTemplateId: t.id({ required: true }),
+    userData: t.string({ required: false }),
+  }),
+});
+
+builder.mutationField("reloadServer", (t) =>
+  t.field({
+    type: ServerOperationPayload("ReloadServerPayload"),
+    description: "Rewrites a server's volumes from a template; hostname, addresses and MAC stay.",
+    errors: { types: DEPLOY_ERRORS },
+    args: { input: t.arg({ type: ReloadServerInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.domain.deployments.reload(ctx.viewer, {
+        serverId: parseGlobalId(String(input.serverId), "Server", "serverId"),
+        imageTemplateId: parseGlobalId(String(input.imageTemplateId), "ImageTemplate", "imageTemplateId"),
+        userData: input.userData,
+      }),
+  }),
+);
+
+const AddImageTemplateDatacentersInput = builder.inputType("AddImageTemplateDatacentersInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    datacenters: t.stringList({ required: true }),
+  }),
+});
+
+builder.mutationField("addImageTemplateDatacenters", (t) =>
+  t.field({
+    type: TemplatePayload("AddImageTemplateDatacentersPayload"),
+    description: "Makes a template deployable in more datacenters (a REPLICATE_TEMPLATE operation).",
+    errors: { types: MUTATION_ERRORS },
+    args: { input: t.arg({ type: AddImageTemplateDatacentersInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.domain.deployments.addDatacenters(ctx.viewer, { id: parseGlobalId(String(input.id), "ImageTemplate", "id"), datacenters: input.datacenters }),
+  }),
+);
