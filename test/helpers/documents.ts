@@ -99,3 +99,26 @@ export async function createActiveServer(client: GraphQLClient, overrides: Recor
   if (final.status !== "SUCCEEDED") throw new Error(`provision ended ${final.status}: ${JSON.stringify(final.error)}`);
   return server;
 }
+
+export const DEPLOY = `
+  mutation($input: DeployImageTemplateInput!) {
+    deployImageTemplate(input: $input) {
+      __typename
+      ... on DeployImageTemplatePayload {
+        server { id fqdn status datacenter network { privateIpv4 publicIpv4 macAddress } volumes { index role capacityGb } }
+        operation { id kind status }
+      }
+      ... on IncompatibleServerError { serverKind }
+      ${ERROR_FIELDS}
+    }
+  }
+`;
+
+/** Captures a server and waits for the template to be ACTIVE. */
+export async function captureTemplate(client: GraphQLClient, serverId: string, name: string) {
+  const result = (await client.query(CAPTURE, { input: { serverId, name } })).captureImageTemplate;
+  if (result.__typename !== "CaptureImageTemplatePayload") throw new Error(`capture failed: ${JSON.stringify(result)}`);
+  const final = await waitForOperation(client, result.operation.id);
+  if (final.status !== "SUCCEEDED") throw new Error(`capture ended ${final.status}: ${JSON.stringify(final.error)}`);
+  return result.imageTemplate as { id: string; globalIdentifier: string; name: string };
+}
