@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, tempDataDir, testEnv, type TestApp } from "./helpers/app.js";
 import { GraphQLClient } from "./helpers/clients.js";
-import { CAPTURE, createServer, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
+import { CAPTURE, captureTemplate, createServer, DEPLOY, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
 import { storeAudit } from "./helpers/store.js";
 
 const CANCEL = `mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename ... on CancelOperationPayload { operation { id status cancelRequested } } ${ERROR_FIELDS} } }`;
@@ -156,6 +156,47 @@ describe("crash recovery of a capture", () => {
       expect(data.imageTemplates.totalCount).toBe(0);
       const audit = await storeAudit(t);
       expect(audit).toEqual({ files: [], rows: [], referenced: [] });
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("crash recovery of a deploy", () => {
+  it("after a kill mid-deploy: the new server FAILED, its files removed, its addresses released, the template deletable", async () => {
+    const dataDir = tempDataDir();
+    const token = "imp_deploy-crash-token-0123456";
+    const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token });
+    const client = new GraphQLClient(child.url, token);
+    let app01: any;
+    for (;;) {
+      const { servers } = await client.query(`{ servers(filter: { hostnameContains: "app01" }) { edges { node { id status } } } }`);
+      app01 = servers.edges[0].node;
+      if (app01.status === "ACTIVE") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const template = await captureTemplate(client, app01.id, "app01-image");
+    const started = (await client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "app02", domain: "demo.example.com" } })).deployImageTemplate;
+    for (;;) {
+      const { node } = await client.query(`query($id: ID!) { node(id: $id) { ... on Operation { step bytesDone } } }`, { id: started.operation.id });
+      if (node.step.startsWith("restoring") && node.bytesDone > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await child.kill();
+    const before = volumeFiles(dataDir).length;
+
+    const t = await startTestApp({ dataDir, env: { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token } });
+    try {
+      const owner = new GraphQLClient(t.url, token);
+      const data = await owner.query(`query($op: ID!, $server: ID!) {
+        op: node(id: $op) { ... on Operation { status error { code } } }
+        server: node(id: $server) { ... on Server { status network { privateIpv4 } } }
+      }`, { op: started.operation.id, server: started.server.id });
+      expect(data.op).toEqual({ status: "FAILED", error: { code: "INTERRUPTED" } });
+      expect(data.server).toEqual({ status: "FAILED", network: null });
+      expect(volumeFiles(dataDir).length).toBeLessThan(before);
+      const deleted = (await owner.query(`mutation($id: ID!) { deleteImageTemplate(input: { id: $id }) { __typename } }`, { id: template.id })).deleteImageTemplate;
+      expect(deleted.__typename).toBe("DeleteImageTemplatePayload");
     } finally {
       await t.stop();
     }
