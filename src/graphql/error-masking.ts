@@ -8,7 +8,7 @@ import { DomainError, NotFoundError, ValidationError } from "../domain/errors.js
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
 
 /** The domain error behind a (possibly several times) wrapped execution error. */
-function domainErrorIn(error: unknown): DomainError | null {
+export function domainErrorIn(error: unknown): DomainError | null {
   for (let current = error; current; current = (current as { originalError?: unknown }).originalError) {
     if (current instanceof DomainError) return current;
   }

@@ -5,13 +5,13 @@ import { createServer, type Server as HttpServer } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createLogger, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config.js";
 import type { Domain, Viewer } from "../domain/index.js";
 import { bearerToken, tokenFromConnectionParams, unauthenticated } from "./auth.js";
 import type { GraphQLContext } from "./builder.js";
-import { maskError } from "./error-masking.js";
+import { domainErrorIn, maskError } from "./error-masking.js";
 import { getSchema } from "./schema.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -45,12 +45,27 @@ export interface GraphQLServer {
   close(): Promise<void>;
 }
 
+/**
+ * yoga logs every error it masks or rewrites; a domain error (a bad cursor, an unknown
+ * operation) is an answer to the client, not a fault of the server, so it is not logged.
+ */
+function yogaLogger(config: Config): YogaLogger {
+  const base = createLogger(config.env === "test" ? "error" : "info");
+  return {
+    ...base,
+    error: (...args: unknown[]) => {
+      if (args.length === 1 && domainErrorIn(args[0])) return;
+      base.error(...args);
+    },
+  };
+}
+
 export function createGraphQLServer(config: Config, domain: Domain, options: { graphiqlToken?: string } = {}): GraphQLServer {
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    logging: config.env === "test" ? "error" : "info",
+    logging: yogaLogger(config),
     maskedErrors: { maskError, isDev: config.env === "development" },
     renderGraphiQL,
     graphiql: {
