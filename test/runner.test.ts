@@ -84,6 +84,16 @@ async function startChildServer(dataDir: string, env: Record<string, string>) {
   };
 }
 
+/** Waits until the child's demo server with this hostname has been provisioned. */
+async function activeDemoServer(client: GraphQLClient, hostname: string): Promise<{ id: string }> {
+  for (;;) {
+    const { servers } = await client.query(`query($h: String!) { servers(filter: { hostnameContains: $h }) { edges { node { id status } } } }`, { h: hostname });
+    const server = servers.edges[0].node;
+    if (server.status === "ACTIVE") return server;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe("crash recovery", () => {
   it("rolls back operations of a killed process on the next start (INTERRUPTED)", async () => {
     const dataDir = tempDataDir();
@@ -126,13 +136,7 @@ describe("crash recovery of a capture", () => {
     const token = "imp_capture-crash-token-012345";
     const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token });
     const client = new GraphQLClient(child.url, token);
-    let web01: any;
-    for (;;) {
-      const { servers } = await client.query(`{ servers(filter: { hostnameContains: "web01" }) { edges { node { id status } } } }`);
-      web01 = servers.edges[0].node;
-      if (web01.status === "ACTIVE") break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const web01 = await activeDemoServer(client, "web01");
     const started = (await client.query(CAPTURE, { input: { serverId: web01.id, name: "web01-crash" } })).captureImageTemplate;
     for (;;) {
       const { node } = await client.query(`query($id: ID!) { node(id: $id) { ... on Operation { status step bytesDone } } }`, { id: started.operation.id });
@@ -168,13 +172,7 @@ describe("crash recovery of a deploy", () => {
     const token = "imp_deploy-crash-token-0123456";
     const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token });
     const client = new GraphQLClient(child.url, token);
-    let app01: any;
-    for (;;) {
-      const { servers } = await client.query(`{ servers(filter: { hostnameContains: "app01" }) { edges { node { id status } } } }`);
-      app01 = servers.edges[0].node;
-      if (app01.status === "ACTIVE") break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const app01 = await activeDemoServer(client, "app01");
     const template = await captureTemplate(client, app01.id, "app01-image");
     const started = (await client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "app02", domain: "demo.example.com" } })).deployImageTemplate;
     for (;;) {

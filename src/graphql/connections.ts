@@ -42,3 +42,20 @@ export function toConnection<T extends { id: string }>(page: Page<T>) {
     totalCount: page.totalCount,
   };
 }
+
+/**
+ * Options of a connection type with `totalCount`; the count runs only when asked for.
+ * (Typed loosely: Pothos gives each connection its own field builder type.)
+ */
+export function countedConnection(name: string) {
+  return {
+    name,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    fields: (t: any) => ({
+      totalCount: t.int({
+        description: "How many items match, across all pages.",
+        resolve: (connection: { totalCount: () => Promise<number> }) => connection.totalCount(),
+      }),
+    }),
+  };
+}

@@ -2,7 +2,7 @@
 // the links between servers and the templates they came from.
 import { ConflictError, IncompatibleServerError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import { builder } from "../builder.js";
-import { pageArgs, toConnection } from "../connections.js";
+import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { ServerKindEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
@@ -43,10 +43,7 @@ builder.objectField(ImageTemplateNode, "deployments", (t) =>
       resolve: async (template, args, ctx) =>
         toConnection(await ctx.domain.servers.list(ctx.viewer, pageArgs(args), { sourceImageTemplateId: template.id })),
     },
-    {
-      name: "ImageTemplateDeploymentConnection",
-      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as { totalCount: () => Promise<number> }).totalCount() }) }),
-    },
+    countedConnection("ImageTemplateDeploymentConnection"),
   ),
 );
 

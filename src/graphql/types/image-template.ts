@@ -3,7 +3,7 @@
 import { ConflictError, IncompatibleServerError, NotFoundError, ValidationError } from "../../domain/errors.js";
 import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates.js";
 import { builder } from "../builder.js";
-import { pageArgs, toConnection } from "../connections.js";
+import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
@@ -109,11 +109,6 @@ const ImageTemplateFilter = builder.inputType("ImageTemplateFilter", {
   }),
 });
 
-const templatesConnectionOptions = (name: string) => ({
-  name,
-  fields: (c: any) => ({ totalCount: c.int({ resolve: (conn: { totalCount: () => Promise<number> }) => conn.totalCount() }) }),
-});
-
 builder.queryField("imageTemplates", (t) =>
   t.connection(
     {
@@ -122,7 +117,7 @@ builder.queryField("imageTemplates", (t) =>
       args: { filter: t.arg({ type: ImageTemplateFilter, required: false }) },
       resolve: async (_root, args, ctx) => toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
     },
-    templatesConnectionOptions("ImageTemplateConnection"),
+    countedConnection("ImageTemplateConnection"),
   ),
 );
 
@@ -134,7 +129,7 @@ builder.objectField(ServerNode, "imageTemplates", (t) =>
       resolve: async (server, args, ctx) =>
         toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), { sourceServerId: server.id })),
     },
-    templatesConnectionOptions("ServerImageTemplateConnection"),
+    countedConnection("ServerImageTemplateConnection"),
   ),
 );
 

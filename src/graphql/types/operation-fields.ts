@@ -1,6 +1,6 @@
 // The operations list, cancelOperation, and the subscriptions that follow operations.
 import { builder } from "../builder.js";
-import { pageArgs, toConnection } from "../connections.js";
+import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
@@ -22,10 +22,7 @@ builder.queryField("operations", (t) =>
       resolve: async (_root, args, ctx) =>
         toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
     },
-    {
-      name: "OperationConnection",
-      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as { totalCount: () => Promise<number> }).totalCount() }) }),
-    },
+    countedConnection("OperationConnection"),
   ),
 );
 

@@ -2,7 +2,7 @@
 import { GIB } from "../../domain/catalog.js";
 import type { ServerRow, VolumeRow } from "../../domain/servers.js";
 import { builder } from "../builder.js";
-import { pageArgs, toConnection } from "../connections.js";
+import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
@@ -58,10 +58,7 @@ export const ServerNode = builder.loadableNode("Server", {
         resolve: async (server, args, ctx) =>
           toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), { serverId: server.id })),
       },
-      {
-        name: "ServerOperationConnection",
-        fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as { totalCount: () => Promise<number> }).totalCount() }) }),
-      },
+      countedConnection("ServerOperationConnection"),
     ),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -112,10 +109,7 @@ builder.queryField("servers", (t) =>
       args: { filter: t.arg({ type: ServerFilter, required: false }) },
       resolve: async (_root, args, ctx) => toConnection(await ctx.domain.servers.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
     },
-    {
-      name: "ServerConnection",
-      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as { totalCount: () => Promise<number> }).totalCount() }) }),
-    },
+    countedConnection("ServerConnection"),
   ),
 );
 
