@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
-import { createDb } from "./db/client.js";
+import { createDb, type DbOptions } from "./db/client.js";
 import { applyMigrations } from "./db/migrate.js";
 import type { Logger } from "./domain/deps.js";
 import { ensureDemo, type DemoAccess } from "./domain/demo.js";
@@ -12,6 +12,7 @@ import { createDomain, type Domain } from "./domain/index.js";
 import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.js";
 import { createLogger } from "./log.js";
 import { Chunks } from "./domain/chunks.js";
+import { CodecPool } from "./storage/codec-pool.js";
 import { ConfigDrives } from "./storage/config-drive.js";
 import { LocalImageStore } from "./storage/image-store.js";
 import { LocalVolumeDriver } from "./storage/volume-driver.js";
@@ -26,16 +27,17 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function createApp(config: Config, log: Logger = createLogger(config.env)): Promise<App> {
+export async function createApp(config: Config, log: Logger = createLogger(config.env), dbOptions: DbOptions = {}): Promise<App> {
   mkdirSync(config.dataDir, { recursive: true });
   const migrationsApplied = applyMigrations(config.databaseUrl);
-  const db = await createDb(config.databaseUrl);
+  const db = await createDb(config.databaseUrl, dbOptions);
   const store = new LocalImageStore(path.join(config.dataDir, "store"));
+  const codec = new CodecPool();
   const domain = createDomain({
     db,
     volumes: new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
     store,
-    chunks: new Chunks(db, store),
+    chunks: new Chunks(db, store, codec),
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     events: createEventBus(),
     config,
@@ -64,6 +66,7 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     async stop() {
       await graphql.close();
       await domain.runner.stop();
+      await codec.close();
       await db.$disconnect();
     },
   };

@@ -3,6 +3,10 @@ import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 
 async function main(): Promise<void> {
+  // Capture and restore keep volume reads and chunk writes (open, write, fsync, rename) in
+  // flight together; libuv's default of 4 threads makes the reads wait behind the writes.
+  // Read when the pool first starts, which is after this line.
+  process.env.UV_THREADPOOL_SIZE ??= "16";
   let config;
   try {
     config = loadConfig();

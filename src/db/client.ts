@@ -7,9 +7,20 @@ export type Db = PrismaClient;
 
 export const BUSY_TIMEOUT_MS = 5000;
 
-export async function createDb(databaseUrl: string): Promise<Db> {
+export interface DbOptions {
+  /** Called for every SQL statement (benchmarks count statements per request). */
+  onStatement?: (sql: string) => void;
+}
+
+export async function createDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
   const adapter = new PrismaBetterSQLite3({ url: databaseUrl, timeout: BUSY_TIMEOUT_MS });
-  const db = new PrismaClient({ adapter });
+  const db = options.onStatement
+    ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] })
+    : new PrismaClient({ adapter });
+  if (options.onStatement) {
+    const onStatement = options.onStatement;
+    (db as PrismaClient<"query">).$on("query", (event) => onStatement(event.query));
+  }
   // WAL lets readers go on while the runner writes; foreign keys are off by default in SQLite.
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");

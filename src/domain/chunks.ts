@@ -2,7 +2,7 @@
 // templates), referenced by the templates that use it, and removed when none does.
 import type { Db } from "../db/client.js";
 import { isUniqueViolation } from "../db/client.js";
-import { compressChunk, decompressChunk, sha256Hex } from "../storage/chunk-codec.js";
+import type { CodecPool } from "../storage/codec-pool.js";
 import type { ImageStore } from "../storage/image-store.js";
 import { IntegrityError } from "./errors.js";
 import { StoreLock } from "./store-lock.js";
@@ -15,27 +15,32 @@ export class Chunks {
   constructor(
     private readonly db: Db,
     private readonly store: ImageStore,
+    private readonly codec: CodecPool,
   ) {}
 
   /**
-   * Stores a chunk unless the store has it. Returns the compressed bytes newly written
-   * (0 when the chunk was there already). Call under `lock.shared`, and reference the
-   * chunk before the lock is released.
+   * Names a chunk by its SHA-256 and stores it unless the store has it. Returns the name and
+   * the compressed bytes newly written (0 when the chunk was there already). The chunk's
+   * buffer moves to a codec worker (see CodecPool.compress). Call under `lock.shared`, and
+   * reference the chunk before the lock is released.
    */
-  async put(hash: string, raw: Buffer): Promise<number> {
+  async put(raw: Buffer): Promise<{ hash: string; written: number }> {
+    const size = raw.length;
+    // Hashing and compressing together on a worker keeps the reading thread free; for a
+    // chunk the store already has, the compression is wasted, which only costs CPU.
+    const { compressed, sha256: hash } = await this.codec.compress(raw);
     const pending = this.writing.get(hash);
     if (pending) {
       await pending;
-      return 0;
+      return { hash, written: 0 };
     }
     const known = await this.db.chunk.findUnique({ where: { hash }, select: { hash: true } });
-    if (known) return 0;
+    if (known) return { hash, written: 0 };
     const write = (async () => {
-      const compressed = compressChunk(raw);
       // The file first: a row always means the bytes are on the store.
       await this.store.putChunk(hash, compressed);
       try {
-        await this.db.chunk.create({ data: { hash, sizeBytes: raw.length, storedBytes: compressed.length } });
+        await this.db.chunk.create({ data: { hash, sizeBytes: size, storedBytes: compressed.length } });
       } catch (error) {
         if (isUniqueViolation(error)) return 0; // another instance stored it meanwhile
         throw error;
@@ -44,7 +49,7 @@ export class Chunks {
     })();
     this.writing.set(hash, write);
     try {
-      return await write;
+      return { hash, written: await write };
     } finally {
       this.writing.delete(hash);
     }
@@ -96,13 +101,13 @@ export class Chunks {
 
   /** Reads a chunk back, verifying it against its name. */
   async read(hash: string, context: string): Promise<Buffer> {
-    let raw: Buffer;
+    let chunk: { raw: Buffer; sha256: string };
     try {
-      raw = decompressChunk(await this.store.getChunk(hash));
+      chunk = await this.codec.decompress(await this.store.getChunk(hash));
     } catch (error) {
       throw new IntegrityError(`${context}: chunk ${hash} is unreadable (${(error as Error).message})`);
     }
-    if (sha256Hex(raw) !== hash) throw new IntegrityError(`${context}: chunk ${hash} does not match its checksum`);
-    return raw;
+    if (chunk.sha256 !== hash) throw new IntegrityError(`${context}: chunk ${hash} does not match its checksum`);
+    return chunk.raw;
   }
 }

@@ -7,6 +7,9 @@ import { IntegrityError } from "./errors.js";
 import type { Progress } from "./progress.js";
 import type { TemplateVolumeRow } from "./templates.js";
 
+/** Chunks decoded ahead of the one being written. */
+const CHUNKS_AHEAD = 8;
+
 export interface RestoreTarget {
   deps: DomainDeps;
   signal: AbortSignal;
@@ -32,12 +35,23 @@ export async function restoreVolume(
       progress.advance(chunkLength(next));
     }
   };
+  // Chunks are fetched and decoded (on codec workers) ahead of the one being written.
+  const ahead = entries.map(() => null as Promise<Buffer> | null);
+  const fetch = (i: number) => {
+    if (i < entries.length && !ahead[i]) {
+      ahead[i] = deps.chunks.read(entries[i][1], what);
+      ahead[i]!.catch(() => undefined); // awaited in order below; not an unhandled rejection meanwhile
+    }
+  };
   const file = await deps.volumes.open(volumeId, "write");
   try {
-    for (const [index, hash] of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      for (let j = i; j < i + CHUNKS_AHEAD; j++) fetch(j);
+      const [index] = entries[i];
       skipHolesUntil(index);
       signal.throwIfAborted();
-      const raw = await deps.chunks.read(hash, what);
+      const raw = await ahead[i]!;
+      ahead[i] = null;
       await file.write(raw, 0, raw.length, index * CHUNK_SIZE);
       whole.update(raw);
       progress.advance(raw.length);
@@ -47,6 +61,8 @@ export async function restoreVolume(
     await file.sync();
   } finally {
     await file.close();
+    // Let decodes still running settle before the caller cleans up.
+    await Promise.allSettled(ahead.filter(Boolean) as Promise<Buffer>[]);
   }
   if (whole.digest("hex") !== source.sha256) throw new IntegrityError(`${what}: the restored data does not match the volume's SHA-256`);
 }

@@ -25,6 +25,8 @@ const TEMPORARY = ".tmp-";
 export class LocalImageStore implements ImageStore {
   private readonly chunksDir: string;
   private readonly manifestsDir: string;
+  /** Folders known to exist: one mkdir per folder, not one per chunk. */
+  private readonly madeDirs = new Set<string>();
 
   constructor(root: string) {
     this.chunksDir = path.join(root, "chunks");
@@ -101,8 +103,12 @@ export class LocalImageStore implements ImageStore {
   }
 
   private async writeAtomically(file: string, data: Uint8Array): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const temporary = path.join(path.dirname(file), `${TEMPORARY}${randomBytes(6).toString("hex")}`);
+    const dir = path.dirname(file);
+    if (!this.madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    const temporary = path.join(dir, `${TEMPORARY}${randomBytes(6).toString("hex")}`);
     const handle = await open(temporary, "w");
     try {
       await handle.writeFile(data);

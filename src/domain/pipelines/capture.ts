@@ -3,11 +3,12 @@
 // manifest, and bring the server back to the power state it had.
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { CHUNK_SIZE, isAllZero, sha256Hex } from "../../storage/chunk-codec.js";
+import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
 import { GIB } from "../catalog.js";
 import type { DomainDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import type { Pipeline, RunContext } from "../pipeline.js";
+import { TaskWindow } from "../task-window.js";
 import type { PowerState } from "../states.js";
 import type { CaptureRun, RecordedConfiguration } from "../templates.js";
 
@@ -137,6 +138,9 @@ async function restoreServer(deps: DomainDeps, serverId: string, powerState: Pow
   });
 }
 
+/** Chunks being compressed and written while the next ones are read. */
+const CHUNKS_IN_FLIGHT = 8;
+
 async function captureVolume(
   { deps, signal, progress }: RunContext<CaptureRun, Undo>,
   volume: { id: string; index: number; role: string; capacityGb: number },
@@ -146,23 +150,35 @@ async function captureVolume(
   const chunks: Array<[number, string]> = [];
   let dataBytes = 0;
   let storedBytes = 0;
+  const window = new TaskWindow(CHUNKS_IN_FLIGHT);
   const file = await deps.volumes.open(volume.id, "read");
+  const zeros = Buffer.allocUnsafe(CHUNK_SIZE);
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
     for (let offset = 0, index = 0; offset < length; offset += CHUNK_SIZE, index++) {
       signal.throwIfAborted();
-      const chunk = await readFully(file, buffer, Math.min(CHUNK_SIZE, length - offset), offset);
+      const size = Math.min(CHUNK_SIZE, length - offset);
+      // Zero chunks are read into one reused buffer; a data chunk gets its own, since it
+      // travels to a codec worker while the next chunk is read.
+      const chunk = await readFully(file, zeros, size, offset);
       whole.update(chunk);
-      if (!isAllZero(chunk)) {
-        const hash = sha256Hex(chunk);
-        storedBytes += await deps.chunks.put(hash, chunk);
-        chunks.push([index, hash]);
-        dataBytes += chunk.length;
+      if (isAllZero(chunk)) {
+        progress.advance(size);
+        continue;
       }
-      progress.advance(chunk.length);
+      // Its name comes back from the codec worker; the entry keeps its place meanwhile.
+      const entry: [number, string] = [index, ""];
+      chunks.push(entry);
+      dataBytes += size;
+      const data = Buffer.from(chunk);
+      await window.add(async () => {
+        const { hash, written } = await deps.chunks.put(data);
+        entry[1] = hash;
+        storedBytes += written;
+        progress.advance(size);
+      });
     }
   } finally {
-    await file.close();
+    await window.drain().finally(() => file.close());
   }
   return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, sha256: whole.digest("hex"), chunks };
 }

@@ -27,6 +27,11 @@ export const OperationNode = builder.loadableNode("Operation", {
       resolve: (op) => (op.errorCode ? { code: op.errorCode, message: op.errorMessage ?? "" } : null),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.field({
+      type: "DateTime",
+      description: "When the operation reached this state (progress included).",
+      resolve: (op) => new Date(op.changedAt),
+    }),
     startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
   }),

@@ -1,0 +1,169 @@
+// Capture and restore throughput, sparse volumes and dedupe (issue items 1-4).
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  benchServer, commandExists, deleteTemplate, GIB, median, mib, MIB, ratio, seconds, startBenchApp,
+  timeCommand, timedCapture, writeMixedContent, type BenchApp, type Row,
+} from "./lib.js";
+
+const RUNS = 3;
+
+export async function captureBenchmarks(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const bench = await startBenchApp({ IMPRINT_PROGRESS_PERSIST_MS: "1000" });
+  const scratch = mkdtempSync(path.join(tmpdir(), "imprint-baseline-"));
+  try {
+    // 1. Capture throughput: a 1 GiB volume of mixed content.
+    const server = await benchServer(bench, "mixed01", 1);
+    await writeMixedContent(server.dataVolume, GIB, "bench-mixed");
+    const captures: number[] = [];
+    let stored = 0;
+    let templateId = "";
+    for (let run = 0; run < RUNS; run++) {
+      await timeCommand("sync");
+      const capture = await timedCapture(bench, server.id, `mixed-${run}`);
+      captures.push(capture.ms);
+      stored = capture.storedBytes;
+      // Each run starts from an empty store, as the first capture of new data does.
+      if (run < RUNS - 1) await deleteTemplate(bench, capture.templateId);
+      else templateId = capture.templateId;
+    }
+    const zst = path.join(scratch, "volume.zst");
+    const shell: number[] = [];
+    for (let run = 0; run < RUNS; run++) shell.push(await timeCommand("sync").then(() => timeCommand(`sha256sum '${server.dataVolume}' > /dev/null && zstd -3 -T0 -q -f '${server.dataVolume}' -o '${zst}'`)));
+    const captureMs = median(captures);
+    const shellMs = median(shell);
+    rows.push({
+      benchmark: "1. capture 1 GiB mixed",
+      measure: "mutation to SUCCEEDED vs sha256sum + zstd -3 -T0",
+      imprint: `${seconds(captureMs)} (${(GIB / MIB / (captureMs / 1000)).toFixed(0)} MiB/s)`,
+      baseline: seconds(shellMs),
+      ratio: ratio(captureMs, shellMs),
+      target: "<= 0.5",
+      met: captureMs / shellMs <= 0.5 ? "yes" : "no",
+    });
+    const zstSize = statSync(zst).size;
+    let qemu = "qemu-img not installed (apt-get install qemu-utils)";
+    let qemuRatio = "-";
+    if (commandExists("qemu-img")) {
+      const qcow = path.join(scratch, "volume.qcow2");
+      const qemuMs = await timeCommand(`qemu-img convert -c -O qcow2 '${server.dataVolume}' '${qcow}'`);
+      qemu = `${seconds(qemuMs)}, ${mib(statSync(qcow).size)} (one run)`;
+      qemuRatio = ratio(captureMs, qemuMs);
+    }
+    rows.push({
+      benchmark: "1. capture 1 GiB mixed",
+      measure: "vs qemu-img convert -c -O qcow2 (OpenStack snapshot)",
+      imprint: seconds(captureMs),
+      baseline: qemu,
+      ratio: qemuRatio,
+      target: "context",
+      met: "-",
+    });
+    rows.push({
+      benchmark: "1. capture 1 GiB mixed",
+      measure: "stored size vs zstd -3 output",
+      imprint: mib(stored),
+      baseline: mib(zstSize),
+      ratio: ratio(stored, zstSize),
+      target: "context",
+      met: "-",
+    });
+
+    // 2. Restore: deploy the template vs zstd -d to a file.
+    const restores: number[] = [];
+    for (let run = 0; run < RUNS; run++) restores.push(await timedDeploy(bench, templateId, `restore${run}`));
+    const unzstd: number[] = [];
+    const durable: number[] = [];
+    const restored = path.join(scratch, "restored.raw");
+    for (let run = 0; run < RUNS; run++) {
+      await timeCommand("sync");
+      unzstd.push(await timeCommand(`zstd -d -q -f '${zst}' -o '${restored}'`));
+      await timeCommand("sync");
+      durable.push(await timeCommand(`zstd -d -q -f '${zst}' -o '${restored}' && sync '${restored}'`));
+    }
+    rows.push({
+      benchmark: "2. restore 1 GiB mixed",
+      measure: "deploy to SUCCEEDED (hashes verified) vs zstd -d",
+      imprint: seconds(median(restores)),
+      baseline: seconds(median(unzstd)),
+      ratio: ratio(median(restores), median(unzstd)),
+      target: "<= 1.2",
+      met: median(restores) / median(unzstd) <= 1.2 ? "yes" : "no",
+    });
+    rows.push({
+      benchmark: "2. restore 1 GiB mixed",
+      measure: "same, baseline also fsyncs its output (imprint does)",
+      imprint: seconds(median(restores)),
+      baseline: seconds(median(durable)),
+      ratio: ratio(median(restores), median(durable)),
+      target: "context",
+      met: "-",
+    });
+
+    // 4. Dedupe: 1% of the chunks changed between two captures.
+    // New content of the same mix, so the changed chunks compress like the rest.
+    const chunks = GIB / (4 * MIB);
+    const changed = Math.max(1, Math.round(chunks * 0.01));
+    for (let i = 0; i < changed; i++) {
+      await writeMixedContent(server.dataVolume, 4 * MIB, `changed:${i}`, Math.floor((i * chunks) / changed) * 4 * MIB);
+    }
+    const second = await timedCapture(bench, server.id, "mixed-changed");
+    rows.push({
+      benchmark: "4. dedupe",
+      measure: `second capture, ${changed} of ${chunks} chunks (1%) changed`,
+      imprint: `${mib(second.storedBytes)} new`,
+      baseline: `${mib(stored)} first capture`,
+      ratio: ratio(second.storedBytes, stored),
+      target: "about 0.01",
+      met: second.storedBytes / stored < 0.02 ? "yes" : "no",
+    });
+
+    // 3. Sparse: 20 GiB holding 200 MiB of data, against a 1 GiB volume with the same 200 MiB.
+    const sparse = await benchServer(bench, "sparse01", 20);
+    const dense = await benchServer(bench, "dense01", 1);
+    for (let i = 0; i < 50; i++) await writeMixedContent(sparse.dataVolume, 4 * MIB, `sparse:${i}`, Math.floor((i * 20 * GIB) / 50 / (4 * MIB)) * 4 * MIB);
+    for (let i = 0; i < 50; i++) await writeMixedContent(dense.dataVolume, 4 * MIB, `sparse:${i}`, i * 4 * MIB);
+    const sparseCapture = await timedCapture(bench, sparse.id, "sparse");
+    await deleteTemplate(bench, sparseCapture.templateId);
+    const denseCapture = await timedCapture(bench, dense.id, "dense");
+    const zstSparse = path.join(scratch, "dense.zst");
+    await timeCommand(`head -c ${200 * MIB} '${dense.dataVolume}' | zstd -3 -q -f -o '${zstSparse}'`);
+    rows.push({
+      benchmark: "3. sparse 20 GiB / 200 MiB",
+      measure: "stored bytes vs zstd -3 of the 200 MiB",
+      imprint: mib(sparseCapture.storedBytes),
+      baseline: mib(statSync(zstSparse).size),
+      ratio: ratio(sparseCapture.storedBytes, statSync(zstSparse).size),
+      target: "within 10% (0.90-1.10)",
+      met: Math.abs(sparseCapture.storedBytes / statSync(zstSparse).size - 1) <= 0.1 ? "yes" : "no",
+    });
+    rows.push({
+      benchmark: "3. sparse 20 GiB / 200 MiB",
+      measure: "capture time vs the same 200 MiB on a 1 GiB volume",
+      imprint: seconds(sparseCapture.ms),
+      baseline: seconds(denseCapture.ms),
+      ratio: ratio(sparseCapture.ms, denseCapture.ms),
+      target: "closer to data than capacity (< 10)",
+      met: sparseCapture.ms / denseCapture.ms < 10 ? "yes" : "no",
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    await bench.stop();
+  }
+  return rows;
+}
+
+async function timedDeploy(bench: BenchApp, templateId: string, hostname: string): Promise<number> {
+  const started = performance.now();
+  const { deployImageTemplate } = await bench.gql<any>(
+    `mutation($input: DeployImageTemplateInput!) { deployImageTemplate(input: $input) { ... on DeployImageTemplatePayload { server { id } operation { id } } ... on Error { message } } }`,
+    { input: { imageTemplateId: templateId, hostname, domain: "bench.example.com" } },
+  );
+  await bench.waitFor(deployImageTemplate.operation.id);
+  const ms = performance.now() - started;
+  const { deleteServer } = await bench.gql<any>(`mutation($id: ID!) { deleteServer(input: { id: $id }) { ... on DeleteServerPayload { operation { id } } } }`, { id: deployImageTemplate.server.id });
+  await bench.waitFor(deleteServer.operation.id);
+  return ms;
+}

@@ -1,0 +1,40 @@
+// npm run bench [-- name ...]: runs the benchmarks, prints one table, writes BENCHMARKS.md.
+import { cpus, totalmem } from "node:os";
+import { writeFileSync } from "node:fs";
+import { captureBenchmarks } from "./capture.js";
+import { concurrencyBenchmarks } from "./concurrency.js";
+import { readPathBenchmarks } from "./read-path.js";
+import { scaleBenchmarks } from "./scale.js";
+import type { Row } from "./lib.js";
+
+// As in src/main.ts: more libuv threads, so reads do not queue behind chunk writes.
+process.env.UV_THREADPOOL_SIZE ??= "16";
+
+const suites: Record<string, () => Promise<Row[]>> = {
+  capture: captureBenchmarks,
+  "read-path": readPathBenchmarks,
+  scale: scaleBenchmarks,
+  concurrency: concurrencyBenchmarks,
+};
+
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
+const rows: Row[] = [];
+for (const name of chosen) {
+  const suite = suites[name];
+  if (!suite) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(suites).join(", ")}`);
+  console.error(`running ${name}...`);
+  rows.push(...(await suite()));
+}
+
+const header: Array<keyof Row> = ["benchmark", "measure", "imprint", "baseline", "ratio", "target", "met"];
+const table = [
+  `| ${header.join(" | ")} |`,
+  `|${header.map(() => "---").join("|")}|`,
+  ...rows.map((row) => `| ${header.map((key) => row[key]).join(" | ")} |`),
+].join("\n");
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB memory, Node ${process.version}`;
+console.log(`\n${machine}\n\n${table}\n`);
+if (chosen.length === Object.keys(suites).length) {
+  writeFileSync("BENCHMARKS.md", `# Benchmarks\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.\nMedians of several runs per side; ratios are imprint / baseline.\n\n${table}\n`);
+  console.error("BENCHMARKS.md written");
+}

@@ -1,0 +1,89 @@
+// Compression and decompression of chunks on worker threads, so capture and restore use
+// every core while the main thread reads, hashes volumes and writes.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+
+const ZSTD_LEVEL = 3;
+
+interface Job {
+  id: number;
+  job: "compress" | "decompress";
+  data: Uint8Array;
+  resolve: (value: { data: Buffer; hash?: string }) => void;
+  reject: (error: Error) => void;
+}
+
+export class CodecPool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Job>();
+  private readonly queue: Job[] = [];
+  private readonly workers: Worker[] = [];
+  private nextId = 0;
+
+  constructor(size = Math.max(1, availableParallelism())) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(new URL("./codec-worker.cjs", import.meta.url));
+      worker.unref();
+      worker.on("message", (message: { id: number; data?: Uint8Array; hash?: string; error?: string }) => this.done(worker, message));
+      worker.on("error", (error) => this.fail(worker, error));
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  /**
+   * zstd-compresses a chunk and names it by the SHA-256 of its raw bytes. The chunk's memory
+   * moves to the worker: `data` must own its whole ArrayBuffer and is unusable afterwards.
+   */
+  async compress(data: Uint8Array): Promise<{ compressed: Buffer; sha256: string }> {
+    const result = await this.run("compress", data);
+    return { compressed: result.data, sha256: result.hash! };
+  }
+
+  /** Decompresses a chunk and returns it with the SHA-256 of its raw bytes. */
+  async decompress(data: Uint8Array): Promise<{ raw: Buffer; sha256: string }> {
+    const result = await this.run("decompress", data);
+    return { raw: result.data, sha256: result.hash! };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private run(job: Job["job"], data: Uint8Array): Promise<{ data: Buffer; hash?: string }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, data, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const job = this.queue.shift()!;
+      this.busy.set(worker, job);
+      const owned = job.data.byteOffset === 0 && job.data.byteLength === job.data.buffer.byteLength;
+      worker.postMessage({ id: job.id, job: job.job, data: job.data, level: ZSTD_LEVEL }, owned ? [job.data.buffer as ArrayBuffer] : []);
+    }
+  }
+
+  private done(worker: Worker, message: { id: number; data?: Uint8Array; hash?: string; error?: string }): void {
+    const job = this.busy.get(worker);
+    this.busy.delete(worker);
+    this.idle.push(worker);
+    if (job) {
+      if (message.error !== undefined) job.reject(new Error(message.error));
+      else {
+        const data = Buffer.from(message.data!.buffer, message.data!.byteOffset, message.data!.byteLength);
+        job.resolve({ data, hash: message.hash });
+      }
+    }
+    this.dispatch();
+  }
+
+  private fail(worker: Worker, error: Error): void {
+    const job = this.busy.get(worker);
+    this.busy.delete(worker);
+    job?.reject(error);
+  }
+}
