@@ -5,6 +5,7 @@ import { captureBenchmarks } from "./capture.js";
 import { concurrencyBenchmarks } from "./concurrency.js";
 import { readPathBenchmarks } from "./read-path.js";
 import { scaleBenchmarks } from "./scale.js";
+import { subscriptionBenchmarks } from "./subscriptions.js";
 import type { Row } from "./lib.js";
 
 // As in src/main.ts: more libuv threads, so reads do not queue behind chunk writes.
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   capture: captureBenchmarks,
   "read-path": readPathBenchmarks,
   scale: scaleBenchmarks,
+  subscriptions: subscriptionBenchmarks,
   concurrency: concurrencyBenchmarks,
 };
 

@@ -1,0 +1,137 @@
+// Subscriptions (issue item 6): 1,000 SSE and 1,000 WebSocket subscribers on one running
+// operation; delay from publish to delivery, and the server's memory per subscriber. The
+// server runs as its own process, so its memory is its own.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createClient as createSseClient } from "graphql-sse";
+import { createClient as createWsClient } from "graphql-ws";
+import WebSocket from "ws";
+import { percentile, type Row } from "./lib.js";
+
+const PER_TRANSPORT = 1000;
+const TOKEN = "imp_bench-subscriptions-token-0123";
+const FOLLOW = `subscription($id: ID!) { operationProgress(id: $id) { status updatedAt } }`;
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(match![1]) * 1024;
+}
+
+export async function subscriptionBenchmarks(): Promise<Row[]> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-bench-subs-"));
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { ...process.env, NODE_ENV: "test", PORT: "0", IMPRINT_DATA_DIR: dataDir, IMPRINT_DEMO_TOKEN: TOKEN, IMPRINT_OS_IMAGE_MB: "8" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const disposers: Array<() => void> = [];
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      child.stdout!.on("data", (chunk) => {
+        output += chunk;
+        const match = /listening on (\S+)/.exec(output);
+        if (match) resolve(match[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`server exited ${code}`)));
+    });
+    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
+      return ((await response.json()) as { data: any }).data;
+    };
+    let web01: { id: string; status: string };
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      web01 = (await gql(`{ servers(filter: { hostnameContains: "web01" }) { edges { node { id status } } } }`)).servers.edges[0].node;
+    } while (web01.status !== "ACTIVE");
+    const before = rssBytes(child.pid!);
+    const capture = (await gql(`mutation($id: ID!) { captureImageTemplate(input: { serverId: $id, name: "subs" }) { ... on CaptureImageTemplatePayload { operation { id } } } }`, { id: web01.id })).captureImageTemplate;
+    const operationId = capture.operation.id;
+
+    const delays: number[] = [];
+    const lastDelays: number[] = [];
+    let connected = 0;
+    const failures = new Map<string, number>();
+    const failed = (transport: string, resolve: () => void) => (error: unknown) => {
+      const key = `${transport}: ${error instanceof Error ? error.message : JSON.stringify(error)}`.slice(0, 120);
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+      resolve();
+    };
+    let measuring = false;
+    const onEvent = (isLast: boolean) => (value: { data?: { operationProgress: { updatedAt: string } } }) => {
+      const sent = Date.parse(value.data!.operationProgress.updatedAt);
+      if (!measuring) return;
+      const delay = Date.now() - sent;
+      delays.push(delay);
+      if (isLast) lastDelays.push(delay);
+    };
+    const firstEvent: Array<Promise<void>> = [];
+    for (let i = 0; i < 2 * PER_TRANSPORT; i++) {
+      const isLast = i === 2 * PER_TRANSPORT - 1;
+      const sink = onEvent(isLast);
+      firstEvent.push(
+        new Promise<void>((resolve) => {
+          let first = true;
+          const next = (value: any) => {
+            if (first) {
+              first = false;
+              connected++;
+              resolve();
+            }
+            sink(value);
+          };
+          if (i % 2 === 0) {
+            const client = createSseClient({ url, retryAttempts: 0, headers: { authorization: `Bearer ${TOKEN}` } });
+            disposers.push(client.subscribe({ query: FOLLOW, variables: { id: operationId } }, { next, error: failed("SSE", resolve), complete: () => resolve() }));
+            disposers.push(() => client.dispose());
+          } else {
+            const client = createWsClient({ url: url.replace("http", "ws"), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${TOKEN}` } });
+            disposers.push(client.subscribe({ query: FOLLOW, variables: { id: operationId } }, { next, error: failed("WS", resolve), complete: () => resolve() }));
+            disposers.push(() => void client.dispose());
+          }
+        }),
+      );
+    }
+    await Promise.all(firstEvent);
+    if (failures.size) console.error("subscribers that failed:", Object.fromEntries(failures));
+    const after = rssBytes(child.pid!);
+    measuring = true;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    measuring = false;
+    await gql(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename } }`, { id: operationId });
+    const perSubscriber = (after - before) / (2 * PER_TRANSPORT);
+    const p99 = percentile(lastDelays.length ? lastDelays : delays, 99);
+    return [
+      {
+        benchmark: "6. subscriptions",
+        measure: `${connected} subscribers (half SSE, half WS): delay publish to delivery, p50 / p99 (last subscriber; all)`,
+        imprint: `${percentile(lastDelays, 50)} / ${percentile(lastDelays, 99)} ms; ${percentile(delays, 50)} / ${percentile(delays, 99)} ms`,
+        baseline: "-",
+        ratio: "-",
+        target: "p99 <= 250 ms",
+        met: p99 <= 250 && connected === 2 * PER_TRANSPORT ? "yes" : "no",
+      },
+      {
+        benchmark: "6. subscriptions",
+        measure: "server memory (RSS) per subscriber",
+        imprint: `${(perSubscriber / 1024).toFixed(1)} KiB`,
+        baseline: `${(before / 1024 ** 2).toFixed(0)} MiB before`,
+        ratio: "-",
+        target: "<= 64 KiB",
+        met: perSubscriber <= 64 * 1024 ? "yes" : "no",
+      },
+    ];
+  } finally {
+    for (const dispose of disposers) {
+      try {
+        dispose();
+      } catch {
+        // a client that already ended
+      }
+    }
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
