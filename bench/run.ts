@@ -1,6 +1,6 @@
 // npm run bench [-- name ...]: runs the benchmarks, prints one table, writes BENCHMARKS.md.
 import { cpus, totalmem } from "node:os";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { captureBenchmarks } from "./capture.js";
 import { concurrencyBenchmarks } from "./concurrency.js";
 import { readPathBenchmarks } from "./read-path.js";
@@ -37,6 +37,11 @@ const table = [
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB memory, Node ${process.version}`;
 console.log(`\n${machine}\n\n${table}\n`);
 if (chosen.length === Object.keys(suites).length) {
-  writeFileSync("BENCHMARKS.md", `# Benchmarks\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.\nMedians of several runs per side; ratios are imprint / baseline.\n\n${table}\n`);
+  const findings = readFileSync(new URL("./findings.md", import.meta.url), "utf8");
+  writeFileSync(
+    "BENCHMARKS.md",
+    `# Benchmarks\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.\n` +
+      `Medians of several runs per side (3 for throughput, 20 samples for latencies); ratios are imprint / baseline.\n\n${table}\n\n${findings}`,
+  );
   console.error("BENCHMARKS.md written");
 }

@@ -2,6 +2,7 @@
 // read by subscriptions. Events travel over an EventTarget: in-process by default; a
 // shared one (e.g. @graphql-yoga/redis-event-target) makes it a cross-instance bus
 // without touching the domain. Payloads are plain JSON for that reason.
+import { setMaxListeners } from "node:events";
 import { Repeater, SlidingBuffer, type PubSubEventTarget } from "graphql-yoga";
 import type { OperationSnapshot } from "./operation-snapshot.js";
 
@@ -13,6 +14,13 @@ export interface EventBus {
 
 export type OperationEventTarget = PubSubEventTarget<Record<string, [OperationSnapshot]>>;
 
+/** Many subscribers to one operation are normal: no "possible leak" warning past 10. */
+function unlimitedEventTarget(): OperationEventTarget {
+  const target = new EventTarget();
+  setMaxListeners(0, target);
+  return target as OperationEventTarget;
+}
+
 /**
  * Events a slow subscriber has not read yet. Older progress is dropped first, never the
  * newest, so the terminal state always arrives. (graphql-yoga's createPubSub shares one
@@ -20,7 +28,7 @@ export type OperationEventTarget = PubSubEventTarget<Record<string, [OperationSn
  */
 const SUBSCRIBER_BUFFER = 64;
 
-export function createEventBus(eventTarget: OperationEventTarget = new EventTarget() as OperationEventTarget): EventBus {
+export function createEventBus(eventTarget: OperationEventTarget = unlimitedEventTarget()): EventBus {
   const publish = (topic: string, snapshot: OperationSnapshot) =>
     eventTarget.dispatchEvent(new CustomEvent(topic, { detail: snapshot }));
 

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { CHUNK_SIZE, zeroChunk } from "../storage/chunk-codec.js";
 import type { DomainDeps } from "./deps.js";
 import { IntegrityError } from "./errors.js";
+import { HOLES_BETWEEN_YIELDS, yieldToEventLoop } from "./event-loop.js";
 import type { Progress } from "./progress.js";
 import type { TemplateVolumeRow } from "./templates.js";
 
@@ -29,10 +30,11 @@ export async function restoreVolume(
   const whole = createHash("sha256");
   const chunkLength = (index: number) => Math.min(CHUNK_SIZE, length - index * CHUNK_SIZE);
   let next = 0;
-  const skipHolesUntil = (index: number) => {
+  const skipHolesUntil = async (index: number) => {
     for (; next < index; next++) {
       whole.update(zeroChunk(chunkLength(next)));
       progress.advance(chunkLength(next));
+      if (next % HOLES_BETWEEN_YIELDS === 0) await yieldToEventLoop();
     }
   };
   // Chunks are fetched and decoded (on codec workers) ahead of the one being written.
@@ -48,7 +50,7 @@ export async function restoreVolume(
     for (let i = 0; i < entries.length; i++) {
       for (let j = i; j < i + CHUNKS_AHEAD; j++) fetch(j);
       const [index] = entries[i];
-      skipHolesUntil(index);
+      await skipHolesUntil(index);
       signal.throwIfAborted();
       const raw = await ahead[i]!;
       ahead[i] = null;
@@ -57,7 +59,7 @@ export async function restoreVolume(
       progress.advance(raw.length);
       next = index + 1;
     }
-    skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
+    await skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
     await file.sync();
   } finally {
     await file.close();

@@ -3,11 +3,12 @@
 // manifest, and bring the server back to the power state it had.
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
+import { CHUNK_SIZE, isAllZero, zeroChunk } from "../../storage/chunk-codec.js";
 import { GIB } from "../catalog.js";
 import type { DomainDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import type { Pipeline, RunContext } from "../pipeline.js";
+import { HOLES_BETWEEN_YIELDS, yieldToEventLoop } from "../event-loop.js";
 import { TaskWindow } from "../task-window.js";
 import type { PowerState } from "../states.js";
 import type { CaptureRun, RecordedConfiguration } from "../templates.js";
@@ -151,12 +152,26 @@ async function captureVolume(
   let dataBytes = 0;
   let storedBytes = 0;
   const window = new TaskWindow(CHUNKS_IN_FLIGHT);
+  const extents = await deps.volumes.dataExtents(volume.id);
+  let extent = 0;
+  /** Whether [offset, offset + size) may hold data; holes are hashed as zeros, not read. */
+  const mayHoldData = (offset: number, size: number) => {
+    if (!extents) return true;
+    while (extent < extents.length && extents[extent][1] <= offset) extent++;
+    return extent < extents.length && extents[extent][0] < offset + size;
+  };
   const file = await deps.volumes.open(volume.id, "read");
   const zeros = Buffer.allocUnsafe(CHUNK_SIZE);
   try {
     for (let offset = 0, index = 0; offset < length; offset += CHUNK_SIZE, index++) {
       signal.throwIfAborted();
       const size = Math.min(CHUNK_SIZE, length - offset);
+      if (!mayHoldData(offset, size)) {
+        whole.update(zeroChunk(size));
+        progress.advance(size);
+        if (index % HOLES_BETWEEN_YIELDS === 0) await yieldToEventLoop();
+        continue;
+      }
       // Zero chunks are read into one reused buffer; a data chunk gets its own, since it
       // travels to a codec worker while the next chunk is read.
       const chunk = await readFully(file, zeros, size, offset);
