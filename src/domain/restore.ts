@@ -1,10 +1,9 @@
 // Writes a captured volume back from the image store: every chunk verified against its
 // name as it is read, holes left as holes, and the whole volume's SHA-256 checked at the end.
-import { createHash } from "node:crypto";
-import { CHUNK_SIZE, zeroChunk } from "../storage/chunk-codec.js";
+import { CHUNK_SIZE } from "../storage/chunk-codec.js";
+import { StreamHasher } from "../storage/stream-hasher.js";
 import type { DomainDeps } from "./deps.js";
 import { IntegrityError } from "./errors.js";
-import { HOLES_BETWEEN_YIELDS, yieldToEventLoop } from "./event-loop.js";
 import type { Progress } from "./progress.js";
 import type { TemplateVolumeRow } from "./templates.js";
 
@@ -27,14 +26,13 @@ export async function restoreVolume(
   const what = `image template "${template.name}" (${template.globalIdentifier}), volume ${source.index}`;
   const length = Number(source.lengthBytes);
   const entries = JSON.parse(source.chunks) as Array<[number, string]>;
-  const whole = createHash("sha256");
+  const whole = new StreamHasher();
   const chunkLength = (index: number) => Math.min(CHUNK_SIZE, length - index * CHUNK_SIZE);
   let next = 0;
   const skipHolesUntil = async (index: number) => {
     for (; next < index; next++) {
-      whole.update(zeroChunk(chunkLength(next)));
+      await whole.zeros(chunkLength(next));
       progress.advance(chunkLength(next));
-      if (next % HOLES_BETWEEN_YIELDS === 0) await yieldToEventLoop();
     }
   };
   // Chunks are fetched and decoded (on codec workers) ahead of the one being written.
@@ -55,16 +53,19 @@ export async function restoreVolume(
       const raw = await ahead[i]!;
       ahead[i] = null;
       await file.write(raw, 0, raw.length, index * CHUNK_SIZE);
-      whole.update(raw);
+      await whole.update(raw);
       progress.advance(raw.length);
       next = index + 1;
     }
     await skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
     await file.sync();
+  } catch (error) {
+    await whole.close();
+    throw error;
   } finally {
     await file.close();
     // Let decodes still running settle before the caller cleans up.
     await Promise.allSettled(ahead.filter(Boolean) as Promise<Buffer>[]);
   }
-  if (whole.digest("hex") !== source.sha256) throw new IntegrityError(`${what}: the restored data does not match the volume's SHA-256`);
+  if ((await whole.digest()) !== source.sha256) throw new IntegrityError(`${what}: the restored data does not match the volume's SHA-256`);
 }

@@ -1,14 +1,13 @@
 // CAPTURE: halt the server, read its volumes in 4 MiB chunks into the image store
 // (zero chunks as holes, each chunk stored once), record its configuration and the
 // manifest, and bring the server back to the power state it had.
-import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { CHUNK_SIZE, isAllZero, zeroChunk } from "../../storage/chunk-codec.js";
+import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
+import { StreamHasher } from "../../storage/stream-hasher.js";
 import { GIB } from "../catalog.js";
 import type { DomainDeps } from "../deps.js";
 import { newId } from "../ids.js";
 import type { Pipeline, RunContext } from "../pipeline.js";
-import { HOLES_BETWEEN_YIELDS, yieldToEventLoop } from "../event-loop.js";
 import { TaskWindow } from "../task-window.js";
 import type { PowerState } from "../states.js";
 import type { CaptureRun, RecordedConfiguration } from "../templates.js";
@@ -147,7 +146,7 @@ async function captureVolume(
   volume: { id: string; index: number; role: string; capacityGb: number },
 ): Promise<CapturedVolume> {
   const length = volume.capacityGb * GIB;
-  const whole = createHash("sha256");
+  const whole = new StreamHasher();
   const chunks: Array<[number, string]> = [];
   let dataBytes = 0;
   let storedBytes = 0;
@@ -161,21 +160,20 @@ async function captureVolume(
     return extent < extents.length && extents[extent][0] < offset + size;
   };
   const file = await deps.volumes.open(volume.id, "read");
-  const zeros = Buffer.allocUnsafe(CHUNK_SIZE);
+  const readBuffer = Buffer.allocUnsafe(CHUNK_SIZE);
   try {
     for (let offset = 0, index = 0; offset < length; offset += CHUNK_SIZE, index++) {
       signal.throwIfAborted();
       const size = Math.min(CHUNK_SIZE, length - offset);
       if (!mayHoldData(offset, size)) {
-        whole.update(zeroChunk(size));
+        await whole.zeros(size);
         progress.advance(size);
-        if (index % HOLES_BETWEEN_YIELDS === 0) await yieldToEventLoop();
         continue;
       }
-      // Zero chunks are read into one reused buffer; a data chunk gets its own, since it
-      // travels to a codec worker while the next chunk is read.
-      const chunk = await readFully(file, zeros, size, offset);
-      whole.update(chunk);
+      // Read into one reused buffer (the hasher takes a copy); a data chunk gets its own
+      // copy, since it travels to a codec worker while the next chunk is read.
+      const chunk = await readFully(file, readBuffer, size, offset);
+      await whole.update(chunk);
       if (isAllZero(chunk)) {
         progress.advance(size);
         continue;
@@ -192,10 +190,14 @@ async function captureVolume(
         progress.advance(size);
       });
     }
+  } catch (error) {
+    await whole.close();
+    throw error;
   } finally {
     await window.drain().finally(() => file.close());
   }
-  return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, sha256: whole.digest("hex"), chunks };
+  const sha256 = await whole.digest();
+  return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, sha256, chunks };
 }
 
 /** Reads `size` bytes at `position`; past the end of the file reads as zeros. */
