@@ -65,17 +65,18 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
       resolve();
     };
     let measuring = false;
-    const onEvent = (isLast: boolean) => (value: { data?: { operationProgress: { updatedAt: string } } }) => {
+    // "The last subscriber" is the one whose first event came last.
+    let lastSubscriber = -1;
+    const onEvent = (subscriber: number) => (value: { data?: { operationProgress: { updatedAt: string } } }) => {
       const sent = Date.parse(value.data!.operationProgress.updatedAt);
       if (!measuring) return;
       const delay = Date.now() - sent;
       delays.push(delay);
-      if (isLast) lastDelays.push(delay);
+      if (subscriber === lastSubscriber) lastDelays.push(delay);
     };
     const firstEvent: Array<Promise<void>> = [];
     for (let i = 0; i < 2 * PER_TRANSPORT; i++) {
-      const isLast = i === 2 * PER_TRANSPORT - 1;
-      const sink = onEvent(isLast);
+      const sink = onEvent(i);
       firstEvent.push(
         new Promise<void>((resolve) => {
           let first = true;
@@ -83,6 +84,7 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
             if (first) {
               first = false;
               connected++;
+              lastSubscriber = i;
               resolve();
             }
             sink(value);

@@ -87,6 +87,8 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH });
   const wsServer = useServer<Record<string, unknown> | undefined, WsContextExtra>(
     {
+      // Under load (thousands of sockets opening at once) the default 3 s is too short.
+      connectionInitWaitTimeout: 15_000,
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
