@@ -7,7 +7,6 @@ import { parseGlobalId } from "../ids.js";
 import { ServerKindEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
 import { ImageTemplateNode, TemplatePayload } from "./image-template.js";
-import { OperationNode } from "./operation.js";
 import { ServerNode, ServerOperationPayload } from "./server.js";
 
 const DEPLOY_ERRORS = [ValidationError, NotFoundError, ConflictError, IncompatibleServerError];
