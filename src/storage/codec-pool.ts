@@ -20,15 +20,20 @@ export class CodecPool {
   private readonly workers: Worker[] = [];
   private nextId = 0;
 
+  private closed = false;
+
   constructor(size = Math.max(1, availableParallelism())) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL("./codec-worker.cjs", import.meta.url));
-      worker.unref();
-      worker.on("message", (message: { id: number; data?: Uint8Array; hash?: string; error?: string }) => this.done(worker, message));
-      worker.on("error", (error) => this.fail(worker, error));
-      this.workers.push(worker);
-      this.idle.push(worker);
-    }
+    for (let i = 0; i < size; i++) this.startWorker();
+  }
+
+  private startWorker(): void {
+    const worker = new Worker(new URL("./codec-worker.cjs", import.meta.url));
+    worker.unref();
+    worker.on("message", (message: { id: number; data?: Uint8Array; hash?: string; error?: string }) => this.done(worker, message));
+    worker.on("error", (error) => this.fail(worker, error));
+    this.workers.push(worker);
+    this.idle.push(worker);
+    this.dispatch();
   }
 
   /**
@@ -47,6 +52,7 @@ export class CodecPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
@@ -81,9 +87,13 @@ export class CodecPool {
     this.dispatch();
   }
 
+  /** A worker that crashed fails its job and is replaced, so the pool never shrinks. */
   private fail(worker: Worker, error: Error): void {
     const job = this.busy.get(worker);
     this.busy.delete(worker);
+    this.workers.splice(this.workers.indexOf(worker), 1);
+    if (this.idle.includes(worker)) this.idle.splice(this.idle.indexOf(worker), 1);
     job?.reject(error);
+    if (!this.closed) this.startWorker();
   }
 }
