@@ -2,12 +2,12 @@
 // server from one (RELOAD), and making a template available in more datacenters.
 import { findDatacenter, SERVER_LIMITS } from "./catalog.js";
 import type { DomainDeps, Viewer } from "./deps.js";
-import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError } from "./errors.js";
+import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError } from "./errors.js";
 import { newId } from "./ids.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import type { OperationSnapshot } from "./operation-snapshot.js";
 import type { Operations } from "./operations.js";
-import type { ServerRow, ServerWithOperation } from "./servers.js";
+import { fqdnTaken, type ServerRow, type ServerWithOperation } from "./servers.js";
 import type { ServerKind } from "./states.js";
 import type { RecordedConfiguration, TemplateRow } from "./templates.js";
 import { checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "./validation.js";
@@ -89,9 +89,8 @@ export class Deployments {
     const serverId = newId("srv");
     const operationId = newId("op");
     const outcome = await this.deps.db.$transaction(async (tx) => {
-      if (await tx.server.findFirst({ where: { accountId: viewer.accountId, fqdn }, select: { id: true } })) {
-        return ValidationError.field("hostname", `${fqdn} is already used by another server in this account`);
-      }
+      const taken = await fqdnTaken(tx, viewer.accountId, fqdn);
+      if (taken) return taken;
       // Counted as a deployment of the template: deleting it is refused until this ends.
       const held = await tx.imageTemplate.updateMany({
         where: { id: template.id, status: "ACTIVE" },

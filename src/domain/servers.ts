@@ -56,7 +56,15 @@ export interface ServerWithOperation {
   operation: OperationSnapshot;
 }
 
-const FQDN_TAKEN = "fqdn-taken";
+/**
+ * The error for a fqdn another server of the account already has, or null; call inside the
+ * transaction that creates the server (it returns the error rather than throwing: see
+ * docs/decisions.md, "No throwing inside interactive transactions").
+ */
+export async function fqdnTaken(tx: Prisma.TransactionClient, accountId: string, fqdn: string): Promise<ValidationError | null> {
+  const clash = await tx.server.findFirst({ where: { accountId, fqdn }, select: { id: true } });
+  return clash ? ValidationError.field("hostname", `${fqdn} is already used by another server in this account`) : null;
+}
 
 export class Servers {
   constructor(
@@ -71,9 +79,8 @@ export class Servers {
     const serverId = newId("srv");
     const operationId = newId("op");
     const result = await this.deps.db.$transaction(async (tx) => {
-      if (await tx.server.findFirst({ where: { accountId: viewer.accountId, fqdn }, select: { id: true } })) {
-        return FQDN_TAKEN;
-      }
+      const taken = await fqdnTaken(tx, viewer.accountId, fqdn);
+      if (taken) return taken;
       const addresses = addressesFor(dc, await nextFreeOrdinal(tx, dc));
       const server = await tx.server.create({
         data: {
@@ -99,9 +106,7 @@ export class Servers {
       });
       return { server, operation };
     });
-    if (result === FQDN_TAKEN) {
-      throw ValidationError.field("hostname", `${fqdn} is already used by another server in this account`);
-    }
+    if (result instanceof Error) throw result;
     return { server: result.server, operation: this.operations.queued(result.operation) };
   }
 
