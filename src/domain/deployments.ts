@@ -9,7 +9,7 @@ import type { OperationSnapshot } from "./operation-snapshot.js";
 import type { Operations } from "./operations.js";
 import { fqdnTaken, type ServerRow, type ServerWithOperation } from "./servers.js";
 import type { ServerKind } from "./states.js";
-import type { RecordedConfiguration, TemplateRow } from "./templates.js";
+import type { RecordedConfiguration, TemplateRow, Templates } from "./templates.js";
 import { checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "./validation.js";
 
 export interface DeployInput {
@@ -36,6 +36,7 @@ export class Deployments {
   constructor(
     private readonly deps: DomainDeps,
     private readonly operations: Operations,
+    private readonly templates: Templates,
   ) {}
 
   async deploy(viewer: Viewer, input: DeployInput): Promise<ServerWithOperation> {
@@ -212,8 +213,8 @@ export class Deployments {
   }
 
   private async datacentersOf(templateId: string): Promise<string[]> {
-    const rows = await this.deps.db.imageTemplateDatacenter.findMany({ where: { templateId }, orderBy: { datacenter: "asc" } });
-    return rows.map((row) => row.datacenter);
+    const [datacenters] = await this.templates.datacentersOf([templateId]);
+    return datacenters;
   }
 }
 

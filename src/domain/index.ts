@@ -14,7 +14,7 @@ export function createDomain(deps: DomainDeps) {
   const operations = new Operations(deps, runner);
   const servers = new Servers(deps, operations);
   const templates = new Templates(deps, operations);
-  const deployments = new Deployments(deps, operations);
+  const deployments = new Deployments(deps, operations, templates);
   const accounts = new Accounts(deps);
   return {
     deps,
