@@ -2,14 +2,13 @@
 // written once, atomically (temporary name, fsync, rename); manifests are JSON files, so a
 // template can be exported. Another backend (S3-compatible object storage) implements the
 // same port.
-import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 
 export interface ImageStore {
   putChunk(hash: string, compressed: Uint8Array): Promise<void>;
   getChunk(hash: string): Promise<Buffer>;
-  hasChunk(hash: string): Promise<boolean>;
   deleteChunk(hash: string): Promise<void>;
   listChunks(): Promise<string[]>;
   putManifest(name: string, manifest: unknown): Promise<void>;
@@ -44,15 +43,6 @@ export class LocalImageStore implements ImageStore {
 
   getChunk(hash: string): Promise<Buffer> {
     return readFile(this.chunkPath(hash));
-  }
-
-  async hasChunk(hash: string): Promise<boolean> {
-    try {
-      await stat(this.chunkPath(hash));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   async deleteChunk(hash: string): Promise<void> {

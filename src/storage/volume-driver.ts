@@ -1,16 +1,9 @@
 // The volume driver port and its local implementation: one sparse raw file per volume
 // under <data dir>/volumes, whose length is the volume's capacity.
 import { execFile } from "node:child_process";
-import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
-
-export interface VolumeStat {
-  /** Logical length in bytes (the capacity). */
-  length: number;
-  /** Bytes the file occupies on disk; far below length for a sparse volume. */
-  allocatedBytes: number;
-}
 
 export interface VolumeDriver {
   /** Creates an empty (all holes) volume of exactly capacityBytes; fails if it exists. */
@@ -18,7 +11,6 @@ export interface VolumeDriver {
   open(volumeId: string, mode: "read" | "write"): Promise<FileHandle>;
   /** Sets the logical length, keeping the data in front; growing adds holes. */
   resize(volumeId: string, capacityBytes: number): Promise<void>;
-  stat(volumeId: string): Promise<VolumeStat | null>;
   /** Idempotent: removing a missing volume is not an error. */
   remove(volumeId: string): Promise<void>;
   /** Atomically puts volume `fromId` in the place of `toId`, replacing it. */
@@ -76,16 +68,6 @@ export class LocalVolumeDriver implements VolumeDriver {
       await handle.truncate(capacityBytes);
     } finally {
       await handle.close();
-    }
-  }
-
-  async stat(volumeId: string): Promise<VolumeStat | null> {
-    try {
-      const info = await stat(this.pathOf(volumeId));
-      return { length: info.size, allocatedBytes: info.blocks * 512 };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw error;
     }
   }
 
