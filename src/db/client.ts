@@ -2,6 +2,7 @@
 // connection pragmas imprint relies on.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/client.js";
+import { serialized } from "./serialized-adapter.js";
 
 export type Db = PrismaClient;
 
@@ -13,7 +14,8 @@ export interface DbOptions {
 }
 
 export async function createDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
-  const adapter = new PrismaBetterSQLite3({ url: databaseUrl, timeout: BUSY_TIMEOUT_MS });
+  // Serialized: a statement outside a transaction waits for the open one (see serialized-adapter.ts).
+  const adapter = serialized(new PrismaBetterSQLite3({ url: databaseUrl, timeout: BUSY_TIMEOUT_MS }));
   const db = options.onStatement
     ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] })
     : new PrismaClient({ adapter });

@@ -1,0 +1,81 @@
+// Transactions isolate on SQLite: another request's statements never join an open
+// interactive transaction, so a rollback neither loses them nor lets them see its writes.
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "../src/db/client.js";
+import { applyMigrations } from "../src/db/migrate.js";
+import { tempDataDir } from "./helpers/app.js";
+
+let dir: string;
+let db: Db;
+
+beforeAll(async () => {
+  dir = tempDataDir();
+  const url = `file:${path.join(dir, "imprint.db")}`;
+  applyMigrations(url);
+  db = await createDb(url);
+  await db.account.create({ data: { id: "acct_a", name: "committed name" } });
+});
+afterAll(async () => {
+  await db.$disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+class Rollback extends Error {}
+
+describe("an interactive transaction that rolls back", () => {
+  it("keeps other requests' writes and hides its own uncommitted writes from them", async () => {
+    let transactionOpen = false;
+    const seenWhileOpen: string[] = [];
+    let outsideWrite: Promise<number> | undefined;
+    let outsideRead: Promise<{ name: string } | null> | undefined;
+
+    await expect(
+      db.$transaction(async (tx) => {
+        transactionOpen = true;
+        await tx.account.update({ where: { id: "acct_a" }, data: { name: "uncommitted name" } });
+        // Two other requests arrive while the transaction is open.
+        outsideWrite = db.$executeRawUnsafe(`INSERT INTO "Account" ("id", "name", "createdAt") VALUES ('acct_b', 'other request', 0)`);
+        void outsideWrite.then(() => transactionOpen && seenWhileOpen.push("write"));
+        outsideRead = db.account.findUnique({ where: { id: "acct_a" }, select: { name: true } });
+        void outsideRead.then(() => transactionOpen && seenWhileOpen.push("read"));
+        // More work inside the transaction gives them every chance to interleave.
+        for (let i = 0; i < 5; i++) await tx.account.count();
+        transactionOpen = false;
+        throw new Rollback();
+      }),
+    ).rejects.toBeInstanceOf(Rollback);
+
+    expect(await outsideWrite).toBe(1);
+    expect(await outsideRead).toEqual({ name: "committed name" });
+    // Neither finished while the transaction was open: they waited for it.
+    expect(seenWhileOpen).toEqual([]);
+    // The other request's row survived the rollback; the transaction's update did not.
+    expect(await db.account.findUnique({ where: { id: "acct_b" }, select: { name: true } })).toEqual({ name: "other request" });
+    expect(await db.account.findUnique({ where: { id: "acct_a" }, select: { name: true } })).toEqual({ name: "committed name" });
+  });
+
+  it("keeps the rows of writers that arrive during 10 transactions, half of which roll back", async () => {
+    const writers: Promise<unknown>[] = [];
+    const transactions = Array.from({ length: 10 }, (_, i) =>
+      db
+        .$transaction(async (tx) => {
+          await tx.account.create({ data: { id: `acct_t${i}`, name: `transaction ${i}` } });
+          // (.then starts a Prisma query, which is lazy.)
+          for (let w = 0; w < 5; w++) writers.push(db.$executeRawUnsafe(`INSERT INTO "Account" ("id", "name", "createdAt") VALUES ('acct_w${i}_${w}', 'writer', 0)`).then((n) => n));
+          for (let n = 0; n < 3; n++) await tx.account.count();
+          if (i % 2 === 0) throw new Rollback();
+        })
+        .catch((error) => {
+          if (!(error instanceof Rollback)) throw error;
+        }),
+    );
+    await Promise.all(transactions);
+    await Promise.all(writers);
+    const ids = new Set((await db.account.findMany({ select: { id: true } })).map((a) => a.id));
+    expect(writers).toHaveLength(50);
+    for (let i = 0; i < 10; i++) for (let w = 0; w < 5; w++) expect(ids.has(`acct_w${i}_${w}`)).toBe(true);
+    for (let i = 0; i < 10; i++) expect(ids.has(`acct_t${i}`)).toBe(i % 2 === 1);
+  });
+});
