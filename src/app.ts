@@ -54,11 +54,15 @@ export async function createApp(config: Config, log: Logger = createLogger(confi
     demo,
     migrationsApplied,
     async start() {
-      await domain.runner.start();
+      // The port first: an instance that cannot listen (EADDRINUSE) must not take queued work.
       await new Promise<void>((resolve, reject) => {
         graphql.http.once("error", reject);
-        graphql.http.listen(config.port, config.host, () => resolve());
+        graphql.http.listen(config.port, config.host, () => {
+          graphql.http.off("error", reject);
+          resolve();
+        });
       });
+      await domain.runner.start();
       const { port } = graphql.http.address() as AddressInfo;
       const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
       return { url: `http://${host}:${port}${GRAPHQL_PATH}` };

@@ -22,6 +22,8 @@ export interface Config {
   /** A RUNNING operation whose owner has not beaten for this long is recovered by another instance. */
   staleOwnerMs: number;
   maxPageSize: number;
+  /** SIGTERM/SIGINT: how long to wait for running operations to roll back before exiting anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -98,5 +100,6 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatMs: integer(env, "IMPRINT_HEARTBEAT_MS", 2000, 50, 60_000),
     staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
     maxPageSize: 100,
+    shutdownTimeoutMs: integer(env, "IMPRINT_SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
   };
 }

@@ -1,6 +1,7 @@
-// Reads the configuration, builds the app, listens. Nothing else.
+// Reads the configuration, builds the app, serves it. Nothing else.
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { serve } from "./serve.js";
 
 async function main(): Promise<void> {
   // Capture and restore keep volume reads and chunk writes (open, write, fsync, rename) in
@@ -17,29 +18,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
-  const { url } = await app.start();
-  console.log(`imprint ${config.env} listening on ${url} (GraphiQL in a browser; data in ${config.dataDir})`);
-  if (app.demo) {
-    console.log(`demo account token: ${app.demo.token}`);
-    console.log(`  curl -H 'Authorization: Bearer ${app.demo.token}' -H 'Content-Type: application/json' \\`);
-    console.log(`       -d '{"query":"{ servers { totalCount edges { node { fqdn status powerState } } } }"}' ${url}`);
-  }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`imprint: ${signal}, stopping`);
-    app.stop().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  await serve(await createApp(config));
 }
 
 main().catch((error) => {

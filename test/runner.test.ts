@@ -1,10 +1,10 @@
 // The operation runner: cancelling queued and running work, and recovering after a crash
 // of a real server process.
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, tempDataDir, testEnv, type TestApp } from "./helpers/app.js";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
+import { startChildServer } from "./helpers/child.js";
 import { GraphQLClient } from "./helpers/clients.js";
 import { CAPTURE, captureTemplate, createServer, DEPLOY, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
 import { storeAudit } from "./helpers/store.js";
@@ -60,29 +60,6 @@ describe("cancel", () => {
     expect(deleted.deleteServer.__typename).toBe("DeleteServerPayload");
   });
 });
-
-async function startChildServer(dataDir: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...process.env, ...testEnv(dataDir, env) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = /listening on (\S+)/.exec(output);
-      if (match) resolve(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return {
-    url,
-    async kill() {
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
-    },
-  };
-}
 
 /** Waits until the child's demo server with this hostname has been provisioned. */
 async function activeDemoServer(client: GraphQLClient, hostname: string): Promise<{ id: string }> {

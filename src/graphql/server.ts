@@ -84,7 +84,16 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
   });
 
   const http = createServer(yoga);
-  const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH });
+  // noServer: attached to the HTTP server, ws would re-emit its errors (EADDRINUSE), which
+  // graphql-ws reports as "Internal error emitted on the WebSocket server" with a stack.
+  const wss = new WebSocketServer({ noServer: true });
+  http.on("upgrade", (request, socket, head) => {
+    if (new URL(request.url ?? "/", "http://localhost").pathname !== GRAPHQL_PATH) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+  });
   const wsServer = useServer<Record<string, unknown> | undefined, WsContextExtra>(
     {
       // Under load (thousands of sockets opening at once) the default 3 s is too short.

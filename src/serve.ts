@@ -1,0 +1,48 @@
+// Runs a built app as a process: listen, then take work; on SIGINT/SIGTERM stop within a
+// deadline, also when an operation is stuck on I/O. Start-up failures are one line.
+import type { App } from "./app.js";
+
+export async function serve(app: App): Promise<void> {
+  const { config } = app;
+  let url: string;
+  try {
+    ({ url } = await app.start());
+  } catch (error) {
+    console.error(`imprint: failed to start: ${startFailure(error, config.port)}`);
+    await app.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  console.log(`imprint ${config.env} listening on ${url} (GraphiQL in a browser; data in ${config.dataDir})`);
+  if (app.demo) {
+    console.log(`demo account token: ${app.demo.token}`);
+    console.log(`  curl -H 'Authorization: Bearer ${app.demo.token}' -H 'Content-Type: application/json' \\`);
+    console.log(`       -d '{"query":"{ servers { totalCount edges { node { fqdn status powerState } } } }"}' ${url}`);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`imprint: ${signal}, stopping (at most ${config.shutdownTimeoutMs} ms)`);
+    // Operations still running are recovered by the next start (their owner is gone).
+    setTimeout(() => {
+      console.error(`imprint: still stopping after ${config.shutdownTimeoutMs} ms (IMPRINT_SHUTDOWN_TIMEOUT_MS); exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    app.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(`imprint: stopping failed: ${(error as Error)?.message ?? error}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+function startFailure(error: unknown, port: number): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === "EADDRINUSE") return `port ${port} is already in use (set PORT to another port)`;
+  if (code === "EACCES") return `no permission to listen on port ${port} (set PORT)`;
+  return (error as Error)?.message ?? String(error);
+}
