@@ -24,6 +24,32 @@ export interface Config {
   maxPageSize: number;
   /** SIGTERM/SIGINT: how long to wait for running operations to roll back before exiting anyway. */
   shutdownTimeoutMs: number;
+  /** Bounds on one request, checked before it executes. */
+  limits: RequestLimits;
+  /** Per-account quotas; a request over one gets a QuotaExceededError naming it. */
+  quotas: Quotas;
+}
+
+export interface RequestLimits {
+  maxBodyBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  /** Budget of a query's cost: 1 per field, times the page size of each connection around it. */
+  maxCost: number;
+  /** IDs one `nodes` call may ask for. */
+  maxNodeIds: number;
+  /** Requests (and subscription starts) per token per minute. */
+  ratePerMinute: number;
+}
+
+export interface Quotas {
+  servers: number;
+  templates: number;
+  storedBytes: number;
+  /** Operations QUEUED or RUNNING at once. */
+  concurrentOperations: number;
 }
 
 export class ConfigError extends Error {
@@ -101,5 +127,21 @@ export function loadConfig(env: Env = process.env): Config {
     staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
     maxPageSize: 100,
     shutdownTimeoutMs: integer(env, "IMPRINT_SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
+    limits: {
+      maxBodyBytes: integer(env, "IMPRINT_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+      maxDepth: integer(env, "IMPRINT_MAX_QUERY_DEPTH", 12, 2, 100),
+      maxAliases: integer(env, "IMPRINT_MAX_QUERY_ALIASES", 30, 0, 10_000),
+      maxDirectives: integer(env, "IMPRINT_MAX_QUERY_DIRECTIVES", 30, 0, 10_000),
+      maxTokens: integer(env, "IMPRINT_MAX_QUERY_TOKENS", 3000, 100, 1_000_000),
+      maxCost: integer(env, "IMPRINT_MAX_QUERY_COST", 20_000, 10, 100_000_000),
+      maxNodeIds: 100,
+      ratePerMinute: integer(env, "IMPRINT_RATE_LIMIT_PER_MINUTE", 1200, 1, 1_000_000),
+    },
+    quotas: {
+      servers: integer(env, "IMPRINT_QUOTA_SERVERS", 100, 0, 1_000_000),
+      templates: integer(env, "IMPRINT_QUOTA_TEMPLATES", 100, 0, 1_000_000),
+      storedBytes: integer(env, "IMPRINT_QUOTA_STORED_GB", 1024, 0, 1_000_000) * 1024 ** 3,
+      concurrentOperations: integer(env, "IMPRINT_QUOTA_CONCURRENT_OPERATIONS", 20, 1, 10_000),
+    },
   };
 }

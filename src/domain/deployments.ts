@@ -5,6 +5,7 @@ import type { DomainDeps, Viewer } from "./deps.js";
 import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError } from "./errors.js";
 import { newId } from "./ids.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
+import { quotaRefusal } from "./quotas.js";
 import type { OperationSnapshot } from "./operation-snapshot.js";
 import type { Operations } from "./operations.js";
 import { fqdnTaken, type ServerRow, type ServerWithOperation } from "./servers.js";
@@ -90,8 +91,10 @@ export class Deployments {
     const serverId = newId("srv");
     const operationId = newId("op");
     const outcome = await this.deps.db.$transaction(async (tx) => {
-      const taken = await fqdnTaken(tx, viewer.accountId, fqdn);
-      if (taken) return taken;
+      const refusal =
+        (await fqdnTaken(tx, viewer.accountId, fqdn)) ??
+        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["servers", "concurrentOperations"]));
+      if (refusal) return refusal;
       // Counted as a deployment of the template: deleting it is refused until this ends.
       const held = await tx.imageTemplate.updateMany({
         where: { id: template.id, status: "ACTIVE" },

@@ -2,15 +2,21 @@
 // typed members of each mutation's result union. Anything else is an unexpected failure
 // and reaches clients only as a masked top-level error.
 
-export type ErrorCode =
-  | "NOT_FOUND"
-  | "VALIDATION_FAILED"
-  | "CONFLICT"
-  | "INCOMPATIBLE_SERVER"
-  | "INTEGRITY"
-  | "INTERRUPTED"
-  | "CANCELLED"
-  | "INTERNAL";
+export const ERROR_CODES = [
+  "NOT_FOUND",
+  "VALIDATION_FAILED",
+  "CONFLICT",
+  "INCOMPATIBLE_SERVER",
+  "QUOTA_EXCEEDED",
+  "INTEGRITY",
+  "STORAGE_FULL",
+  "IO_ERROR",
+  "UNAVAILABLE",
+  "INTERRUPTED",
+  "CANCELLED",
+  "INTERNAL",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -79,12 +85,44 @@ export class IntegrityError extends DomainError {
   }
 }
 
-/** Thrown inside a pipeline when its operation was cancelled. */
-export class CancelledError extends DomainError {
-  readonly code = "CANCELLED" as const;
-  constructor(message = "the operation was cancelled") {
+/** A per-account quota would be exceeded. */
+export class QuotaExceededError extends DomainError {
+  readonly code = "QUOTA_EXCEEDED" as const;
+  constructor(
+    /** servers, templates, storedBytes or concurrentOperations. */
+    readonly quota: string,
+    readonly limit: number,
+    readonly used: number,
+  ) {
+    super(`quota ${quota} exceeded: the account uses ${used} of ${limit}`);
+    this.name = "QuotaExceededError";
+  }
+}
+
+/** A store ran out of space (ENOSPC, a full database). */
+export class StorageFullError extends DomainError {
+  readonly code = "STORAGE_FULL" as const;
+  constructor(message: string) {
     super(message);
-    this.name = "CancelledError";
+    this.name = "StorageFullError";
+  }
+}
+
+/** A volume or the image store failed to read or write (EIO and the like). */
+export class StorageIoError extends DomainError {
+  readonly code = "IO_ERROR" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "StorageIoError";
+  }
+}
+
+/** The service cannot take the request now (the database stayed busy); retrying may work. */
+export class UnavailableError extends DomainError {
+  readonly code = "UNAVAILABLE" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "UnavailableError";
   }
 }
 

@@ -7,6 +7,7 @@ import { newId } from "./ids.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
 import type { OperationRunner } from "./runner.js";
+import { quotaRefusal, type QuotaName } from "./quotas.js";
 import { isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState } from "./states.js";
 
 export interface OperationFilter {
@@ -28,6 +29,8 @@ export interface ServerLockRequest {
   imageTemplateId?: string;
   /** Input field that named the server, for NotFoundError. */
   field: string;
+  /** Quotas the operation counts against; default: operations in flight. */
+  quotas?: QuotaName[];
 }
 
 export interface QueueHooks {
@@ -50,7 +53,9 @@ export class Operations {
   async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
     const id = newId("op");
     const outcome = await this.deps.db.$transaction(async (tx) => {
-      const refusal = await hooks.check?.(tx);
+      const refusal =
+        (await hooks.check?.(tx)) ??
+        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, request.quotas ?? ["concurrentOperations"]));
       if (refusal) return refusal;
       const locked = await tx.server.updateMany({
         where: {

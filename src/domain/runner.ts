@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { DomainDeps } from "./deps.js";
-import { CancelledError, ConflictError, DomainError } from "./errors.js";
+import { ConflictError, DomainError } from "./errors.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.js";
 import { Progress } from "./progress.js";
@@ -184,7 +184,7 @@ export class OperationRunner {
     if (signal.aborted && signal.reason === SHUTDOWN) {
       return { status: "FAILED", errorCode: "INTERRUPTED", errorMessage: "interrupted: the server shut down while it ran; rolled back" };
     }
-    if ((signal.aborted && signal.reason === CANCEL) || error instanceof CancelledError) {
+    if (signal.aborted && signal.reason === CANCEL) {
       return { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled by request; rolled back" };
     }
     if (error instanceof DomainError) {

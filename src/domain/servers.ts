@@ -5,6 +5,7 @@ import type { DomainDeps, Viewer } from "./deps.js";
 import { FieldProblems, ValidationError } from "./errors.js";
 import { newId } from "./ids.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
+import { quotaRefusal } from "./quotas.js";
 import type { OperationSnapshot } from "./operation-snapshot.js";
 import type { Operations } from "./operations.js";
 import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
@@ -79,8 +80,10 @@ export class Servers {
     const serverId = newId("srv");
     const operationId = newId("op");
     const result = await this.deps.db.$transaction(async (tx) => {
-      const taken = await fqdnTaken(tx, viewer.accountId, fqdn);
-      if (taken) return taken;
+      const refusal =
+        (await fqdnTaken(tx, viewer.accountId, fqdn)) ??
+        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["servers", "concurrentOperations"]));
+      if (refusal) return refusal;
       const addresses = addressesFor(dc, await nextFreeOrdinal(tx, dc));
       const server = await tx.server.create({
         data: {
@@ -164,6 +167,7 @@ export class Servers {
       field: "id",
       kind: "DELETE_SERVER",
       allowedStatuses: ["ACTIVE", "FAILED"],
+      quotas: [], // deleting is always allowed: it is how an account gets back under its quotas
       statusWhileRunning: "DELETING",
     });
     return { server: await this.getOrThrow(viewer, serverId), operation };

@@ -93,6 +93,7 @@ export class Templates {
           field: "serverId",
           kind: "CAPTURE",
           allowedStatuses: ["ACTIVE"],
+          quotas: ["templates", "storedBytes", "concurrentOperations"],
           statusWhileRunning: "CAPTURING",
           imageTemplateId: templateId,
           input: { volumeIndexes } satisfies CaptureRun,

@@ -3,7 +3,7 @@
 // with its assets inlined so it works without internet.
 import { createServer, type Server as HttpServer } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import type { ExecutionArgs } from "graphql";
+import { GraphQLError, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createLogger, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer } from "ws";
@@ -11,7 +11,10 @@ import type { Config } from "../config.js";
 import type { Domain, Viewer } from "../domain/index.js";
 import { bearerToken, tokenFromConnectionParams, unauthenticated } from "./auth.js";
 import type { GraphQLContext } from "./builder.js";
+import { withBodyLimit } from "./body-limit.js";
 import { domainErrorIn, maskError } from "./error-masking.js";
+import { queryLimitPlugins } from "./query-limits.js";
+import { TokenRateLimit } from "./rate-limit.js";
 import { getSchema } from "./schema.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -61,8 +64,10 @@ function yogaLogger(config: Config): YogaLogger {
 }
 
 export function createGraphQLServer(config: Config, domain: Domain, options: { graphiqlToken?: string } = {}): GraphQLServer {
+  const rateLimit = new TokenRateLimit(config.limits.ratePerMinute);
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
+    plugins: queryLimitPlugins(config.limits),
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: yogaLogger(config),
@@ -79,14 +84,15 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
         (initial.viewer as Viewer | undefined) ??
         (await domain.accounts.authenticate(bearerToken((initial.request as Request | undefined)?.headers.get("authorization"))));
       if (!viewer) throw unauthenticated();
+      await rateLimit.take(viewer);
       return { viewer, domain };
     },
   });
 
-  const http = createServer(yoga);
+  const http = createServer(withBodyLimit(config.limits.maxBodyBytes, yoga));
   // noServer: attached to the HTTP server, ws would re-emit its errors (EADDRINUSE), which
   // graphql-ws reports as "Internal error emitted on the WebSocket server" with a stack.
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
   http.on("upgrade", (request, socket, head) => {
     if (new URL(request.url ?? "/", "http://localhost").pathname !== GRAPHQL_PATH) {
       socket.destroy();
@@ -115,15 +121,23 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
           params: payload,
           viewer: (ctx.extra as WsContextExtra).viewer,
         });
-        const document = parse(payload.query);
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        let document;
+        let contextValue;
+        try {
+          document = parse(payload.query);
+          const errors = validate(schema, document);
+          if (errors.length > 0) return errors;
+          contextValue = await contextFactory();
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error]; // over a query limit or the rate limit
+          throw error;
+        }
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
       },

@@ -1,15 +1,15 @@
 // Deploying templates: deployImageTemplate, reloadServer, addImageTemplateDatacenters, and
 // the links between servers and the templates they came from.
-import { ConflictError, IncompatibleServerError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { IncompatibleServerError } from "../../domain/errors.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { ServerKindEnum } from "./enums.js";
-import { MUTATION_ERRORS } from "./errors.js";
+import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { ImageTemplateNode, TemplatePayload } from "./image-template.js";
 import { ServerNode, ServerOperationPayload } from "./server.js";
 
-const DEPLOY_ERRORS = [ValidationError, NotFoundError, ConflictError, IncompatibleServerError];
+const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError];
 
 const ConfigDriveRef = builder.objectRef<{ "meta-data"?: string; "network-config"?: string; "user-data"?: string }>("ConfigDrive").implement({
   description: "The host's final configuration, in cloud-init's NoCloud seed format.",

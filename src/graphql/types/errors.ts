@@ -1,14 +1,15 @@
 // Typed errors: every mutation's result union lists the ones it can return.
 import {
   ConflictError,
+  ERROR_CODES,
   IncompatibleServerError,
   NotFoundError,
+  QuotaExceededError,
   ValidationError,
   type ErrorCode,
 } from "../../domain/errors.js";
 import { builder } from "../builder.js";
 
-const ERROR_CODES: ErrorCode[] = ["NOT_FOUND", "VALIDATION_FAILED", "CONFLICT", "INCOMPATIBLE_SERVER", "INTEGRITY", "INTERRUPTED", "CANCELLED", "INTERNAL"];
 export const ErrorCodeEnum = builder.enumType("ErrorCode", { values: ERROR_CODES });
 
 export const ErrorInterface = builder.interfaceRef<{ message: string; code: ErrorCode }>("Error").implement({
@@ -65,4 +66,18 @@ builder.objectType(IncompatibleServerError, {
   }),
 });
 
+builder.objectType(QuotaExceededError, {
+  name: "QuotaExceededError",
+  description: "The account would go over one of its quotas.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof QuotaExceededError,
+  fields: (t) => ({
+    quota: t.exposeString("quota", { description: "servers, templates, storedBytes or concurrentOperations." }),
+    limit: t.field({ type: "ByteCount", resolve: (error) => error.limit }),
+    used: t.field({ type: "ByteCount", resolve: (error) => error.used }),
+  }),
+});
+
 export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError];
+/** Mutations that start an operation (or create something) are also bound by quotas. */
+export const OPERATION_ERRORS = [...MUTATION_ERRORS, QuotaExceededError];

@@ -1,12 +1,12 @@
 // ImageTemplate, its captured volumes and recorded configuration, the templates list, and
 // the capture, update and delete mutations.
-import { ConflictError, IncompatibleServerError, NotFoundError, ValidationError } from "../../domain/errors.js";
+import { IncompatibleServerError } from "../../domain/errors.js";
 import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
-import { MUTATION_ERRORS } from "./errors.js";
+import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
 import { ServerNode } from "./server.js";
 
@@ -158,7 +158,7 @@ builder.mutationField("captureImageTemplate", (t) =>
   t.field({
     type: TemplatePayload("CaptureImageTemplatePayload"),
     description: "Captures a virtual server into a new template; follow the returned CAPTURE operation.",
-    errors: { types: [ValidationError, NotFoundError, ConflictError, IncompatibleServerError] },
+    errors: { types: [...OPERATION_ERRORS, IncompatibleServerError] },
     args: { input: t.arg({ type: CaptureImageTemplateInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.domain.templates.capture(ctx.viewer, { ...input, serverId: parseGlobalId(String(input.serverId), "Server", "serverId") }),

@@ -5,7 +5,7 @@ import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.js";
-import { MUTATION_ERRORS } from "./errors.js";
+import { OPERATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
 
 export const ServerNode = builder.loadableNode("Server", {
@@ -151,7 +151,7 @@ builder.mutationField("createServer", (t) =>
   t.field({
     type: ServerOperationPayload("CreateServerPayload"),
     description: "Orders a new server; follow the returned PROVISION operation.",
-    errors: { types: MUTATION_ERRORS },
+    errors: { types: OPERATION_ERRORS },
     args: { input: t.arg({ type: CreateServerInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.domain.servers.create(ctx.viewer, { ...input, kind: input.kind ?? "VIRTUAL" }),
   }),
@@ -166,7 +166,7 @@ for (const [field, payload, inputName, action] of [
   builder.mutationField(field, (t) =>
     t.field({
       type: ServerOperationPayload(payload),
-      errors: { types: MUTATION_ERRORS },
+      errors: { types: OPERATION_ERRORS },
       args: { input: t.arg({ type: inputType, required: true }) },
       resolve: (_root, { input }, ctx) => ctx.domain.servers[action](ctx.viewer, parseGlobalId(String(input.id), "Server", "id")),
     }),

@@ -1,0 +1,97 @@
+// Bounds on one GraphQL request, checked before anything executes (graphql-armor for
+// depth, aliases, directives and tokens; the Pothos complexity rule for cost). The cost of a
+// query is 1 per field, times the page size of every connection around it (`first`, or the
+// default page size), so fan-out is priced; it is reported in `extensions.cost`.
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { createComplexityRule } from "@pothos/plugin-complexity";
+import {
+  getNamedType,
+  GraphQLError,
+  isListType,
+  isNonNullType,
+  type GraphQLField,
+  type GraphQLOutputType,
+  type ValidationContext,
+} from "graphql";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import type { RequestLimits } from "../config.js";
+import { DEFAULT_PAGE_SIZE } from "../domain/pagination.js";
+
+/** Lists that are not connections are short (volumes, datacenters): priced as this many items. */
+const SHORT_LIST_SIZE = 10;
+
+function isList(type: GraphQLOutputType): boolean {
+  return isListType(isNonNullType(type) ? type.ofType : type);
+}
+
+/** Cost of one field, and how many times its selection counts. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function fieldCost(args: Record<string, unknown>, _ctx: unknown, field: GraphQLField<unknown, any>) {
+  if (getNamedType(field.type).name.endsWith("Connection")) {
+    return { field: 1, multiplier: typeof args.first === "number" ? args.first : DEFAULT_PAGE_SIZE };
+  }
+  // A connection's edges are already counted by its page size.
+  if (field.name === "edges") return { field: 0, multiplier: 1 };
+  if (field.name === "nodes" && Array.isArray(args.ids)) return { field: 1, multiplier: args.ids.length };
+  return isList(field.type) ? { field: 1, multiplier: SHORT_LIST_SIZE } : 1;
+}
+
+const COST = Symbol("queryCost");
+
+function useQueryCost(maxCost: number): Plugin {
+  return {
+    onValidate({ context, addValidationRule }) {
+      const params = (context as { params?: { variables?: Record<string, unknown>; operationName?: string } }).params ?? {};
+      addValidationRule(
+        createComplexityRule({
+          variableValues: params.variables ?? {},
+          operationName: params.operationName ?? undefined,
+          context,
+          maxComplexity: maxCost,
+          onResult: (state) => {
+            (context as Record<symbol, number>)[COST] = state.complexity;
+          },
+        }),
+      );
+    },
+    onExecute({ args }) {
+      const requested = (args.contextValue as unknown as Record<symbol, number | undefined>)[COST];
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (requested === undefined || isAsyncIterable(result)) return;
+          setResult({ ...result, extensions: { ...result.extensions, cost: { requested, limit: maxCost } } });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * graphql-armor throws its refusals from inside validation, which yoga answers with 200;
+ * reported as validation errors they get 400 and a code, like the cost refusal.
+ */
+function refuseAs(code: string) {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        const refusal = new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { code } });
+        if (!context) throw refusal;
+        context.reportError(refusal);
+      },
+    ],
+  };
+}
+
+export function queryLimitPlugins(limits: RequestLimits): Plugin[] {
+  return [
+    maxTokensPlugin({ n: limits.maxTokens }) as Plugin,
+    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, ...refuseAs("QUERY_TOO_DEEP") }) as Plugin,
+    maxAliasesPlugin({ n: limits.maxAliases, ...refuseAs("TOO_MANY_ALIASES") }) as Plugin,
+    maxDirectivesPlugin({ n: limits.maxDirectives, ...refuseAs("TOO_MANY_DIRECTIVES") }) as Plugin,
+    useQueryCost(limits.maxCost),
+  ];
+}

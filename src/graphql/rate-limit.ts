@@ -1,0 +1,30 @@
+// Requests per token per minute (HTTP requests and subscription starts alike). Over the
+// limit: HTTP 429 with Retry-After, or a subscription error with the same code.
+import { GraphQLError } from "graphql";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { Viewer } from "../domain/index.js";
+
+export class TokenRateLimit {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(private readonly perMinute: number) {
+    this.limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  }
+
+  /** Counts one request of the viewer's token; throws a 429 error when over the limit. */
+  async take(viewer: Viewer): Promise<void> {
+    try {
+      await this.limiter.consume(viewer.tokenId);
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      const retryAfter = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+      throw new GraphQLError(`Rate limit exceeded: at most ${this.perMinute} requests per minute per token; retry in ${retryAfter} s`, {
+        extensions: {
+          code: "RATE_LIMITED",
+          retryAfterSeconds: retryAfter,
+          http: { status: 429, headers: { "Retry-After": String(retryAfter) } },
+        },
+      });
+    }
+  }
+}
