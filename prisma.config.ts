@@ -1,6 +1,7 @@
 // Prisma CLI configuration. The CLI runs through the better-sqlite3 driver adapter so it
 // uses the WebAssembly schema engine shipped in the npm package (no binary download):
 // see ../shared/STACK-NOTES.md and docs/decisions.md.
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
@@ -16,5 +17,9 @@ export default defineConfig({
   engine: "js",
   schema: path.join("prisma", "schema.prisma"),
   migrations: { path: path.join("prisma", "migrations") },
-  adapter: async () => new PrismaBetterSQLite3({ url }),
+  adapter: async () => {
+    // On a fresh clone ./data does not exist yet, and SQLite cannot create the file.
+    mkdirSync(path.dirname(url.replace(/^file:/, "")), { recursive: true });
+    return new PrismaBetterSQLite3({ url });
+  },
 });

@@ -3,7 +3,7 @@ import { open } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
-import { CAPTURE, createActiveServer, createServer, ERROR_FIELDS, OPERATION_PROGRESS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import { CAPTURE, captureTemplate, createActiveServer, createServer, ERROR_FIELDS, OPERATION_PROGRESS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
 import { fileSha256, storeAudit, volumePaths } from "./helpers/store.js";
 
 let t: TestApp;
@@ -93,11 +93,16 @@ describe("captureImageTemplate", () => {
   });
 
   it("stores almost nothing for a second capture of the unchanged server, and about one chunk after a 4 MiB change", async () => {
+    const accountBytes = async () => (await t.client.query(`{ viewer { storedBytes } }`)).viewer.storedBytes as number;
+    const before = await accountBytes();
+    expect(before).toBe(first.storedBytes);
     const again = await capture({ serverId: demo.id, name: "demo01-again" });
     await waitForOperation(t.client, again.operation.id);
     const second = await template(again.imageTemplate.id);
     expect(second.status).toBe("ACTIVE");
-    expect(second.storedBytes).toBe(0);
+    // The template needs the same chunks; the account's store use does not grow.
+    expect(second.storedBytes).toBe(first.storedBytes);
+    expect(await accountBytes()).toBe(before);
     expect(second.volumes.map((v: any) => v.sha256)).toEqual(first.volumes.map((v: any) => v.sha256));
 
     const paths = await volumePaths(t, demo.id);
@@ -109,10 +114,35 @@ describe("captureImageTemplate", () => {
     await waitForOperation(t.client, changed.operation.id);
     const third = await template(changed.imageTemplate.id);
     expect((await storeAudit(t)).files.length).toBe(chunksBefore + 1);
-    expect(third.storedBytes).toBeGreaterThan(4 * 1024 * 1024 * 0.99); // random bytes do not compress
-    expect(third.storedBytes).toBeLessThan(4 * 1024 * 1024 * 1.01);
+    const added = (await accountBytes()) - before;
+    expect(added).toBeGreaterThan(4 * 1024 * 1024 * 0.99); // random bytes do not compress
+    expect(added).toBeLessThan(4 * 1024 * 1024 * 1.01);
     expect(third.volumes[0].sha256).toBe(first.volumes[0].sha256);
     expect(third.volumes[1].sha256).not.toBe(first.volumes[1].sha256);
+  });
+
+  it("reports what a template needs, not what the shared store happened to add: another account's first capture of the same bytes", async () => {
+    const stranger = await t.newAccount();
+    const server = await createActiveServer(stranger, { hostname: "demo01" });
+    const own = await createActiveServer(t.client, { hostname: "twin01" });
+    // The stranger's boot volume holds the same OS image as this account's twin01.
+    const theirs = await captureTemplate(stranger, server.id, "theirs");
+    const mine = await captureTemplate(t.client, own.id, "mine");
+    const [a, b] = [(await stranger.query(TEMPLATE, { id: theirs.id })).node, await template(mine.id)];
+    const db = t.app.domain.deps.db;
+    const needs = async (globalIdentifier: string) => {
+      const manifest = (await t.app.domain.deps.store.getManifest(globalIdentifier)) as any;
+      const hashes = [...new Set<string>(manifest.volumes.flatMap((v: any) => v.chunks.map(([, hash]: [number, string]) => hash)))];
+      const rows = await db.chunk.findMany({ where: { hash: { in: hashes } } });
+      return { hashes, bytes: rows.reduce((sum, row) => sum + row.storedBytes, 0) };
+    };
+    const [theirsNeeds, mineNeeds] = [await needs(theirs.globalIdentifier), await needs(mine.globalIdentifier)];
+    // The two share the OS chunks the stranger stored first ...
+    expect(mineNeeds.hashes.filter((hash) => theirsNeeds.hashes.includes(hash)).length).toBeGreaterThan(0);
+    // ... and each reports every chunk it needs, so mine does not reveal what theirs holds.
+    expect(a.storedBytes).toBe(theirsNeeds.bytes);
+    expect(b.storedBytes).toBe(mineNeeds.bytes);
+    expect((await stranger.query(`{ viewer { storedBytes } }`)).viewer.storedBytes).toBe(theirsNeeds.bytes);
   });
 
   it("returns the first result for a repeated idempotencyKey instead of capturing twice", async () => {

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { DomainDeps, Viewer } from "./deps.js";
 import { newId } from "./ids.js";
+import { accountStoredBytes } from "./quotas.js";
 
 export function hashToken(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
@@ -38,6 +39,11 @@ export class Accounts {
 
   async get(viewer: Viewer) {
     return this.deps.db.account.findUniqueOrThrow({ where: { id: viewer.accountId } });
+  }
+
+  /** What the account's templates need from the store (see quotas.ts). */
+  storedBytes(viewer: Viewer): Promise<number> {
+    return accountStoredBytes(this.deps.db, viewer.accountId);
   }
 
   count(): Promise<number> {

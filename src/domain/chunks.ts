@@ -1,11 +1,27 @@
 // The chunk catalogue over the image store: each chunk is written once (dedupe across
-// templates), referenced by the templates that use it, and removed when none does.
+// templates), referenced by the templates that use it, and removed when none does. What
+// reads learn about a chunk's health is recorded on it, and decides its templates' status:
+// a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
 import type { Db } from "../db/client.js";
 import { isUniqueViolation } from "../db/client.js";
 import type { CodecPool } from "../storage/codec-pool.js";
 import type { ImageStore } from "../storage/image-store.js";
 import { IntegrityError } from "./errors.js";
+import { describeSystemError, naming } from "./faults.js";
 import { StoreLock } from "./store-lock.js";
+
+export interface StoredChunk {
+  hash: string;
+  /** Compressed bytes written to the store by this call (0 when it was there already). */
+  written: number;
+  /** Compressed size of the chunk in the store. */
+  storedBytes: number;
+}
+
+/** Chunk names in messages: enough to find it, short enough to read. */
+export function shortHash(hash: string): string {
+  return hash.slice(0, 12);
+}
 
 export class Chunks {
   readonly lock = new StoreLock();
@@ -19,37 +35,44 @@ export class Chunks {
   ) {}
 
   /**
-   * Names a chunk by its SHA-256 and stores it unless the store has it. Returns the name and
-   * the compressed bytes newly written (0 when the chunk was there already). The chunk's
-   * buffer moves to a codec worker (see CodecPool.compress). Call under `lock.shared`, and
-   * reference the chunk before the lock is released.
+   * Names a chunk by its SHA-256 and stores it unless the store has it, present and not
+   * known to be damaged (a missing or damaged chunk is rewritten from these bytes, which
+   * heals the templates that use it). The chunk's buffer moves to a codec worker (see
+   * CodecPool.compress). Call under `lock.shared`, and reference the chunk before the lock
+   * is released.
    */
-  async put(raw: Buffer): Promise<{ hash: string; written: number }> {
+  async put(raw: Buffer): Promise<StoredChunk> {
     const size = raw.length;
     // Hashing and compressing together on a worker keeps the reading thread free; for a
     // chunk the store already has, the compression is wasted, which only costs CPU.
     const { compressed, sha256: hash } = await this.codec.compress(raw);
+    const storedBytes = compressed.length;
     const pending = this.writing.get(hash);
     if (pending) {
       await pending;
-      return { hash, written: 0 };
+      return { hash, written: 0, storedBytes };
     }
-    const known = await this.db.chunk.findUnique({ where: { hash }, select: { hash: true } });
-    if (known) return { hash, written: 0 };
+    const known = await this.db.chunk.findUnique({ where: { hash }, select: { damagedAt: true } });
+    if (known && !known.damagedAt && (await this.store.hasChunk(hash))) return { hash, written: 0, storedBytes };
     const write = (async () => {
       // The file first: a row always means the bytes are on the store.
-      await this.store.putChunk(hash, compressed);
+      await naming(this.store.name, () => this.store.putChunk(hash, compressed));
+      if (known) {
+        await this.db.chunk.update({ where: { hash }, data: { damagedAt: null, storedBytes } });
+        await this.healTemplates([hash]);
+        return storedBytes;
+      }
       try {
-        await this.db.chunk.create({ data: { hash, sizeBytes: size, storedBytes: compressed.length } });
+        await this.db.chunk.create({ data: { hash, sizeBytes: size, storedBytes } });
       } catch (error) {
         if (isUniqueViolation(error)) return 0; // another instance stored it meanwhile
         throw error;
       }
-      return compressed.length;
+      return storedBytes;
     })();
     this.writing.set(hash, write);
     try {
-      return { hash, written: await write };
+      return { hash, written: await write, storedBytes };
     } finally {
       this.writing.delete(hash);
     }
@@ -68,7 +91,10 @@ export class Chunks {
     }
   }
 
-  /** Drops the template's references and removes every chunk no template uses any more. */
+  /**
+   * Drops the template's references and removes every chunk no template uses any more.
+   * Files go before rows: on a full disk, removing them is what makes room for the writes.
+   */
   async release(templateId: string): Promise<number> {
     return this.lock.exclusive(async () => {
       await this.db.templateChunk.deleteMany({ where: { templateId } });
@@ -99,15 +125,70 @@ export class Chunks {
     });
   }
 
-  /** Reads a chunk back, verifying it against its name. */
+  /**
+   * Reads a chunk back, verifying it against its name. A chunk that is missing or does not
+   * match is recorded as damaged (its templates become DAMAGED) and is an IntegrityError;
+   * `context` names the template and volume for the message.
+   */
   async read(hash: string, context: string): Promise<Buffer> {
-    let chunk: { raw: Buffer; sha256: string };
+    let stored: Buffer;
     try {
-      chunk = await this.codec.decompress(await this.store.getChunk(hash));
+      stored = await this.store.getChunk(hash);
     } catch (error) {
-      throw new IntegrityError(`${context}: chunk ${hash} is unreadable (${(error as Error).message})`);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+        throw new IntegrityError(`${context}: chunk ${shortHash(hash)} could not be read (${describeSystemError(error)})`, [hash]);
+      }
+      await this.markDamaged([hash]);
+      throw new IntegrityError(`${context}: chunk ${shortHash(hash)} is missing from the ${this.store.name}`, [hash]);
     }
-    if (chunk.sha256 !== hash) throw new IntegrityError(`${context}: chunk ${hash} does not match its checksum`);
+    let chunk: { raw: Buffer; sha256: string } | null = null;
+    try {
+      chunk = await this.codec.decompress(stored);
+    } catch {
+      // not zstd any more: damaged
+    }
+    if (!chunk || chunk.sha256 !== hash) {
+      await this.markDamaged([hash]);
+      throw new IntegrityError(`${context}: chunk ${shortHash(hash)} is damaged (its bytes do not match its checksum)`, [hash]);
+    }
     return chunk.raw;
+  }
+
+  /** Records chunks as damaged; every ACTIVE template that uses one becomes DAMAGED. */
+  async markDamaged(hashes: string[]): Promise<void> {
+    await this.db.$transaction([
+      this.db.chunk.updateMany({ where: { hash: { in: hashes } }, data: { damagedAt: new Date() } }),
+      this.db.imageTemplate.updateMany({
+        where: { status: "ACTIVE", chunks: { some: { hash: { in: hashes } } } },
+        data: { status: "DAMAGED" },
+      }),
+    ]);
+  }
+
+  /** Records chunks as whole again (a verify read them intact), healing their templates. */
+  async markWhole(hashes: string[]): Promise<void> {
+    await this.db.chunk.updateMany({ where: { hash: { in: hashes }, damagedAt: { not: null } }, data: { damagedAt: null } });
+    await this.healTemplates(hashes);
+  }
+
+  /** DAMAGED templates that use these chunks, and no chunk still damaged, are ACTIVE again. */
+  private async healTemplates(hashes: string[]): Promise<void> {
+    await this.db.imageTemplate.updateMany({
+      where: {
+        status: "DAMAGED",
+        chunks: { some: { hash: { in: hashes } } },
+        NOT: { chunks: { some: { chunk: { damagedAt: { not: null } } } } },
+      },
+      data: { status: "ACTIVE" },
+    });
+  }
+
+  /** The template's damaged chunks, if any. */
+  async damagedOf(templateId: string): Promise<string[]> {
+    const rows = await this.db.templateChunk.findMany({
+      where: { templateId, chunk: { damagedAt: { not: null } } },
+      select: { hash: true },
+    });
+    return rows.map((row) => row.hash);
   }
 }

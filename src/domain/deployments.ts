@@ -211,7 +211,8 @@ export class Deployments {
   private async activeTemplate(viewer: Viewer, id: string, field: string): Promise<TemplateRow> {
     const template = await this.deps.db.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
     if (!template) throw new NotFoundError("ImageTemplate", id, field);
-    if (template.status !== "ACTIVE") throw new ConflictError(`image template "${template.name}" is ${template.status}; only ACTIVE templates can be deployed`, template.status);
+    const refusal = await this.templates.whyNotDeployable(template);
+    if (refusal) throw refusal;
     return template;
   }
 

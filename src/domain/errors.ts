@@ -76,10 +76,14 @@ export class IncompatibleServerError extends DomainError {
   }
 }
 
-/** Stored data does not match its checksum. */
+/** Stored data is missing or does not match its checksum. */
 export class IntegrityError extends DomainError {
   readonly code = "INTEGRITY" as const;
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The chunks found missing or damaged, when the failure is theirs. */
+    readonly chunks: string[] = [],
+  ) {
     super(message);
     this.name = "IntegrityError";
   }

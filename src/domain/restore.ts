@@ -4,6 +4,7 @@ import { CHUNK_SIZE } from "../storage/chunk-codec.js";
 import { StreamHasher } from "../storage/stream-hasher.js";
 import type { DomainDeps } from "./deps.js";
 import { IntegrityError } from "./errors.js";
+import { naming } from "./faults.js";
 import type { Progress } from "./progress.js";
 import type { TemplateVolumeRow } from "./templates.js";
 
@@ -16,12 +17,16 @@ export interface RestoreTarget {
   progress: Progress;
 }
 
-/** `volumeId` must exist, as a sparse file of the template volume's length. */
+/**
+ * `volumeId` must exist, as a sparse file of the template volume's length; `target` names it
+ * in errors (e.g. "volume 1 of server web02.example.com").
+ */
 export async function restoreVolume(
   { deps, signal, progress }: RestoreTarget,
   source: TemplateVolumeRow,
   template: { name: string; globalIdentifier: string },
   volumeId: string,
+  target: string,
 ): Promise<void> {
   const what = `image template "${template.name}" (${template.globalIdentifier}), volume ${source.index}`;
   const length = Number(source.lengthBytes);
@@ -43,7 +48,7 @@ export async function restoreVolume(
       ahead[i]!.catch(() => undefined); // awaited in order below; not an unhandled rejection meanwhile
     }
   };
-  const file = await deps.volumes.open(volumeId, "write");
+  const file = await naming(target, () => deps.volumes.open(volumeId, "write"));
   try {
     for (let i = 0; i < entries.length; i++) {
       for (let j = i; j < i + CHUNKS_AHEAD; j++) fetch(j);
@@ -52,13 +57,13 @@ export async function restoreVolume(
       signal.throwIfAborted();
       const raw = await ahead[i]!;
       ahead[i] = null;
-      await file.write(raw, 0, raw.length, index * CHUNK_SIZE);
+      await naming(target, () => file.write(raw, 0, raw.length, index * CHUNK_SIZE));
       await whole.update(raw);
       progress.advance(raw.length);
       next = index + 1;
     }
     await skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
-    await file.sync();
+    await naming(target, () => file.sync());
   } catch (error) {
     await whole.close();
     throw error;

@@ -5,7 +5,8 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { DomainDeps } from "./deps.js";
-import { ConflictError, DomainError } from "./errors.js";
+import { ConflictError } from "./errors.js";
+import { describeError, faultOf } from "./faults.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.js";
 import { Progress } from "./progress.js";
@@ -36,6 +37,8 @@ export class OperationRunner {
   private stopped = true;
   private pumping = false;
   private pumpAgain = false;
+  /** Operations waiting to retry their rollback and end (see settle). */
+  private afterNextTick: Array<() => void> = [];
 
   constructor(
     private readonly deps: DomainDeps,
@@ -56,6 +59,9 @@ export class OperationRunner {
     clearInterval(this.timer);
     const all = [...this.running.values()];
     for (const run of all) run.controller.abort(SHUTDOWN);
+    const waiting = this.afterNextTick;
+    this.afterNextTick = [];
+    for (const resolve of waiting) resolve(); // settle() gives up once stopped
     await Promise.allSettled(all.map((run) => run.done));
   }
 
@@ -88,8 +94,10 @@ export class OperationRunner {
       });
       if (claimed.count === 1) {
         const claimedRow = { ...row, status: "RUNNING", cancelRequested: true };
-        await this.rollback(pipeline, { ...this.rollbackContext(claimedRow), reason: "cancelled" });
-        await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" });
+        await this.settle(row.id, async () => {
+          await pipeline.rollback({ ...this.rollbackContext(claimedRow), reason: "cancelled" });
+          await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" });
+        }, { waitForRetries: false });
         return;
       }
       row = (await db.operation.findUniqueOrThrow({ where: { id: row.id } })) as OperationRow;
@@ -161,16 +169,23 @@ export class OperationRunner {
     };
     const done = (async () => {
       let outcome: Outcome;
+      let rolledBack = true;
       try {
         await progress.flush();
         await pipeline.run(ctx);
         outcome = { status: "SUCCEEDED" };
       } catch (error) {
         outcome = this.outcomeOf(error, controller.signal, row);
-        await this.rollback(pipeline, { ...base, reason: reasonOf(outcome) });
+        rolledBack = false;
       }
-      await progress.flush();
-      await this.finish(progress.snapshot, outcome);
+      await this.settle(row.id, async () => {
+        if (!rolledBack) {
+          await pipeline.rollback({ ...base, reason: reasonOf(outcome) });
+          rolledBack = true;
+        }
+        await progress.flush();
+        await this.finish(progress.snapshot, outcome);
+      });
     })()
       .catch((error) => this.deps.log.error("runner: finishing an operation failed", { operationId: row.id, error: String(error) }))
       .finally(() => {
@@ -180,6 +195,38 @@ export class OperationRunner {
     this.running.set(row.id, { controller, progress, done });
   }
 
+  /**
+   * Rolls back and records the end of an operation. When that fails (a full disk, a busy
+   * database), it is tried again at every heartbeat until it succeeds, so no operation stays
+   * RUNNING while its process lives; if the process dies first, the next start recovers it.
+   * With `waitForRetries: false` only the first attempt is awaited.
+   */
+  private async settle(operationId: string, attempt: () => Promise<void>, { waitForRetries = true } = {}): Promise<void> {
+    try {
+      await attempt();
+      return;
+    } catch (error) {
+      this.deps.log.error("runner: an operation could not be closed; retrying at every heartbeat", {
+        operationId,
+        error: describeError(error),
+      });
+    }
+    const retries = (async () => {
+      while (!this.stopped) {
+        await new Promise<void>((resolve) => this.afterNextTick.push(resolve));
+        if (this.stopped) return;
+        try {
+          await attempt();
+          this.deps.log.info("runner: operation closed after retrying", { operationId });
+          return;
+        } catch {
+          // still failing: next heartbeat
+        }
+      }
+    })();
+    if (waitForRetries) await retries;
+  }
+
   private outcomeOf(error: unknown, signal: AbortSignal, row: OperationRow): Outcome {
     if (signal.aborted && signal.reason === SHUTDOWN) {
       return { status: "FAILED", errorCode: "INTERRUPTED", errorMessage: "interrupted: the server shut down while it ran; rolled back" };
@@ -187,8 +234,9 @@ export class OperationRunner {
     if (signal.aborted && signal.reason === CANCEL) {
       return { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled by request; rolled back" };
     }
-    if (error instanceof DomainError) {
-      return { status: "FAILED", errorCode: error.code, errorMessage: error.message };
+    const fault = faultOf(error, `the ${row.kind.toLowerCase().replace(/_/g, " ")} operation`);
+    if (fault) {
+      return { status: "FAILED", errorCode: fault.code, errorMessage: `${fault.message}; rolled back` };
     }
     this.deps.log.error("operation failed unexpectedly", { operationId: row.id, kind: row.kind, error: String((error as Error)?.stack ?? error) });
     return { status: "FAILED", errorCode: "INTERNAL", errorMessage: `unexpected failure (${(error as Error)?.message ?? error}); rolled back` };
@@ -198,13 +246,6 @@ export class OperationRunner {
     return { operation: row, input: JSON.parse(row.input), undo: JSON.parse(row.undo), deps: this.deps };
   }
 
-  private async rollback(pipeline: AnyPipeline, ctx: RollbackContext<unknown, Record<string, unknown>>): Promise<void> {
-    try {
-      await pipeline.rollback(ctx);
-    } catch (error) {
-      this.deps.log.error("rollback failed", { operationId: ctx.operation.id, error: String((error as Error)?.stack ?? error) });
-    }
-  }
 
   /** Writes the terminal state, releases the server (and template), and tells subscribers. */
   private async finish(last: OperationSnapshot, outcome: Outcome): Promise<void> {
@@ -254,6 +295,9 @@ export class OperationRunner {
   }
 
   private async tick(): Promise<void> {
+    const waiting = this.afterNextTick;
+    this.afterNextTick = [];
+    for (const resolve of waiting) resolve();
     try {
       const { db } = this.deps;
       await db.operation.updateMany({ where: { ownerId: this.ownerId, status: "RUNNING" }, data: { heartbeatAt: new Date() } });
@@ -290,12 +334,15 @@ export class OperationRunner {
       });
       if (claimed.count !== 1) continue;
       this.deps.log.warn("recovering an interrupted operation", { operationId: row.id, kind: row.kind, owner: row.ownerId });
-      await this.rollback(this.pipelineFor(row.kind), { ...this.rollbackContext(row), reason: "interrupted" });
-      await this.finish(toSnapshot(row), {
-        status: "FAILED",
-        errorCode: "INTERRUPTED",
-        errorMessage: `interrupted: the process running it (${row.ownerId ?? "unknown"}) stopped; rolled back`,
-      });
+      // Retried in the background when it cannot finish at once (a full disk): start-up goes on.
+      await this.settle(row.id, async () => {
+        await this.pipelineFor(row.kind).rollback({ ...this.rollbackContext(row), reason: "interrupted" });
+        await this.finish(toSnapshot(row), {
+          status: "FAILED",
+          errorCode: "INTERRUPTED",
+          errorMessage: `interrupted: the process running it (${row.ownerId ?? "unknown"}) stopped; rolled back`,
+        });
+      }, { waitForRetries: false });
       recovered++;
     }
     if (options.includeDanglingLocks) await this.clearDanglingLocks();

@@ -13,7 +13,7 @@ export type PowerState = (typeof POWER_STATES)[number];
 export const VOLUME_ROLES = ["BOOT", "DATA", "SWAP"] as const;
 export type VolumeRole = (typeof VOLUME_ROLES)[number];
 
-export const TEMPLATE_STATUSES = ["CAPTURING", "ACTIVE", "FAILED", "DELETING"] as const;
+export const TEMPLATE_STATUSES = ["CAPTURING", "ACTIVE", "DAMAGED", "FAILED", "DELETING"] as const;
 export type TemplateStatus = (typeof TEMPLATE_STATUSES)[number];
 
 export const OPERATION_KINDS = [
@@ -26,6 +26,7 @@ export const OPERATION_KINDS = [
   "DELETE_SERVER",
   "DELETE_TEMPLATE",
   "REPLICATE_TEMPLATE",
+  "VERIFY_TEMPLATE",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

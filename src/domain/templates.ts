@@ -4,7 +4,9 @@ import type { Prisma } from "../db/generated/client.js";
 import { isUniqueViolation } from "../db/client.js";
 import type { DomainDeps, Viewer } from "./deps.js";
 import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError } from "./errors.js";
+import { shortHash } from "./chunks.js";
 import { newId } from "./ids.js";
+import { quotaRefusal } from "./quotas.js";
 import type { OperationSnapshot } from "./operation-snapshot.js";
 import type { Operations } from "./operations.js";
 import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
@@ -170,12 +172,56 @@ export class Templates {
     }
   }
 
+  /** Queues VERIFY_TEMPLATE: every chunk read back and checked; see verify-template.ts. */
+  async verify(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
+    const operationId = newId("op");
+    const outcome = await this.deps.db.$transaction(async (tx) => {
+      const refusal = await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["concurrentOperations"]);
+      if (refusal) return refusal;
+      // Held like a deployment: the template cannot be deleted while it is read.
+      const held = await tx.imageTemplate.updateMany({
+        where: { id, accountId: viewer.accountId, status: { in: ["ACTIVE", "DAMAGED"] } },
+        data: { activeDeployCount: { increment: 1 } },
+      });
+      if (held.count !== 1) return null;
+      return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "VERIFY_TEMPLATE", { imageTemplateId: id }) });
+    });
+    if (outcome instanceof Error) throw outcome;
+    if (!outcome) {
+      const template = await this.getOrThrow(viewer, id, "id");
+      throw new ConflictError(`image template ${template.name} is ${template.status}; only ACTIVE or DAMAGED templates can be verified`, template.status);
+    }
+    const operation = this.operations.queued(outcome);
+    return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
+  }
+
+  /**
+   * Why a template cannot be deployed, naming a damaged chunk and its volume; null when it
+   * is ACTIVE.
+   */
+  async whyNotDeployable(template: TemplateRow): Promise<ConflictError | null> {
+    if (template.status === "ACTIVE") return null;
+    if (template.status !== "DAMAGED") {
+      return new ConflictError(`image template "${template.name}" is ${template.status}; only ACTIVE templates can be deployed`, template.status);
+    }
+    const damaged = await this.deps.chunks.damagedOf(template.id);
+    const volumes = await this.volumesOf([template.id]);
+    const where = damaged.slice(0, 3).map((hash) => {
+      const volume = volumes.find((v) => (JSON.parse(v.chunks) as Array<[number, string]>).some(([, h]) => h === hash));
+      return `chunk ${shortHash(hash)} of volume ${volume?.index ?? "?"}`;
+    });
+    return new ConflictError(
+      `image template "${template.name}" is DAMAGED: ${where.join(", ") || "a chunk"} is missing or damaged; capture its source again, or verify it once the chunk is restored`,
+      "DAMAGED",
+    );
+  }
+
   /** Queues DELETE_TEMPLATE. Refused while the template is captured or deployed from. */
   async delete(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
     const operationId = newId("op");
     const row = await this.deps.db.$transaction(async (tx) => {
       const locked = await tx.imageTemplate.updateMany({
-        where: { id, accountId: viewer.accountId, status: { in: ["ACTIVE", "FAILED"] }, activeDeployCount: 0 },
+        where: { id, accountId: viewer.accountId, status: { in: ["ACTIVE", "DAMAGED", "FAILED"] }, activeDeployCount: 0 },
         data: { status: "DELETING" },
       });
       if (locked.count !== 1) return null;

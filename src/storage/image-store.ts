@@ -2,12 +2,16 @@
 // written once, atomically (temporary name, fsync, rename); manifests are JSON files, so a
 // template can be exported. Another backend (S3-compatible object storage) implements the
 // same port.
-import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
+import { access, mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 
 export interface ImageStore {
+  /** How errors name the store to users, e.g. `image store "local"` (never a path). */
+  readonly name: string;
   putChunk(hash: string, compressed: Uint8Array): Promise<void>;
+  /** Whether the chunk's file is there (a cheap check; its bytes are verified on read). */
+  hasChunk(hash: string): Promise<boolean>;
   getChunk(hash: string): Promise<Buffer>;
   deleteChunk(hash: string): Promise<void>;
   listChunks(): Promise<string[]>;
@@ -22,6 +26,7 @@ const HASH = /^[0-9a-f]{64}$/;
 const TEMPORARY = ".tmp-";
 
 export class LocalImageStore implements ImageStore {
+  readonly name = 'image store "local"';
   private readonly chunksDir: string;
   private readonly manifestsDir: string;
   /** Folders known to exist: one mkdir per folder, not one per chunk. */
@@ -39,6 +44,15 @@ export class LocalImageStore implements ImageStore {
 
   async putChunk(hash: string, compressed: Uint8Array): Promise<void> {
     await this.writeAtomically(this.chunkPath(hash), compressed);
+  }
+
+  async hasChunk(hash: string): Promise<boolean> {
+    try {
+      await access(this.chunkPath(hash));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   getChunk(hash: string): Promise<Buffer> {
@@ -99,14 +113,20 @@ export class LocalImageStore implements ImageStore {
       this.madeDirs.add(dir);
     }
     const temporary = path.join(dir, `${TEMPORARY}${randomBytes(6).toString("hex")}`);
-    const handle = await open(temporary, "w");
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temporary, "w");
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, file);
+    } catch (error) {
+      // A full disk fails the write halfway: the partial file must not stay behind.
+      await rm(temporary, { force: true });
+      throw error;
     }
-    await rename(temporary, file);
   }
 }
 

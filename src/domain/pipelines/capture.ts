@@ -6,6 +6,7 @@ import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
 import { StreamHasher } from "../../storage/stream-hasher.js";
 import { GIB } from "../catalog.js";
 import type { DomainDeps } from "../deps.js";
+import { naming } from "../faults.js";
 import { newId } from "../ids.js";
 import type { Pipeline, RunContext } from "../pipeline.js";
 import { TaskWindow } from "../task-window.js";
@@ -25,6 +26,7 @@ export interface CapturedVolume {
   capacityGb: number;
   lengthBytes: number;
   dataBytes: number;
+  /** Compressed bytes of the volume's distinct chunks in the store, shared or not. */
   storedBytes: number;
   sha256: string;
   /** [chunkIndex, sha256] of every non-zero chunk; other indexes are holes. */
@@ -51,10 +53,12 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     for (const volume of selected) progress.addTotal(volume.capacityGb * GIB);
 
     const captured: CapturedVolume[] = [];
+    /** Compressed size of every chunk the template uses: what it needs from the store. */
+    const chunkSizes = new Map<string, number>();
     await deps.chunks.lock.shared(async () => {
       for (const [i, volume] of selected.entries()) {
         await progress.step(`capturing volume ${i + 1} of ${selected.length}`);
-        captured.push(await captureVolume(ctx, volume));
+        captured.push(await captureVolume(ctx, { ...volume, serverFqdn: server.fqdn }, chunkSizes));
       }
       // Referenced before the lock is released, so no sweep can take these chunks away.
       await deps.chunks.reference(template.id, captured.flatMap((v) => v.chunks.map(([, hash]) => hash)));
@@ -103,7 +107,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
           status: "ACTIVE",
           configuration: JSON.stringify(configuration),
           sizeBytes: BigInt(captured.reduce((sum, v) => sum + v.dataBytes, 0)),
-          storedBytes: BigInt(captured.reduce((sum, v) => sum + v.storedBytes, 0)),
+          storedBytes: BigInt([...chunkSizes.values()].reduce((sum, size) => sum + size, 0)),
         },
       }),
     ]);
@@ -118,12 +122,13 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     if (operation.imageTemplateId) {
       const template = await deps.db.imageTemplate.findUnique({ where: { id: operation.imageTemplateId } });
       if (template) {
+        // Chunks first: on a full disk, removing them makes room for the writes below.
+        await deps.chunks.release(template.id);
+        await deps.store.deleteManifest(template.globalIdentifier);
         await deps.db.$transaction([
           deps.db.templateVolume.deleteMany({ where: { templateId: template.id } }),
           deps.db.imageTemplate.update({ where: { id: template.id }, data: { status: "FAILED", sizeBytes: 0n, storedBytes: 0n } }),
         ]);
-        await deps.chunks.release(template.id);
-        await deps.store.deleteManifest(template.globalIdentifier);
       }
     }
     if (operation.serverId) await restoreServer(deps, operation.serverId, undo.powerStateBefore);
@@ -143,15 +148,17 @@ const CHUNKS_IN_FLIGHT = 8;
 
 async function captureVolume(
   { deps, signal, progress }: RunContext<CaptureRun, Undo>,
-  volume: { id: string; index: number; role: string; capacityGb: number },
+  volume: { id: string; index: number; role: string; capacityGb: number; serverFqdn: string },
+  chunkSizes: Map<string, number>,
 ): Promise<CapturedVolume> {
+  const source = `volume ${volume.index} of server ${volume.serverFqdn}`;
   const length = volume.capacityGb * GIB;
   const whole = new StreamHasher();
   const chunks: Array<[number, string]> = [];
+  const volumeChunkSizes = new Map<string, number>();
   let dataBytes = 0;
-  let storedBytes = 0;
   const window = new TaskWindow(CHUNKS_IN_FLIGHT);
-  const extents = await deps.volumes.dataExtents(volume.id);
+  const extents = await naming(source, () => deps.volumes.dataExtents(volume.id));
   let extent = 0;
   /** Whether [offset, offset + size) may hold data; holes are hashed as zeros, not read. */
   const mayHoldData = (offset: number, size: number) => {
@@ -159,7 +166,7 @@ async function captureVolume(
     while (extent < extents.length && extents[extent][1] <= offset) extent++;
     return extent < extents.length && extents[extent][0] < offset + size;
   };
-  const file = await deps.volumes.open(volume.id, "read");
+  const file = await naming(source, () => deps.volumes.open(volume.id, "read"));
   const readBuffer = Buffer.allocUnsafe(CHUNK_SIZE);
   try {
     for (let offset = 0, index = 0; offset < length; offset += CHUNK_SIZE, index++) {
@@ -172,7 +179,7 @@ async function captureVolume(
       }
       // Read into one reused buffer (the hasher takes a copy); a data chunk gets its own
       // copy, since it travels to a codec worker while the next chunk is read.
-      const chunk = await readFully(file, readBuffer, size, offset);
+      const chunk = await naming(source, () => readFully(file, readBuffer, size, offset));
       await whole.update(chunk);
       if (isAllZero(chunk)) {
         progress.advance(size);
@@ -184,9 +191,10 @@ async function captureVolume(
       dataBytes += size;
       const data = Buffer.from(chunk);
       await window.add(async () => {
-        const { hash, written } = await deps.chunks.put(data);
+        const { hash, storedBytes } = await deps.chunks.put(data);
         entry[1] = hash;
-        storedBytes += written;
+        volumeChunkSizes.set(hash, storedBytes);
+        chunkSizes.set(hash, storedBytes);
         progress.advance(size);
       });
     }
@@ -197,6 +205,7 @@ async function captureVolume(
     await window.drain().finally(() => file.close());
   }
   const sha256 = await whole.digest();
+  const storedBytes = [...volumeChunkSizes.values()].reduce((sum, size) => sum + size, 0);
   return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, sha256, chunks };
 }
 

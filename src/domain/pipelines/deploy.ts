@@ -37,7 +37,7 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
 
     for (const [i, { source, target }] of pairs.entries()) {
       await progress.step(`restoring volume ${i + 1} of ${pairs.length}`);
-      await restoreVolume({ deps, signal, progress }, source, template, target.id);
+      await restoreVolume({ deps, signal, progress }, source, template, target.id, `volume ${target.index} of server ${server.fqdn}`);
     }
 
     await progress.step("adjusting volumes");
@@ -85,7 +85,7 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     }
     for (const [i, { source, target }] of pairs.entries()) {
       await progress.step(`restoring volume ${i + 1} of ${pairs.length}`);
-      await restoreVolume({ deps, signal, progress }, source, template, staged(target.id));
+      await restoreVolume({ deps, signal, progress }, source, template, staged(target.id), `volume ${target.index} of server ${server.fqdn}`);
     }
 
     await progress.step("adjusting volumes");

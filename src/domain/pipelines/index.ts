@@ -7,6 +7,7 @@ import { replicateTemplatePipeline } from "./replicate-template.js";
 import { deleteTemplatePipeline } from "./delete-template.js";
 import { powerOffPipeline, powerOnPipeline } from "./power.js";
 import { provisionPipeline } from "./provision.js";
+import { verifyTemplatePipeline } from "./verify-template.js";
 
 export function allPipelines(): ReadonlyMap<OperationKind, AnyPipeline> {
   const list: AnyPipeline[] = [
@@ -19,6 +20,7 @@ export function allPipelines(): ReadonlyMap<OperationKind, AnyPipeline> {
     deployPipeline,
     reloadPipeline,
     replicateTemplatePipeline,
+    verifyTemplatePipeline,
   ];
   return new Map(list.map((pipeline) => [pipeline.kind, pipeline]));
 }

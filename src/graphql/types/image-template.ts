@@ -38,7 +38,7 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
       type: ConfigurationRef,
       nullable: true,
       description: "Recorded at capture; null until the capture succeeds.",
-      resolve: (tpl) => (tpl.status === "ACTIVE" || tpl.status === "DELETING" ? (JSON.parse(tpl.configuration) as RecordedConfiguration) : null),
+      resolve: (tpl) => (["ACTIVE", "DAMAGED", "DELETING"].includes(tpl.status) ? (JSON.parse(tpl.configuration) as RecordedConfiguration) : null),
     }),
     volumes: t.loadableGroup({
       type: TemplateVolumeRef,
@@ -49,7 +49,7 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
     sizeBytes: t.field({ type: "ByteCount", description: "Bytes of data captured (holes not counted).", resolve: (tpl) => tpl.sizeBytes }),
     storedBytes: t.field({
       type: "ByteCount",
-      description: "Compressed bytes this template added to the image store (chunks it shares with others not counted).",
+      description: "Compressed bytes of the chunks this template needs in the image store, counted in full even when other templates share them.",
       resolve: (tpl) => tpl.storedBytes,
     }),
     captureOperation: t.field({
@@ -199,5 +199,20 @@ builder.mutationField("deleteImageTemplate", (t) =>
     errors: { types: MUTATION_ERRORS },
     args: { input: t.arg({ type: DeleteImageTemplateInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.domain.templates.delete(ctx.viewer, parseGlobalId(String(input.id), "ImageTemplate", "id")),
+  }),
+);
+
+const VerifyImageTemplateInput = builder.inputType("VerifyImageTemplateInput", {
+  fields: (t) => ({ id: t.id({ required: true }) }),
+});
+
+builder.mutationField("verifyImageTemplate", (t) =>
+  t.field({
+    type: TemplatePayload("VerifyImageTemplatePayload"),
+    description:
+      "Reads back every chunk of a template and checks it (a VERIFY_TEMPLATE operation). A missing or damaged chunk makes the template DAMAGED and the operation FAILED with INTEGRITY; a DAMAGED template whose chunks all read whole again is ACTIVE again.",
+    errors: { types: OPERATION_ERRORS },
+    args: { input: t.arg({ type: VerifyImageTemplateInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.domain.templates.verify(ctx.viewer, parseGlobalId(String(input.id), "ImageTemplate", "id")),
   }),
 );

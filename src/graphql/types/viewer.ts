@@ -5,6 +5,11 @@ const AccountRef = builder.objectRef<{ id: string; name: string; createdAt: Date
   fields: (t) => ({
     name: t.exposeString("name"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    storedBytes: t.field({
+      type: "ByteCount",
+      description: "Compressed bytes of the distinct chunks the account's templates use (what counts against its storage quota).",
+      resolve: (_account, _args, ctx) => ctx.domain.accounts.storedBytes(ctx.viewer),
+    }),
   }),
 });
 

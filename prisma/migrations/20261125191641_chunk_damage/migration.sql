@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Chunk" ADD COLUMN "damagedAt" DATETIME;
+

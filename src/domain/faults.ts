@@ -1,0 +1,62 @@
+// What a failure of the machine underneath means to a user: a full disk, an I/O error, a
+// missing file or a busy database become typed errors that name what failed (a store, a
+// template's volume, a server's volume), never a file path of the server.
+import { DomainError, StorageFullError, StorageIoError, UnavailableError } from "./errors.js";
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EIO: "input/output error",
+  ENOENT: "the file is missing",
+  EACCES: "permission denied",
+  EROFS: "read-only file system",
+};
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/** SQLite's "database or disk is full", as Prisma and the driver adapter report it. */
+function isDatabaseFull(error: unknown): boolean {
+  return /database or disk is full|SQLITE_FULL/.test(String((error as Error)?.message ?? error));
+}
+
+function isDatabaseBusy(error: unknown): boolean {
+  return /SQLITE_BUSY|database is locked|Socket timeout/i.test(String((error as Error)?.message ?? error));
+}
+
+/** A few words for a system error, without the path Node puts in its message. */
+export function describeSystemError(error: unknown): string {
+  const code = errnoOf(error);
+  if (code) return ERRNO_WORDS[code] ?? code;
+  return "unexpected error";
+}
+
+/**
+ * The typed error for a failure while working on `what` (e.g. `image store "local"`,
+ * `volume 1 of server web01.example.com`), or null when it is not a fault of the machine.
+ */
+export function faultOf(error: unknown, what: string): DomainError | null {
+  if (error instanceof DomainError) return error;
+  if (isDatabaseFull(error)) return new StorageFullError("the database is full (no space left on device)");
+  if (isDatabaseBusy(error)) return new UnavailableError("the database stayed busy past its timeout; try again");
+  const code = errnoOf(error);
+  if (code === "ENOSPC" || code === "EDQUOT") return new StorageFullError(`${what} is full (${ERRNO_WORDS[code]})`);
+  if (code) return new StorageIoError(`${what} failed: ${ERRNO_WORDS[code] ?? code}`);
+  return null;
+}
+
+/** Runs `work`, turning a machine fault into the typed error for `what`. */
+export async function naming<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw faultOf(error, what) ?? error;
+  }
+}
+
+/** For logs: the message, and the stack of an unexpected error. */
+export function describeError(error: unknown): string {
+  return String((error as Error)?.stack ?? error);
+}
