@@ -76,7 +76,7 @@ export async function startBenchApp(env: Record<string, string> = {}, dbOptions:
     IMPRINT_OS_IMAGE_MB: "8",
     ...env,
   });
-  const app = await createApp(config, undefined, dbOptions);
+  const app = await createApp(config, { db: dbOptions });
   const { url } = await app.start();
   const { token } = await app.domain.accounts.create("bench");
   const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {

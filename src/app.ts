@@ -14,8 +14,8 @@ import { createLogger } from "./log.js";
 import { Chunks } from "./domain/chunks.js";
 import { CodecPool } from "./storage/codec-pool.js";
 import { ConfigDrives } from "./storage/config-drive.js";
-import { LocalImageStore } from "./storage/image-store.js";
-import { LocalVolumeDriver } from "./storage/volume-driver.js";
+import { LocalImageStore, type ImageStore } from "./storage/image-store.js";
+import { LocalVolumeDriver, type VolumeDriver } from "./storage/volume-driver.js";
 
 export interface App {
   config: Config;
@@ -27,15 +27,29 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function createApp(config: Config, log: Logger = createLogger(config.env), dbOptions: DbOptions = {}): Promise<App> {
+/** Adapters to use instead of the defaults (tests inject faults through these). */
+export interface Ports {
+  store: ImageStore;
+  volumes: VolumeDriver;
+  codec: CodecPool;
+}
+
+export interface AppOptions {
+  log?: Logger;
+  db?: DbOptions;
+  ports?: Partial<Ports>;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.env);
   mkdirSync(config.dataDir, { recursive: true });
   const migrationsApplied = applyMigrations(config.databaseUrl);
-  const db = await createDb(config.databaseUrl, dbOptions);
-  const store = new LocalImageStore(path.join(config.dataDir, "store"));
-  const codec = new CodecPool();
+  const db = await createDb(config.databaseUrl, options.db);
+  const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
+  const codec = options.ports?.codec ?? new CodecPool();
   const domain = createDomain({
     db,
-    volumes: new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
+    volumes: options.ports?.volumes ?? new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
     store,
     chunks: new Chunks(db, store, codec),
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),

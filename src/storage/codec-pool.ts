@@ -13,6 +13,14 @@ interface Job {
   reject: (error: Error) => void;
 }
 
+/** A job's worker thread stopped before it answered (it crashed, or the pool closed). */
+export class WorkerStoppedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerStoppedError";
+  }
+}
+
 export class CodecPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
@@ -30,7 +38,8 @@ export class CodecPool {
     const worker = new Worker(new URL("./codec-worker.cjs", import.meta.url));
     worker.unref();
     worker.on("message", (message: { id: number; data?: Uint8Array; hash?: string; error?: string }) => this.done(worker, message));
-    worker.on("error", (error) => this.fail(worker, error));
+    worker.on("error", (error) => this.lost(worker, `crashed (${error.message})`));
+    worker.on("exit", (code) => this.lost(worker, `exited with code ${code}`));
     this.workers.push(worker);
     this.idle.push(worker);
     this.dispatch();
@@ -51,12 +60,18 @@ export class CodecPool {
     return { raw: result.data, sha256: result.hash! };
   }
 
+  /** Stops the workers; every job queued or running is rejected, none waits for ever. */
   async close(): Promise<void> {
     this.closed = true;
+    const stopped = new WorkerStoppedError("the codec pool was closed (the server is stopping)");
+    for (const job of this.queue.splice(0)) job.reject(stopped);
+    for (const job of this.busy.values()) job.reject(stopped);
+    this.busy.clear();
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
   private run(job: Job["job"], data: Uint8Array): Promise<{ data: Buffer; hash?: string }> {
+    if (this.closed) return Promise.reject(new WorkerStoppedError("the codec pool was closed (the server is stopping)"));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, data, resolve, reject });
       this.dispatch();
@@ -70,8 +85,12 @@ export class CodecPool {
       this.busy.set(worker, job);
       const owned = job.data.byteOffset === 0 && job.data.byteLength === job.data.buffer.byteLength;
       worker.postMessage({ id: job.id, job: job.job, data: job.data, level: ZSTD_LEVEL }, owned ? [job.data.buffer as ArrayBuffer] : []);
+      this.dispatched(worker);
     }
   }
+
+  /** Called after a job is handed to a worker (a seam for tests that make workers die). */
+  protected dispatched(_worker: Worker): void {}
 
   private done(worker: Worker, message: { id: number; data?: Uint8Array; hash?: string; error?: string }): void {
     const job = this.busy.get(worker);
@@ -87,13 +106,15 @@ export class CodecPool {
     this.dispatch();
   }
 
-  /** A worker that crashed fails its job and is replaced, so the pool never shrinks. */
-  private fail(worker: Worker, error: Error): void {
+  /** A worker that crashed or exited fails its job and is replaced, so the pool never shrinks. */
+  private lost(worker: Worker, how: string): void {
+    if (!this.workers.includes(worker)) return; // "error" comes before "exit": handled once
     const job = this.busy.get(worker);
     this.busy.delete(worker);
     this.workers.splice(this.workers.indexOf(worker), 1);
     if (this.idle.includes(worker)) this.idle.splice(this.idle.indexOf(worker), 1);
-    job?.reject(error);
-    if (!this.closed) this.startWorker();
+    if (this.closed) return;
+    job?.reject(new WorkerStoppedError(`a codec worker thread ${how} while it ${job.job === "compress" ? "compressed" : "decompressed"} a chunk`));
+    this.startWorker();
   }
 }

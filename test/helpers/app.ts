@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createApp, type App } from "../../src/app.js";
+import { createApp, type App, type Ports } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { GraphQLClient } from "./clients.js";
 
@@ -36,9 +36,9 @@ export function tempDataDir(): string {
   return mkdtempSync(path.join(tmpdir(), "imprint-test-"));
 }
 
-export async function startTestApp(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Record<string, string>; dataDir?: string; ports?: Partial<Ports> } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDataDir();
-  const app = await createApp(loadConfig(testEnv(dataDir, options.env)));
+  const app = await createApp(loadConfig(testEnv(dataDir, options.env)), { ports: options.ports });
   const { url } = await app.start();
   const newAccount = async (name = `account-${Math.random().toString(36).slice(2, 8)}`) => {
     const { token } = await app.domain.accounts.create(name);

@@ -1,0 +1,41 @@
+// Worker threads that die: the job fails with a clear error, the pool replaces the worker,
+// and closing the pool rejects what is queued. No promise waits for ever.
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { StreamHasher } from "../src/storage/stream-hasher.js";
+import { DyingCodecPool } from "./helpers/faults.js";
+
+describe("CodecPool", () => {
+  it("fails the job of a worker that dies, and keeps working with a new one", async () => {
+    const pool = new DyingCodecPool(2);
+    try {
+      await pool.compress(randomBytes(1024 * 1024));
+      await expect(pool.compress(randomBytes(1024 * 1024))).rejects.toThrow(/a codec worker thread exited with code \d+ while it compressed a chunk/);
+      const after = await Promise.all([1, 2, 3, 4].map(() => pool.compress(Buffer.alloc(1024 * 1024, 7))));
+      expect(new Set(after.map((r) => r.sha256)).size).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("rejects queued and running jobs when it is closed", async () => {
+    const pool = new DyingCodecPool(0);
+    const jobs = Array.from({ length: 20 }, () => pool.compress(randomBytes(4 * 1024 * 1024)));
+    const settled = Promise.allSettled(jobs);
+    await pool.close();
+    const results = await settled;
+    const rejected = results.filter((r) => r.status === "rejected");
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const r of rejected) expect(String((r as PromiseRejectedResult).reason)).toMatch(/closed/);
+    await expect(pool.compress(Buffer.alloc(10))).rejects.toThrow(/closed/);
+  });
+});
+
+describe("StreamHasher", () => {
+  it("fails its digest, instead of waiting for ever, when its thread dies", async () => {
+    const hasher = new StreamHasher();
+    await hasher.update(randomBytes(1024));
+    await (hasher as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(hasher.digest()).rejects.toThrow(/the volume checksum thread exited/);
+  });
+});

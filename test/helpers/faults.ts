@@ -1,0 +1,124 @@
+// Faults injected through the ports: a store that runs out of space or stops at a point,
+// a volume driver whose writes fail with EIO, a codec pool whose worker dies. Each wraps
+// the real adapter; nothing below them (file system, Prisma) is mocked.
+import type { FileHandle } from "node:fs/promises";
+import type { Worker } from "node:worker_threads";
+import { CodecPool } from "../../src/storage/codec-pool.js";
+import { LocalImageStore } from "../../src/storage/image-store.js";
+import { LocalVolumeDriver } from "../../src/storage/volume-driver.js";
+
+export function systemError(code: string, syscall: string, path = "(hidden)"): NodeJS.ErrnoException {
+  const error = new Error(`${code}: injected fault, ${syscall} '${path}'`) as NodeJS.ErrnoException;
+  error.code = code;
+  error.syscall = syscall;
+  error.path = path;
+  return error;
+}
+
+/** A promise that a test resolves to let a paused adapter go on; `reached` tells it got there. */
+export class Gate {
+  private opened!: () => void;
+  private readonly open = new Promise<void>((resolve) => (this.opened = resolve));
+  private arrived!: () => void;
+  readonly reached = new Promise<void>((resolve) => (this.arrived = resolve));
+
+  async pass(): Promise<void> {
+    this.arrived();
+    await this.open;
+  }
+
+  release(): void {
+    this.opened();
+  }
+}
+
+export interface StoreFaults {
+  /** Chunk writes fail with ENOSPC once this many compressed bytes were written. */
+  spaceBytes?: number;
+  /** The Nth chunk write (1-based) waits at this gate first. */
+  pauseAtPut?: { nth: number; gate: Gate };
+  /** The Nth chunk deletion waits at this gate first. */
+  pauseAtDelete?: { nth: number; gate: Gate };
+}
+
+export class FaultyImageStore extends LocalImageStore {
+  private written = 0;
+  private puts = 0;
+  private deletes = 0;
+
+  constructor(
+    root: string,
+    readonly faults: StoreFaults,
+  ) {
+    super(root);
+  }
+
+  override async putChunk(hash: string, compressed: Uint8Array): Promise<void> {
+    this.puts++;
+    if (this.faults.pauseAtPut?.nth === this.puts) await this.faults.pauseAtPut.gate.pass();
+    if (this.faults.spaceBytes !== undefined && this.written + compressed.length > this.faults.spaceBytes) {
+      throw systemError("ENOSPC", "write", this.chunkPath(hash));
+    }
+    await super.putChunk(hash, compressed);
+    this.written += compressed.length;
+  }
+
+  override async deleteChunk(hash: string): Promise<void> {
+    this.deletes++;
+    if (this.faults.pauseAtDelete?.nth === this.deletes) await this.faults.pauseAtDelete.gate.pass();
+    await super.deleteChunk(hash);
+  }
+}
+
+export interface VolumeFaults {
+  /** Writes to volumes fail with EIO once this many bytes were written through the port. */
+  failWritesAfterBytes?: number;
+  /** The Nth volume replacement (a reload's swap) waits at this gate after it is done. */
+  pauseAfterReplace?: { nth: number; gate: Gate };
+}
+
+export class FaultyVolumeDriver extends LocalVolumeDriver {
+  private written = 0;
+  private replaced = 0;
+
+  constructor(
+    dir: string,
+    readonly faults: VolumeFaults,
+  ) {
+    super(dir);
+  }
+
+  override async open(volumeId: string, mode: "read" | "write"): Promise<FileHandle> {
+    const handle = await super.open(volumeId, mode);
+    const limit = this.faults.failWritesAfterBytes;
+    if (mode === "write" && limit !== undefined) {
+      const write = handle.write.bind(handle) as (...args: unknown[]) => Promise<{ bytesWritten: number }>;
+      (handle as { write: unknown }).write = async (...args: unknown[]) => {
+        if (this.written >= limit) throw systemError("EIO", "write", this.pathOf(volumeId));
+        const result = await write(...args);
+        this.written += result.bytesWritten;
+        return result;
+      };
+    }
+    return handle;
+  }
+
+  override async replace(fromId: string, toId: string): Promise<void> {
+    await super.replace(fromId, toId);
+    this.replaced++;
+    if (this.faults.pauseAfterReplace?.nth === this.replaced) await this.faults.pauseAfterReplace.gate.pass();
+  }
+}
+
+/** Terminates the worker that runs the Nth job (1-based), as a crash of that thread would. */
+export class DyingCodecPool extends CodecPool {
+  private jobs = 0;
+
+  constructor(private readonly killAtJob: number) {
+    super();
+  }
+
+  protected override dispatched(worker: Worker): void {
+    if (++this.jobs === this.killAtJob) void worker.terminate();
+  }
+}
