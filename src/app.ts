@@ -44,7 +44,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? createLogger(config.env);
   mkdirSync(config.dataDir, { recursive: true });
   const migrationsApplied = applyMigrations(config.databaseUrl);
-  const db = await createDb(config.databaseUrl, options.db);
+  const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, ...options.db });
   const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
   const codec = options.ports?.codec ?? new CodecPool();
   const domain = createDomain({

@@ -22,6 +22,8 @@ export interface Config {
   /** A RUNNING operation whose owner has not beaten for this long is recovered by another instance. */
   staleOwnerMs: number;
   maxPageSize: number;
+  /** How long a database statement waits for another process's lock before it fails. */
+  dbBusyTimeoutMs: number;
   /** SIGTERM/SIGINT: how long to wait for running operations to roll back before exiting anyway. */
   shutdownTimeoutMs: number;
   /** Bounds on one request, checked before it executes. */
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatMs: integer(env, "IMPRINT_HEARTBEAT_MS", 2000, 50, 60_000),
     staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
     maxPageSize: 100,
+    dbBusyTimeoutMs: integer(env, "IMPRINT_DB_BUSY_TIMEOUT_MS", 5000, 10, 60_000),
     shutdownTimeoutMs: integer(env, "IMPRINT_SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
     limits: {
       maxBodyBytes: integer(env, "IMPRINT_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),

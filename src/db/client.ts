@@ -11,11 +11,14 @@ export const BUSY_TIMEOUT_MS = 5000;
 export interface DbOptions {
   /** Called for every SQL statement (benchmarks count statements per request). */
   onStatement?: (sql: string) => void;
+  /** How long a statement waits for another process's lock before failing (SQLITE_BUSY). */
+  busyTimeoutMs?: number;
 }
 
 export async function createDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
   // Serialized: a statement outside a transaction waits for the open one (see serialized-adapter.ts).
-  const adapter = serialized(new PrismaBetterSQLite3({ url: databaseUrl, timeout: BUSY_TIMEOUT_MS }));
+  const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  const adapter = serialized(new PrismaBetterSQLite3({ url: databaseUrl, timeout: busyTimeoutMs }));
   const db = options.onStatement
     ? new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] })
     : new PrismaClient({ adapter });
@@ -27,7 +30,7 @@ export async function createDb(databaseUrl: string, options: DbOptions = {}): Pr
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
-  await db.$queryRawUnsafe(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  await db.$queryRawUnsafe(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
   return db;
 }
 

@@ -4,7 +4,7 @@
 // a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
 import type { Db } from "../db/client.js";
 import { isUniqueViolation } from "../db/client.js";
-import type { CodecPool } from "../storage/codec-pool.js";
+import { WorkerStoppedError, type CodecPool } from "../storage/codec-pool.js";
 import type { ImageStore } from "../storage/image-store.js";
 import { IntegrityError } from "./errors.js";
 import { describeSystemError, naming } from "./faults.js";
@@ -144,7 +144,8 @@ export class Chunks {
     let chunk: { raw: Buffer; sha256: string } | null = null;
     try {
       chunk = await this.codec.decompress(stored);
-    } catch {
+    } catch (error) {
+      if (error instanceof WorkerStoppedError) throw error; // the thread failed, not the chunk
       // not zstd any more: damaged
     }
     if (!chunk || chunk.sha256 !== hash) {

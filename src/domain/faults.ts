@@ -17,13 +17,21 @@ function errnoOf(error: unknown): string | undefined {
   return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : undefined;
 }
 
-/** SQLite's "database or disk is full", as Prisma and the driver adapter report it. */
-function isDatabaseFull(error: unknown): boolean {
-  return /database or disk is full|SQLITE_FULL/.test(String((error as Error)?.message ?? error));
+/** The SQLite result code behind a Prisma error (through the driver adapter), if any. */
+function sqliteCodeOf(error: unknown): string | undefined {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } })?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? (error as { code?: unknown })?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
 }
 
+/** SQLite's "database or disk is full", as Prisma and the driver adapter report it. */
+function isDatabaseFull(error: unknown): boolean {
+  return sqliteCodeOf(error) === "SQLITE_FULL" || /database or disk is full/.test(String((error as Error)?.message ?? error));
+}
+
+/** Another process held the database past the busy timeout (Prisma P1008 over SQLITE_BUSY). */
 function isDatabaseBusy(error: unknown): boolean {
-  return /SQLITE_BUSY|database is locked|Socket timeout/i.test(String((error as Error)?.message ?? error));
+  return sqliteCodeOf(error)?.startsWith("SQLITE_BUSY") === true || /database is locked/.test(String((error as Error)?.message ?? error));
 }
 
 /** A few words for a system error, without the path Node puts in its message. */

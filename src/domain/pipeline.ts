@@ -35,7 +35,11 @@ export interface Pipeline<Input = unknown, Undo = Record<string, unknown>> {
    */
   holdsTemplate?: boolean;
   run(ctx: RunContext<Input, Undo>): Promise<void>;
-  rollback(ctx: RollbackContext<Input, Undo>): Promise<void>;
+  /**
+   * Undoes the operation; or, past a point of no return, finishes it and says "completed"
+   * (the operation then ends SUCCEEDED).
+   */
+  rollback(ctx: RollbackContext<Input, Undo>): Promise<void | "completed">;
 }
 
 // Pipelines are registered by kind; their Input/Undo types are private to each one.

@@ -180,8 +180,10 @@ export class OperationRunner {
       }
       await this.settle(row.id, async () => {
         if (!rolledBack) {
-          await pipeline.rollback({ ...base, reason: reasonOf(outcome) });
+          const result = await pipeline.rollback({ ...base, reason: reasonOf(outcome) });
           rolledBack = true;
+          // Past its point of no return the operation was finished instead.
+          if (result === "completed") outcome = { status: "SUCCEEDED" };
         }
         await progress.flush();
         await this.finish(progress.snapshot, outcome);
@@ -336,12 +338,17 @@ export class OperationRunner {
       this.deps.log.warn("recovering an interrupted operation", { operationId: row.id, kind: row.kind, owner: row.ownerId });
       // Retried in the background when it cannot finish at once (a full disk): start-up goes on.
       await this.settle(row.id, async () => {
-        await this.pipelineFor(row.kind).rollback({ ...this.rollbackContext(row), reason: "interrupted" });
-        await this.finish(toSnapshot(row), {
-          status: "FAILED",
-          errorCode: "INTERRUPTED",
-          errorMessage: `interrupted: the process running it (${row.ownerId ?? "unknown"}) stopped; rolled back`,
-        });
+        const result = await this.pipelineFor(row.kind).rollback({ ...this.rollbackContext(row), reason: "interrupted" });
+        await this.finish(
+          toSnapshot(row),
+          result === "completed"
+            ? { status: "SUCCEEDED" }
+            : {
+                status: "FAILED",
+                errorCode: "INTERRUPTED",
+                errorMessage: `interrupted: the process running it (${row.ownerId ?? "unknown"}) stopped; rolled back`,
+              },
+        );
       }, { waitForRetries: false });
       recovered++;
     }

@@ -3,7 +3,8 @@
 // unexpected is masked.
 import { GraphQLError } from "graphql";
 import { maskError as yogaMaskError, type YogaServerOptions } from "graphql-yoga";
-import { DomainError, NotFoundError, ValidationError } from "../domain/errors.js";
+import { DomainError, NotFoundError, UnavailableError, ValidationError } from "../domain/errors.js";
+import { faultOf } from "../domain/faults.js";
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
 
@@ -15,8 +16,18 @@ export function domainErrorIn(error: unknown): DomainError | null {
   return null;
 }
 
+/** The domain error, or the typed fault (a full or busy database) the innermost error stands for. */
+function typedErrorIn(error: unknown): DomainError | null {
+  let innermost = error;
+  for (let current = error; current; current = (current as { originalError?: unknown }).originalError) {
+    if (current instanceof DomainError) return current;
+    innermost = current;
+  }
+  return faultOf(innermost, "the request");
+}
+
 export const maskError: MaskError = (error, message, isDev) => {
-  const original = domainErrorIn(error);
+  const original = typedErrorIn(error);
   if (original) {
     const located = error as Partial<GraphQLError>;
     return new GraphQLError(original.message, {
@@ -24,6 +35,7 @@ export const maskError: MaskError = (error, message, isDev) => {
       path: located.path,
       extensions: {
         code: original.code,
+        ...(original instanceof UnavailableError ? { http: { status: 503, headers: { "Retry-After": "1" } } } : {}),
         ...(original instanceof ValidationError ? { fields: original.fields } : {}),
         ...(original instanceof NotFoundError && original.field ? { field: original.field } : {}),
       },

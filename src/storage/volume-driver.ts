@@ -1,7 +1,7 @@
 // The volume driver port and its local implementation: one sparse raw file per volume
 // under <data dir>/volumes, whose length is the volume's capacity.
 import { execFile } from "node:child_process";
-import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
+import { access, mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
 
@@ -11,6 +11,7 @@ export interface VolumeDriver {
   open(volumeId: string, mode: "read" | "write"): Promise<FileHandle>;
   /** Sets the logical length, keeping the data in front; growing adds holes. */
   resize(volumeId: string, capacityBytes: number): Promise<void>;
+  exists(volumeId: string): Promise<boolean>;
   /** Idempotent: removing a missing volume is not an error. */
   remove(volumeId: string): Promise<void>;
   /** Atomically puts volume `fromId` in the place of `toId`, replacing it. */
@@ -68,6 +69,15 @@ export class LocalVolumeDriver implements VolumeDriver {
       await handle.truncate(capacityBytes);
     } finally {
       await handle.close();
+    }
+  }
+
+  async exists(volumeId: string): Promise<boolean> {
+    try {
+      await access(this.pathOf(volumeId));
+      return true;
+    } catch {
+      return false;
     }
   }
 

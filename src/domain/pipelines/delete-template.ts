@@ -22,5 +22,6 @@ export const deleteTemplatePipeline: Pipeline<unknown, object> = {
   },
   async rollback({ operation, deps }) {
     await deleteTemplate(deps, operation.imageTemplateId);
+    return "completed";
   },
 };

@@ -7,6 +7,8 @@ import type { DeployRun } from "../deployments.js";
 import type { DomainDeps } from "../deps.js";
 import { nocloudSeed } from "../host-config.js";
 import type { Pipeline } from "../pipeline.js";
+import type { OperationRow } from "../operation-snapshot.js";
+import type { Progress } from "../progress.js";
 import { restoreVolume } from "../restore.js";
 import type { PowerState } from "../states.js";
 import { failNewServer, type NewServerUndo } from "./new-server.js";
@@ -61,9 +63,28 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
 interface ReloadUndo {
   powerStateBefore: PowerState;
   stagedVolumeIds: string[];
+  /** Recorded just before the first volume is swapped: from here on the reload can only go forward. */
+  swapping: boolean;
 }
 
 const staged = (volumeId: string) => `${volumeId}_reload`;
+
+/**
+ * The reload's last part, from its point of no return: swap in every staged volume that is
+ * still staged (a rename replaces one at once), then configure and start the host. Also
+ * what a crash after the point of no return finishes on the next start.
+ */
+async function finishReload(deps: DomainDeps, operation: OperationRow, userData: string | null | undefined, progress?: Progress): Promise<void> {
+  const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
+  for (const { target } of pairs) {
+    if (await deps.volumes.exists(staged(target.id))) await deps.volumes.replace(staged(target.id), target.id);
+  }
+  await progress?.step("configuring the host");
+  await deps.configDrives.write(server.id, nocloudSeed(server, userData));
+  await deps.db.server.update({ where: { id: server.id }, data: { os: JSON.parse(template.configuration).os, sourceImageTemplateId: template.id } });
+  await progress?.step("powering on");
+  await deps.db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+}
 
 export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
   kind: "RELOAD",
@@ -74,7 +95,7 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
 
     await progress.step("powering off");
-    await remember({ powerStateBefore: server.powerState as PowerState, stagedVolumeIds: pairs.map((p) => staged(p.target.id)) });
+    await remember({ powerStateBefore: server.powerState as PowerState, stagedVolumeIds: pairs.map((p) => staged(p.target.id)), swapping: false });
     await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
 
     await progress.step("allocating volumes");
@@ -83,6 +104,7 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
       await deps.volumes.create(staged(target.id), Number(source.lengthBytes));
       progress.addTotal(Number(source.lengthBytes));
     }
+    // Restored and verified beside the server's own volumes, which stay untouched.
     for (const [i, { source, target }] of pairs.entries()) {
       await progress.step(`restoring volume ${i + 1} of ${pairs.length}`);
       await restoreVolume({ deps, signal, progress }, source, template, staged(target.id), `volume ${target.index} of server ${server.fqdn}`);
@@ -91,18 +113,17 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     await progress.step("adjusting volumes");
     for (const { target } of pairs) await deps.volumes.resize(staged(target.id), target.capacityGb * GIB);
     signal.throwIfAborted();
-    // The point of no return: each rename replaces a volume at once.
-    for (const { target } of pairs) await deps.volumes.replace(staged(target.id), target.id);
-
-    await progress.step("configuring the host");
-    await deps.configDrives.write(server.id, nocloudSeed(server, input.userData));
-    await deps.db.server.update({ where: { id: server.id }, data: { os: JSON.parse(template.configuration).os, sourceImageTemplateId: template.id } });
-
-    await progress.step("powering on");
-    await deps.db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+    await progress.step("swapping volumes");
+    // The point of no return: once recorded, a failure or crash finishes the swap.
+    await remember({ swapping: true });
+    await finishReload(deps, operation, input.userData, progress);
   },
 
-  async rollback({ operation, undo, deps }) {
+  async rollback({ operation, input, undo, deps }) {
+    if (undo.swapping) {
+      await finishReload(deps, operation, input.userData);
+      return "completed";
+    }
     for (const id of undo.stagedVolumeIds ?? []) await deps.volumes.remove(id);
     await deps.db.server.updateMany({
       where: { id: operation.serverId ?? "" },

@@ -1,0 +1,290 @@
+// The fault matrix, in process: faults injected through the ports (a full store, EIO on
+// volume writes, damaged and missing chunks, a missing source volume, a busy database, a
+// dying worker thread). After each, the shared invariant checker must find nothing wrong.
+import { randomBytes } from "node:crypto";
+import { open, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
+import type { GraphQLClient } from "./helpers/clients.js";
+import { CAPTURE, captureTemplate, createActiveServer, CREATE_SERVER, DEPLOY, ERROR_FIELDS, serverInput, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import { DyingCodecPool, FaultyImageStore, FaultyVolumeDriver } from "./helpers/faults.js";
+import { checkInvariants, volumeChecksums } from "./helpers/invariants.js";
+import { rawId } from "./helpers/store.js";
+
+const MIB = 1024 * 1024;
+const SERVER_STATE = `query($id: ID!) { node(id: $id) { ... on Server { status powerState activeOperation { id } } } }`;
+const RELOAD = `mutation($input: ReloadServerInput!) { reloadServer(input: $input) { __typename ... on ReloadServerPayload { operation { id } } ${ERROR_FIELDS} } }`;
+const VERIFY = `mutation($id: ID!) { verifyImageTemplate(input: { id: $id }) { __typename ... on VerifyImageTemplatePayload { operation { id } } ${ERROR_FIELDS} } }`;
+
+/** A small server whose data volume holds `mib` MiB of random (incompressible) bytes. */
+async function serverWithData(t: TestApp, client: GraphQLClient, hostname: string, mib: number) {
+  const server = await createActiveServer(client, {
+    hostname,
+    os: "DEBIAN_12_64",
+    volumes: [{ role: "BOOT", capacityGb: 2 }, { role: "DATA", capacityGb: 1 }],
+  });
+  const volumes = await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(server.id) } });
+  const data = volumes.find((v) => v.index === 1)!;
+  const file = await open(t.app.domain.deps.volumes.pathOf(data.id), "r+");
+  for (let i = 0; i < mib / 4; i++) await file.write(randomBytes(4 * MIB), 0, 4 * MIB, i * 8 * MIB);
+  await file.close();
+  return server as { id: string; fqdn: string };
+}
+
+async function expectInvariants(t: TestApp): Promise<void> {
+  expect(await checkInvariants(t.app, t.dataDir, t.url)).toEqual([]);
+}
+
+async function serverState(client: GraphQLClient, id: string) {
+  return (await client.query(SERVER_STATE, { id })).node;
+}
+
+describe("a full image store during a capture", () => {
+  let t: TestApp;
+  let store: FaultyImageStore;
+  beforeAll(async () => {
+    const dataDir = tempDataDir();
+    store = new FaultyImageStore(path.join(dataDir, "store"), {});
+    t = await startTestApp({ dataDir, ports: { store } });
+  });
+  afterAll(async () => t.stop());
+
+  it("ends the capture FAILED with STORAGE_FULL naming the store, frees what it wrote, and restores the server", async () => {
+    const server = await serverWithData(t, t.client, "full01", 40);
+    const before = await volumeChecksums(t.app, rawId(server.id));
+    store.faults.spaceBytes = 16 * MIB; // about 40% of the data
+    const started = (await t.client.query(CAPTURE, { input: { serverId: server.id, name: "full01-image" } })).captureImageTemplate;
+    const final = await waitForOperation(t.client, started.operation.id);
+    expect(final.status).toBe("FAILED");
+    expect(final.error.code).toBe("STORAGE_FULL");
+    expect(final.error.message).toMatch(/^image store "local" is full \(no space left on device\)/);
+    expect(final.error.message).not.toContain(t.dataDir);
+    expect(final.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+    expect((await t.client.query(TEMPLATE, { id: started.imageTemplate.id })).node.status).toBe("FAILED");
+    expect(await volumeChecksums(t.app, rawId(server.id))).toEqual(before);
+    expect((await t.app.domain.deps.store.listChunks()).length).toBe(0);
+    await expectInvariants(t);
+
+    // Space again: the same capture works, and cancel answers meanwhile.
+    store.faults.spaceBytes = undefined;
+    const retry = await captureTemplate(t.client, server.id, "full01-image-2");
+    expect((await t.client.query(TEMPLATE, { id: retry.id })).node.status).toBe("ACTIVE");
+    await expectInvariants(t);
+  });
+});
+
+describe("EIO on volume writes", () => {
+  let t: TestApp;
+  let volumes: FaultyVolumeDriver;
+  let template: { id: string };
+  let source: { id: string; fqdn: string };
+  beforeAll(async () => {
+    const dataDir = tempDataDir();
+    volumes = new FaultyVolumeDriver(path.join(dataDir, "volumes"), {});
+    t = await startTestApp({ dataDir, ports: { volumes } });
+    source = await serverWithData(t, t.client, "eio01", 16);
+    template = await captureTemplate(t.client, source.id, "eio01-image");
+  });
+  afterAll(async () => t.stop());
+
+  it("fails a deploy with IO_ERROR naming the new server's volume; the new server is FAILED with no files", async () => {
+    volumes.faults.failWritesAfterBytes = 0;
+    const result = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "eio02", domain: "example.com" } })).deployImageTemplate;
+    const final = await waitForOperation(t.client, result.operation.id);
+    volumes.faults.failWritesAfterBytes = undefined;
+    expect(final.status).toBe("FAILED");
+    expect(final.error.code).toBe("IO_ERROR");
+    expect(final.error.message).toMatch(/^volume \d of server eio02\.example\.com failed: input\/output error/);
+    expect(final.error.message).not.toContain(t.dataDir);
+    expect(final.server.status).toBe("FAILED");
+    const files = await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(result.server.id) } });
+    for (const volume of files) expect(await t.app.domain.deps.volumes.exists(volume.id)).toBe(false);
+    await expectInvariants(t);
+  });
+
+  it("fails a reload with IO_ERROR and leaves the server byte-identical, in its power state", async () => {
+    const target = await serverWithData(t, t.client, "eio03", 8);
+    const off = (await t.client.query(`mutation($id: ID!) { powerOffServer(input: { id: $id }) { ... on PowerOffServerPayload { operation { id } } } }`, { id: target.id })).powerOffServer;
+    await waitForOperation(t.client, off.operation.id);
+    const before = await volumeChecksums(t.app, rawId(target.id));
+    volumes.faults.failWritesAfterBytes = 4 * MIB;
+    const result = (await t.client.query(RELOAD, { input: { serverId: target.id, imageTemplateId: template.id } })).reloadServer;
+    const final = await waitForOperation(t.client, result.operation.id);
+    volumes.faults.failWritesAfterBytes = undefined;
+    expect(final.status).toBe("FAILED");
+    expect(final.error.code).toBe("IO_ERROR");
+    expect(await serverState(t.client, target.id)).toEqual({ status: "ACTIVE", powerState: "HALTED", activeOperation: null });
+    expect(await volumeChecksums(t.app, rawId(target.id))).toEqual(before);
+    await expectInvariants(t);
+  });
+});
+
+describe("damaged and missing chunks", () => {
+  let t: TestApp;
+  let source: { id: string; fqdn: string };
+  beforeAll(async () => {
+    t = await startTestApp();
+    source = await serverWithData(t, t.client, "heal01", 16);
+  });
+  afterAll(async () => t.stop());
+
+  async function dataChunk(globalIdentifier: string): Promise<string> {
+    const manifest = (await t.app.domain.deps.store.getManifest(globalIdentifier)) as any;
+    return manifest.volumes.find((v: any) => v.index === 1).chunks[0][1];
+  }
+
+  it("a corrupted chunk: deploy fails INTEGRITY and marks the template DAMAGED; deploys and reloads are refused naming the chunk; a new capture heals it", async () => {
+    const template = await captureTemplate(t.client, source.id, "heal01-a");
+    const hash = await dataChunk(template.globalIdentifier);
+    await writeFile(t.app.domain.deps.store.chunkPath(hash), randomBytes(1000));
+
+    const deploy = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "heal02", domain: "example.com" } })).deployImageTemplate;
+    const failed = await waitForOperation(t.client, deploy.operation.id);
+    expect(failed.error.code).toBe("INTEGRITY");
+    expect(failed.error.message).toMatch(/image template "heal01-a" .*volume 1: chunk [0-9a-f]{12} is damaged/);
+    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("DAMAGED");
+    await expectInvariants(t);
+
+    const refused = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "heal03", domain: "example.com" } })).deployImageTemplate;
+    expect(refused).toMatchObject({ __typename: "ConflictError", state: "DAMAGED" });
+    expect(refused.message).toContain(`chunk ${hash.slice(0, 12)} of volume 1`);
+    const reload = (await t.client.query(RELOAD, { input: { serverId: source.id, imageTemplateId: template.id } })).reloadServer;
+    expect(reload).toMatchObject({ __typename: "ConflictError", state: "DAMAGED" });
+
+    const verify = (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate;
+    const verified = await waitForOperation(t.client, verify.operation.id);
+    expect(verified.status).toBe("FAILED");
+    expect(verified.error.code).toBe("INTEGRITY");
+    expect(verified.error.message).toContain(`${hash.slice(0, 12)} (volume 1)`);
+
+    // The same data captured again rewrites the chunk: both templates are ACTIVE and deployable.
+    const again = await captureTemplate(t.client, source.id, "heal01-b");
+    expect((await t.client.query(TEMPLATE, { id: again.id })).node.status).toBe("ACTIVE");
+    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");
+    const healed = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "heal04", domain: "example.com" } })).deployImageTemplate;
+    expect((await waitForOperation(t.client, healed.operation.id)).status).toBe("SUCCEEDED");
+    expect(await volumeChecksums(t.app, rawId(healed.server.id))).toEqual(await volumeChecksums(t.app, rawId(source.id)));
+    await expectInvariants(t);
+  });
+
+  it("a missing chunk: a new capture of the same data does not trust the catalogue and rewrites it; verify then passes", async () => {
+    const template = await captureTemplate(t.client, source.id, "heal01-c");
+    const hash = await dataChunk(template.globalIdentifier);
+    await rm(t.app.domain.deps.store.chunkPath(hash));
+    const again = await captureTemplate(t.client, source.id, "heal01-d");
+    expect(await t.app.domain.deps.store.hasChunk(hash)).toBe(true);
+    for (const id of [template.id, again.id]) {
+      const verify = (await t.client.query(VERIFY, { id })).verifyImageTemplate;
+      expect((await waitForOperation(t.client, verify.operation.id)).status).toBe("SUCCEEDED");
+    }
+    await expectInvariants(t);
+  });
+
+  it("verify finds a missing chunk, and a verify after the chunk is back makes the template ACTIVE again", async () => {
+    const template = await captureTemplate(t.client, source.id, "heal01-e");
+    const hash = await dataChunk(template.globalIdentifier);
+    const file = t.app.domain.deps.store.chunkPath(hash);
+    const saved = await import("node:fs/promises").then((fs) => fs.readFile(file));
+    await rm(file);
+    const first = await waitForOperation(t.client, (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate.operation.id);
+    expect(first.error).toMatchObject({ code: "INTEGRITY" });
+    expect(first.error.message).toMatch(/1 chunk\(s\) missing or damaged/);
+    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("DAMAGED");
+    await writeFile(file, saved); // restored from a backup
+    const second = await waitForOperation(t.client, (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate.operation.id);
+    expect(second.status).toBe("SUCCEEDED");
+    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");
+    await expectInvariants(t);
+  });
+});
+
+describe("a source volume file missing", () => {
+  it("fails the capture with IO_ERROR naming the server's volume; the server is ACTIVE again", async () => {
+    const t = await startTestApp();
+    try {
+      const server = await serverWithData(t, t.client, "gone01", 4);
+      const data = (await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(server.id), index: 1 } }))[0];
+      await rm(t.app.domain.deps.volumes.pathOf(data.id));
+      const started = (await t.client.query(CAPTURE, { input: { serverId: server.id, name: "gone01-image" } })).captureImageTemplate;
+      const final = await waitForOperation(t.client, started.operation.id);
+      expect(final.error).toEqual({ code: "IO_ERROR", message: "volume 1 of server gone01.example.com failed: the file is missing; rolled back" });
+      expect(final.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+      const problems = await checkInvariants(t.app, t.dataDir, t.url);
+      // The one thing wrong is what the test did: the volume file is gone.
+      expect(problems).toEqual(["server gone01.example.com is ACTIVE without volume 1"]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("a database that stays busy", () => {
+  it("answers a mutation UNAVAILABLE (503) without creating anything, and works once the lock is gone", async () => {
+    const t = await startTestApp({ env: { IMPRINT_DB_BUSY_TIMEOUT_MS: "200" } });
+    try {
+      const before = await t.app.domain.deps.db.server.count();
+      const other = new Database(path.join(t.dataDir, "imprint.db"));
+      other.exec("BEGIN EXCLUSIVE");
+      let answer;
+      try {
+        answer = await t.client.raw(CREATE_SERVER, { input: serverInput({ hostname: "busy01" }) });
+      } finally {
+        other.exec("ROLLBACK");
+        other.close();
+      }
+      expect(answer.status).toBe(503);
+      expect(answer.body.errors?.[0]).toMatchObject({ extensions: { code: "UNAVAILABLE" } });
+      expect(answer.body.errors?.[0].message).toMatch(/database stayed busy/);
+      expect(await t.app.domain.deps.db.server.count()).toBe(before);
+      const retry = (await t.client.query(CREATE_SERVER, { input: serverInput({ hostname: "busy01" }) })).createServer;
+      expect((await waitForOperation(t.client, retry.operation.id)).status).toBe("SUCCEEDED");
+      await expectInvariants(t);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("a worker thread that dies", () => {
+  it("fails a capture with a clear error and restores the server; the next capture works", async () => {
+    const t = await startTestApp({ ports: { codec: new DyingCodecPool(3) } });
+    try {
+      const server = await serverWithData(t, t.client, "worker01", 16);
+      const started = (await t.client.query(CAPTURE, { input: { serverId: server.id, name: "worker01-image" } })).captureImageTemplate;
+      const final = await waitForOperation(t.client, started.operation.id);
+      expect(final.status).toBe("FAILED");
+      expect(final.error.message).toMatch(/a codec worker thread exited with code \d+ while it compressed a chunk/);
+      expect(final.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+      await expectInvariants(t);
+      expect((await captureTemplate(t.client, server.id, "worker01-image-2")).id).toBeTruthy();
+      await expectInvariants(t);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("fails a deploy with a clear error; the new server is FAILED with no files", async () => {
+    const dataDir = tempDataDir();
+    const seed = await startTestApp({ dataDir });
+    const server = await serverWithData(seed, seed.client, "worker02", 16);
+    const template = await captureTemplate(seed.client, server.id, "worker02-image");
+    const token = seed.client.token!;
+    await seed.stop({ keepData: true });
+    // Same data, a pool whose first decompression's worker dies.
+    const t = await startTestApp({ dataDir, ports: { codec: new DyingCodecPool(1) } });
+    try {
+      const client = new (await import("./helpers/clients.js")).GraphQLClient(t.url, token);
+      const result = (await client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "worker03", domain: "example.com" } })).deployImageTemplate;
+      const final = await waitForOperation(client, result.operation.id);
+      expect(final.status).toBe("FAILED");
+      expect(final.error.message).toMatch(/codec worker thread exited with code \d+ while it decompressed a chunk/);
+      expect(final.server.status).toBe("FAILED");
+      expect((await client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");
+      await expectInvariants(t);
+    } finally {
+      await t.stop();
+    }
+  });
+});
