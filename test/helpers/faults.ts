@@ -15,8 +15,13 @@ export function systemError(code: string, syscall: string, path = "(hidden)"): N
   return error;
 }
 
+/** Where a faulty adapter stops: it waits in pass() until the test lets it go (or kills it). */
+export interface Pause {
+  pass(): Promise<void>;
+}
+
 /** A promise that a test resolves to let a paused adapter go on; `reached` tells it got there. */
-export class Gate {
+export class Gate implements Pause {
   private opened!: () => void;
   private readonly open = new Promise<void>((resolve) => (this.opened = resolve));
   private arrived!: () => void;
@@ -36,15 +41,18 @@ export interface StoreFaults {
   /** Chunk writes fail with ENOSPC once this many compressed bytes were written. */
   spaceBytes?: number;
   /** The Nth chunk write (1-based) waits at this gate first. */
-  pauseAtPut?: { nth: number; gate: Gate };
+  pauseAtPut?: { nth: number; gate: Pause };
+  /** The Nth chunk read waits at this gate first. */
+  pauseAtGet?: { nth: number; gate: Pause };
   /** The Nth chunk deletion waits at this gate first. */
-  pauseAtDelete?: { nth: number; gate: Gate };
+  pauseAtDelete?: { nth: number; gate: Pause };
 }
 
 export class FaultyImageStore extends LocalImageStore {
   private written = 0;
   private puts = 0;
   private deletes = 0;
+  private gets = 0;
 
   constructor(
     root: string,
@@ -63,6 +71,12 @@ export class FaultyImageStore extends LocalImageStore {
     this.written += compressed.length;
   }
 
+  override async getChunk(hash: string): Promise<Buffer> {
+    this.gets++;
+    if (this.faults.pauseAtGet?.nth === this.gets) await this.faults.pauseAtGet.gate.pass();
+    return super.getChunk(hash);
+  }
+
   override async deleteChunk(hash: string): Promise<void> {
     this.deletes++;
     if (this.faults.pauseAtDelete?.nth === this.deletes) await this.faults.pauseAtDelete.gate.pass();
@@ -74,7 +88,7 @@ export interface VolumeFaults {
   /** Writes to volumes fail with EIO once this many bytes were written through the port. */
   failWritesAfterBytes?: number;
   /** The Nth volume replacement (a reload's swap) waits at this gate after it is done. */
-  pauseAfterReplace?: { nth: number; gate: Gate };
+  pauseAfterReplace?: { nth: number; gate: Pause };
 }
 
 export class FaultyVolumeDriver extends LocalVolumeDriver {
