@@ -1,9 +1,10 @@
 // Start-up and shutdown order, with real processes: an instance that cannot listen takes
 // no work, and a stop always ends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { exited, spawnServer } from "./helpers/child.js";
-import { createServer, waitForOperation } from "./helpers/documents.js";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
+import { exited, spawnServer, startChildServer } from "./helpers/child.js";
+import { GraphQLClient } from "./helpers/clients.js";
+import { CAPTURE, createActiveServer, createServer, waitForOperation } from "./helpers/documents.js";
 import { rawId } from "./helpers/store.js";
 
 let t: TestApp;
@@ -31,5 +32,35 @@ describe("a second instance on a port that is taken", () => {
 
     await t.app.domain.runner.start();
     for (const { operation } of queued) expect((await waitForOperation(t.client, operation.id)).status).toBe("SUCCEEDED");
+  });
+});
+
+describe("SIGTERM", () => {
+  it("exits within IMPRINT_SHUTDOWN_TIMEOUT_MS while an operation is stuck on I/O, and the next start recovers it", async () => {
+    const dataDir = tempDataDir();
+    const seed = await startTestApp({ dataDir });
+    const server = await createActiveServer(seed.client, { hostname: "stuck01", os: "DEBIAN_12_64", volumes: [{ role: "BOOT", capacityGb: 2 }] });
+    const token = seed.client.token!;
+    await seed.stop({ keepData: true });
+
+    // The store never returns from its first chunk write.
+    const child = await startChildServer(dataDir, { IMPRINT_TEST_FAULTS: JSON.stringify({ pauseAtPut: 1 }), IMPRINT_SHUTDOWN_TIMEOUT_MS: "1500" }, "test/helpers/fault-server.ts");
+    const client = new GraphQLClient(child.url, token);
+    const started = (await client.query(CAPTURE, { input: { serverId: server.id, name: "stuck01-image" } })).captureImageTemplate;
+    await child.waitForOutput(/fault: paused at chunk write 1/);
+    const code = await child.kill("SIGTERM");
+    expect(code).toBe(1);
+    expect(child.output()).toContain("imprint: still stopping after 1500 ms (IMPRINT_SHUTDOWN_TIMEOUT_MS); exiting");
+
+    const t2 = await startTestApp({ dataDir });
+    try {
+      const owner = new GraphQLClient(t2.url, token);
+      const op = (await owner.query(`query($id: ID!) { node(id: $id) { ... on Operation { status error { code } } } }`, { id: started.operation.id })).node;
+      expect(op).toEqual({ status: "FAILED", error: { code: "INTERRUPTED" } });
+      const state = (await owner.query(`query($id: ID!) { node(id: $id) { ... on Server { status powerState } } }`, { id: server.id })).node;
+      expect(state).toEqual({ status: "ACTIVE", powerState: "RUNNING" });
+    } finally {
+      await t2.stop();
+    }
   });
 });
