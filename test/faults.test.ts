@@ -169,6 +169,24 @@ describe("damaged and missing chunks", () => {
     await expectInvariants(t);
   });
 
+  it("a damaged chunk found by a reload: FAILED INTEGRITY, the server byte-identical and in its power state", async () => {
+    const template = await captureTemplate(t.client, source.id, "heal01-r");
+    const target = await serverWithData(t, t.client, "heal05", 4);
+    const before = await volumeChecksums(t.app, rawId(target.id));
+    const hash = await dataChunk(template.globalIdentifier);
+    await writeFile(t.app.domain.deps.store.chunkPath(hash), randomBytes(1000));
+    const reload = (await t.client.query(RELOAD, { input: { serverId: target.id, imageTemplateId: template.id } })).reloadServer;
+    const final = await waitForOperation(t.client, reload.operation.id);
+    expect(final.error.code).toBe("INTEGRITY");
+    expect(await serverState(t.client, target.id)).toEqual({ status: "ACTIVE", powerState: "RUNNING", activeOperation: null });
+    expect(await volumeChecksums(t.app, rawId(target.id))).toEqual(before);
+    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("DAMAGED");
+    // Heal it for the tests that follow: the source still holds the bytes.
+    await captureTemplate(t.client, source.id, "heal01-r2");
+    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");
+    await expectInvariants(t);
+  });
+
   it("a missing chunk: a new capture of the same data does not trust the catalogue and rewrites it; verify then passes", async () => {
     const template = await captureTemplate(t.client, source.id, "heal01-c");
     const hash = await dataChunk(template.globalIdentifier);

@@ -238,6 +238,9 @@ export class OperationRunner {
     }
     const fault = faultOf(error, `the ${row.kind.toLowerCase().replace(/_/g, " ")} operation`);
     if (fault) {
+      if (fault.code === "STORAGE_FULL" || fault.code === "IO_ERROR") {
+        this.deps.log.error("storage fault: an operation failed", { operationId: row.id, kind: row.kind, code: fault.code, message: fault.message });
+      }
       return { status: "FAILED", errorCode: fault.code, errorMessage: `${fault.message}; rolled back` };
     }
     this.deps.log.error("operation failed unexpectedly", { operationId: row.id, kind: row.kind, error: String((error as Error)?.stack ?? error) });
