@@ -2,8 +2,9 @@
 // written once, atomically (temporary name, fsync, rename); manifests are JSON files, so a
 // template can be exported. Another backend (S3-compatible object storage) implements the
 // same port.
-import { access, mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { pathExists } from "./files.js";
 import { randomBytes } from "node:crypto";
 
 export interface ImageStore {
@@ -46,13 +47,8 @@ export class LocalImageStore implements ImageStore {
     await this.writeAtomically(this.chunkPath(hash), compressed);
   }
 
-  async hasChunk(hash: string): Promise<boolean> {
-    try {
-      await access(this.chunkPath(hash));
-      return true;
-    } catch {
-      return false;
-    }
+  hasChunk(hash: string): Promise<boolean> {
+    return pathExists(this.chunkPath(hash));
   }
 
   getChunk(hash: string): Promise<Buffer> {

@@ -1,7 +1,8 @@
 // The volume driver port and its local implementation: one sparse raw file per volume
 // under <data dir>/volumes, whose length is the volume's capacity.
-import { access, mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { pathExists } from "./files.js";
 import { dataExtents } from "@imprint/sparse-extents";
 
 export interface VolumeDriver {
@@ -54,13 +55,8 @@ export class LocalVolumeDriver implements VolumeDriver {
     }
   }
 
-  async exists(volumeId: string): Promise<boolean> {
-    try {
-      await access(this.pathOf(volumeId));
-      return true;
-    } catch {
-      return false;
-    }
+  exists(volumeId: string): Promise<boolean> {
+    return pathExists(this.pathOf(volumeId));
   }
 
   async remove(volumeId: string): Promise<void> {
