@@ -7,8 +7,9 @@ export default defineConfig({
   resolve: { alias: { graphql: "graphql/index.js" } },
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Crash and fault tests start real processes and capture real volumes: minutes on 2 busy cores.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     pool: "forks",
     // Two cores: files run two at a time; each starts its own server on port 0.
     maxWorkers: 2,

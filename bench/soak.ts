@@ -110,33 +110,34 @@ async function client(url: string, token: string, deadline: number): Promise<voi
     const deployable = templates.filter((t: any) => t.status === "ACTIVE");
     const live: any[] = world.operations.edges.map((e: any) => e.node);
 
-    if (roll < 0.12) {
+    const running = servers.filter((s) => s.status !== "ACTIVE" && s.status !== "FAILED").length;
+    if (roll < 0.1 && servers.length < 8) {
       await send("createServer", url, token, `mutation($i: CreateServerInput!) { createServer(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { hostname: `s${id()}`, domain: "soak.example.com", datacenter: "dal10", cpu: 1, memoryMb: 2048, os: "DEBIAN_12_64", volumes: [{ role: "BOOT", capacityGb: 2 }] },
       }, "createServer");
-    } else if (roll < 0.24 && active.length) {
+    } else if (roll < 0.25 && active.length) {
       await send("captureImageTemplate", url, token, `mutation($i: CaptureImageTemplateInput!) { captureImageTemplate(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { serverId: pick(active).id, name: `t${id()}` },
       }, "captureImageTemplate");
-    } else if (roll < 0.36 && deployable.length) {
+    } else if (roll < 0.4 && deployable.length) {
       await send("deployImageTemplate", url, token, `mutation($i: DeployImageTemplateInput!) { deployImageTemplate(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { imageTemplateId: pick(deployable).id, hostname: `d${id()}`, domain: "soak.example.com" },
       }, "deployImageTemplate");
-    } else if (roll < 0.42 && active.length && deployable.length) {
+    } else if (roll < 0.46 && active.length && deployable.length) {
       await send("reloadServer", url, token, `mutation($i: ReloadServerInput!) { reloadServer(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { serverId: pick(active).id, imageTemplateId: pick(deployable).id },
       }, "reloadServer");
-    } else if (roll < 0.46 && templates.length) {
+    } else if (roll < 0.5 && templates.length) {
       await send("verifyImageTemplate", url, token, `mutation($id: ID!) { verifyImageTemplate(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(templates).id }, "verifyImageTemplate");
-    } else if (roll < 0.52 && active.length) {
+    } else if (roll < 0.56 && active.length) {
       const server = pick(active);
       const field = server.powerState === "RUNNING" ? "powerOffServer" : "powerOnServer";
       await send(field, url, token, `mutation($id: ID!) { ${field}(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: server.id }, field);
-    } else if (roll < 0.6 && live.length) {
+    } else if (roll < 0.58 && live.length) {
       await send("cancelOperation", url, token, `mutation($id: ID!) { cancelOperation(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(live).id }, "cancelOperation");
-    } else if (roll < 0.68 && servers.length > 4) {
+    } else if (roll < 0.62 && servers.length - running > 6) {
       await send("deleteServer", url, token, `mutation($id: ID!) { deleteServer(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(servers).id }, "deleteServer");
-    } else if (roll < 0.74 && templates.length > 2) {
+    } else if (roll < 0.65 && templates.length > 4) {
       await send("deleteImageTemplate", url, token, `mutation($id: ID!) { deleteImageTemplate(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(templates).id }, "deleteImageTemplate");
     } else if (roll < 0.78) {
       let inner = "id";
@@ -151,6 +152,8 @@ async function client(url: string, token: string, deadline: number): Promise<voi
       if (status === 413) refuse(t, "413");
       else t.unexpected.push(`2 MiB body answered ${status}`);
     }
+    // A person or a script thinks between requests (about 100 ms).
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
   }
 }
 

@@ -300,6 +300,19 @@ describe("cancel and delete", () => {
     expect(again.deleteImageTemplate.__typename).toBe("NotFoundError");
   });
 
+  it("cancelling a queued deletion gives the template back as it was", async () => {
+    const server = await createActiveServer(t.client, { hostname: "keep01" });
+    const kept = await captureTemplate(t.client, server.id, "keep01-image");
+    await t.app.domain.runner.stop();
+    const deleted = (await t.client.query(`mutation($id: ID!) { deleteImageTemplate(input: { id: $id }) { ... on DeleteImageTemplatePayload { imageTemplate { status } operation { id } } } }`, { id: kept.id })).deleteImageTemplate;
+    expect(deleted.imageTemplate.status).toBe("DELETING");
+    const cancelled = (await t.client.query(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { ... on CancelOperationPayload { operation { status } } } }`, { id: deleted.operation.id })).cancelOperation;
+    await t.app.domain.runner.start();
+    expect(cancelled.operation.status).toBe("CANCELLED");
+    expect((await template(kept.id)).status).toBe("ACTIVE");
+    expect(await t.app.domain.deps.store.getManifest(kept.globalIdentifier)).not.toBeNull();
+  });
+
   it("lists a server's templates and filters templates by datacenter", async () => {
     const data = await t.client.query(`query($id: ID!) {
       node(id: $id) { ... on Server { imageTemplates { totalCount edges { node { name } } } } }

@@ -220,12 +220,15 @@ export class Templates {
   async delete(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
     const operationId = newId("op");
     const row = await this.deps.db.$transaction(async (tx) => {
+      const before = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId }, select: { status: true } });
       const locked = await tx.imageTemplate.updateMany({
         where: { id, accountId: viewer.accountId, status: { in: ["ACTIVE", "DAMAGED", "FAILED"] }, activeDeployCount: 0 },
         data: { status: "DELETING" },
       });
-      if (locked.count !== 1) return null;
-      return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "DELETE_TEMPLATE", { imageTemplateId: id }) });
+      if (!before || locked.count !== 1) return null;
+      // The status to return to if the deletion is cancelled while it is queued.
+      const input = { statusBefore: before.status };
+      return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "DELETE_TEMPLATE", { imageTemplateId: id, input }) });
     });
     if (!row) {
       const template = await this.getOrThrow(viewer, id, "id");

@@ -13,14 +13,22 @@ async function deleteTemplate(deps: DomainDeps, templateId: string | null): Prom
   await deps.db.imageTemplate.delete({ where: { id: template.id } });
 }
 
-export const deleteTemplatePipeline: Pipeline<unknown, object> = {
+export const deleteTemplatePipeline: Pipeline<{ statusBefore?: string }, object> = {
   kind: "DELETE_TEMPLATE",
   cancellableWhileRunning: false,
   async run({ operation, deps, progress }) {
     await progress.step("removing unreferenced chunks");
     await deleteTemplate(deps, operation.imageTemplateId);
   },
-  async rollback({ operation, deps }) {
+  async rollback({ operation, input, deps, reason }) {
+    // Only a QUEUED deletion can be cancelled: nothing was removed yet, the template is back.
+    if (reason === "cancelled") {
+      await deps.db.imageTemplate.updateMany({
+        where: { id: operation.imageTemplateId ?? "", status: "DELETING" },
+        data: { status: input.statusBefore ?? "ACTIVE" },
+      });
+      return;
+    }
     await deleteTemplate(deps, operation.imageTemplateId);
     return "completed";
   },
