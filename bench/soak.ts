@@ -111,41 +111,43 @@ async function client(url: string, token: string, deadline: number): Promise<voi
     const live: any[] = world.operations.edges.map((e: any) => e.node);
 
     const running = servers.filter((s) => s.status !== "ACTIVE" && s.status !== "FAILED").length;
-    if (roll < 0.1 && servers.length < 8) {
+    // Each range of `roll` is one action, tried only when it makes sense (no fall-through).
+    const is = (from: number, to: number) => roll >= from && roll < to;
+    if (is(0, 0.1) && servers.length < 8) {
       await send("createServer", url, token, `mutation($i: CreateServerInput!) { createServer(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { hostname: `s${id()}`, domain: "soak.example.com", datacenter: "dal10", cpu: 1, memoryMb: 2048, os: "DEBIAN_12_64", volumes: [{ role: "BOOT", capacityGb: 2 }] },
       }, "createServer");
-    } else if (roll < 0.25 && active.length) {
+    } else if (is(0.1, 0.25) && active.length) {
       await send("captureImageTemplate", url, token, `mutation($i: CaptureImageTemplateInput!) { captureImageTemplate(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { serverId: pick(active).id, name: `t${id()}` },
       }, "captureImageTemplate");
-    } else if (roll < 0.4 && deployable.length) {
+    } else if (is(0.25, 0.4) && deployable.length) {
       await send("deployImageTemplate", url, token, `mutation($i: DeployImageTemplateInput!) { deployImageTemplate(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { imageTemplateId: pick(deployable).id, hostname: `d${id()}`, domain: "soak.example.com" },
       }, "deployImageTemplate");
-    } else if (roll < 0.46 && active.length && deployable.length) {
+    } else if (is(0.4, 0.46) && active.length && deployable.length) {
       await send("reloadServer", url, token, `mutation($i: ReloadServerInput!) { reloadServer(input: $i) { ${ERROR_FIELDS} } }`, {
         i: { serverId: pick(active).id, imageTemplateId: pick(deployable).id },
       }, "reloadServer");
-    } else if (roll < 0.5 && templates.length) {
+    } else if (is(0.46, 0.5) && templates.length) {
       await send("verifyImageTemplate", url, token, `mutation($id: ID!) { verifyImageTemplate(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(templates).id }, "verifyImageTemplate");
-    } else if (roll < 0.56 && active.length) {
+    } else if (is(0.5, 0.56) && active.length) {
       const server = pick(active);
       const field = server.powerState === "RUNNING" ? "powerOffServer" : "powerOnServer";
       await send(field, url, token, `mutation($id: ID!) { ${field}(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: server.id }, field);
-    } else if (roll < 0.58 && live.length) {
+    } else if (is(0.56, 0.58) && live.length) {
       await send("cancelOperation", url, token, `mutation($id: ID!) { cancelOperation(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(live).id }, "cancelOperation");
-    } else if (roll < 0.62 && servers.length - running > 6) {
+    } else if (is(0.58, 0.62) && servers.length - running > 6) {
       await send("deleteServer", url, token, `mutation($id: ID!) { deleteServer(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(servers).id }, "deleteServer");
-    } else if (roll < 0.65 && templates.length > 4) {
+    } else if (is(0.62, 0.65) && templates.length > 4) {
       await send("deleteImageTemplate", url, token, `mutation($id: ID!) { deleteImageTemplate(input: { id: $id }) { ${ERROR_FIELDS} } }`, { id: pick(templates).id }, "deleteImageTemplate");
-    } else if (roll < 0.78) {
+    } else if (is(0.75, 0.78)) {
       let inner = "id";
       for (let i = 0; i < 15; i++) inner = `imageTemplates { edges { node { sourceServer { ${inner} } } } }`;
       await send("over the limits: nested 15 deep", url, token, `{ ${inner} }`);
-    } else if (roll < 0.8 && servers.length) {
+    } else if (is(0.78, 0.8) && servers.length) {
       await send("over the limits: 101 nodes", url, token, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: Array(101).fill(servers[0].id) });
-    } else if (roll < 0.81) {
+    } else if (is(0.8, 0.81)) {
       const t = tally("over the limits: 2 MiB body");
       t.sent++;
       const { status } = await post(url, token, JSON.stringify({ query: "{ viewer { name } }", variables: { pad: "x".repeat(2 * 1024 * 1024) } }));
