@@ -241,7 +241,7 @@ export class OperationRunner {
       if (fault.code === "STORAGE_FULL" || fault.code === "IO_ERROR") {
         this.deps.log.error("storage fault: an operation failed", { operationId: row.id, kind: row.kind, code: fault.code, message: fault.message });
       }
-      return { status: "FAILED", errorCode: fault.code, errorMessage: `${fault.message}; rolled back` };
+      return { status: "FAILED", errorCode: fault.code, errorMessage: fault.message };
     }
     this.deps.log.error("operation failed unexpectedly", { operationId: row.id, kind: row.kind, error: String((error as Error)?.stack ?? error) });
     return { status: "FAILED", errorCode: "INTERNAL", errorMessage: `unexpected failure (${(error as Error)?.message ?? error}); rolled back` };
