@@ -4,7 +4,7 @@ import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hashToken } from "../src/domain/accounts.js";
+import { hashToken } from "../src/domain/accounts/index.js";
 import { sqliteFilePath } from "../src/db/migrate.js";
 import { median, ratio, startBenchApp, type Row } from "./lib.js";
 import { seedServers } from "./seed.js";

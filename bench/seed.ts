@@ -3,7 +3,7 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { sqliteFilePath } from "../src/db/migrate.js";
-import { newId } from "../src/domain/ids.js";
+import { newId } from "../src/domain/kernel/index.js";
 
 export function seedServers(databaseUrl: string, accountId: string, count: number, templates: number): { serverIds: string[] } {
   const db = new Database(sqliteFilePath(databaseUrl));

@@ -3,7 +3,7 @@
 import { loadConfig } from "../src/config.js";
 import { createDb } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
-import { Accounts } from "../src/domain/accounts.js";
+import { Accounts } from "../src/domain/accounts/index.js";
 
 const name = process.argv[2];
 if (!name) {

@@ -1,6 +1,6 @@
 // The store lock: sweeps exclude captures, and a waiting sweep is not starved by captures.
 import { describe, expect, it } from "vitest";
-import { StoreLock } from "../src/domain/store-lock.js";
+import { StoreLock } from "../src/domain/templates/index.js";
 
 function deferred() {
   let resolve!: () => void;

@@ -4,8 +4,8 @@ import type { Db } from "../db/client.js";
 import type { ConfigDrives } from "../storage/config-drive.js";
 import type { ImageStore } from "../storage/image-store.js";
 import type { VolumeDriver } from "../storage/volume-driver.js";
-import type { Chunks } from "./chunks.js";
-import type { EventBus } from "./events.js";
+import type { Chunks } from "./templates/index.js";
+import type { EventBus } from "./operations/index.js";
 
 export interface DomainDeps {
   db: Db;

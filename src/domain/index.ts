@@ -1,13 +1,13 @@
 // The domain as one object: what the GraphQL layer calls, built from the adapters.
-import { Accounts } from "./accounts.js";
-import { DATACENTERS, OPERATING_SYSTEMS } from "./catalog.js";
+import { Accounts } from "./accounts/accounts.js";
+import { DATACENTERS, OPERATING_SYSTEMS } from "./kernel/catalog.js";
 import type { DomainDeps } from "./deps.js";
-import { Operations } from "./operations.js";
-import { allPipelines } from "./pipelines/index.js";
-import { OperationRunner } from "./runner.js";
-import { Servers } from "./servers.js";
-import { Templates } from "./templates.js";
-import { Deployments } from "./deployments.js";
+import { Operations } from "./operations/operations.js";
+import { allPipelines } from "./pipelines.js";
+import { OperationRunner } from "./operations/runner.js";
+import { Servers } from "./servers/servers.js";
+import { Templates } from "./templates/templates.js";
+import { Deployments } from "./deployments/deployments.js";
 
 export function createDomain(deps: DomainDeps) {
   const runner = new OperationRunner(deps, allPipelines());

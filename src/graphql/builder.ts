@@ -5,7 +5,7 @@ import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
-import { ValidationError } from "../domain/errors.js";
+import { ValidationError } from "../domain/kernel/index.js";
 import type { Domain, Viewer } from "../domain/index.js";
 import { fieldCost } from "./query-limits.js";
 

@@ -3,8 +3,7 @@
 // unexpected is masked.
 import { GraphQLError } from "graphql";
 import { maskError as yogaMaskError, type YogaServerOptions } from "graphql-yoga";
-import { DomainError, NotFoundError, UnavailableError, ValidationError } from "../domain/errors.js";
-import { faultOf } from "../domain/faults.js";
+import { DomainError, NotFoundError, UnavailableError, ValidationError, faultOf } from "../domain/kernel/index.js";
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
 

@@ -18,7 +18,7 @@ import {
 } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { RequestLimits } from "../config.js";
-import { DEFAULT_PAGE_SIZE } from "../domain/pagination.js";
+import { DEFAULT_PAGE_SIZE } from "../domain/kernel/index.js";
 
 /** Lists that are not connections are short (volumes, datacenters): priced as this many items. */
 const SHORT_LIST_SIZE = 10;

@@ -1,5 +1,5 @@
 // What a client may order: datacenters and operating systems.
-import type { Datacenter, OperatingSystem } from "../../domain/catalog.js";
+import type { Datacenter, OperatingSystem } from "../../domain/kernel/index.js";
 import { builder } from "../builder.js";
 
 const DatacenterRef = builder.objectRef<Datacenter>("Datacenter").implement({

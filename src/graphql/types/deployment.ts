@@ -1,6 +1,6 @@
 // Deploying templates: deployImageTemplate, reloadServer, addImageTemplateDatacenters, and
 // the links between servers and the templates they came from.
-import { IncompatibleServerError } from "../../domain/errors.js";
+import { IncompatibleServerError } from "../../domain/kernel/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";

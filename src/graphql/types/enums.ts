@@ -6,7 +6,7 @@ import {
   SERVER_STATUSES,
   TEMPLATE_STATUSES,
   VOLUME_ROLES,
-} from "../../domain/states.js";
+} from "../../domain/kernel/index.js";
 import { builder } from "../builder.js";
 
 export const ServerKindEnum = builder.enumType("ServerKind", { values: SERVER_KINDS });

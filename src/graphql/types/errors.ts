@@ -7,7 +7,7 @@ import {
   QuotaExceededError,
   ValidationError,
   type ErrorCode,
-} from "../../domain/errors.js";
+} from "../../domain/kernel/index.js";
 import { builder } from "../builder.js";
 
 export const ErrorCodeEnum = builder.enumType("ErrorCode", { values: ERROR_CODES });

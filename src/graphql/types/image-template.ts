@@ -1,7 +1,7 @@
 // ImageTemplate, its captured volumes and recorded configuration, the templates list, and
 // the capture, update and delete mutations.
-import { IncompatibleServerError } from "../../domain/errors.js";
-import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates.js";
+import { IncompatibleServerError } from "../../domain/kernel/index.js";
+import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";

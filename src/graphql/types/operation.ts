@@ -1,5 +1,5 @@
 // Operation: the node clients follow for every long action.
-import type { OperationSnapshot } from "../../domain/operation-snapshot.js";
+import type { OperationSnapshot } from "../../domain/operations/index.js";
 import { builder } from "../builder.js";
 import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
 import { ErrorCodeEnum } from "./errors.js";

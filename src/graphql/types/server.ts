@@ -1,6 +1,6 @@
 // Server, its volumes and network, the servers list, and server mutations.
-import { GIB } from "../../domain/catalog.js";
-import type { ServerRow, VolumeRow } from "../../domain/servers.js";
+import { GIB } from "../../domain/kernel/index.js";
+import type { ServerRow, VolumeRow } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";

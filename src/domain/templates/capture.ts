@@ -4,14 +4,11 @@
 import type { FileHandle } from "node:fs/promises";
 import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
 import { StreamHasher } from "../../storage/stream-hasher.js";
-import { GIB } from "../catalog.js";
+import { GIB, naming, newId, TaskWindow } from "../kernel/index.js";
 import type { DomainDeps } from "../deps.js";
-import { naming } from "../faults.js";
-import { newId } from "../ids.js";
-import type { Pipeline, RunContext } from "../pipeline.js";
-import { TaskWindow } from "../task-window.js";
-import type { PowerState } from "../states.js";
-import type { CaptureRun, RecordedConfiguration } from "../templates.js";
+import type { Pipeline, RunContext } from "../operations/index.js";
+import type { PowerState } from "../kernel/index.js";
+import type { CaptureRun, RecordedConfiguration } from "./templates.js";
 
 interface Undo {
   /** The power state to return the server to, recorded before it is changed. */

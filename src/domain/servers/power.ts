@@ -1,7 +1,7 @@
 // POWER_ON and POWER_OFF. There is no hypervisor behind the local driver: the power state
 // is the server's record, changed by the runner like every other long action.
-import type { Pipeline } from "../pipeline.js";
-import type { PowerState } from "../states.js";
+import type { Pipeline } from "../operations/index.js";
+import type { PowerState } from "../kernel/index.js";
 
 function powerPipeline(kind: "POWER_ON" | "POWER_OFF", target: PowerState, step: string): Pipeline<unknown, object> {
   return {

@@ -2,7 +2,7 @@
 // template uses, the manifest and the record. There is no going back halfway, so the
 // cleanup path finishes the deletion.
 import type { DomainDeps } from "../deps.js";
-import type { Pipeline } from "../pipeline.js";
+import type { Pipeline } from "../operations/index.js";
 
 async function deleteTemplate(deps: DomainDeps, templateId: string | null): Promise<void> {
   const template = templateId ? await deps.db.imageTemplate.findUnique({ where: { id: templateId } }) : null;

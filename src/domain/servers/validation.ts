@@ -1,6 +1,6 @@
 // Field rules shared by every input that names a host or a server shape.
-import { findDatacenter, findOperatingSystem, SERVER_LIMITS } from "./catalog.js";
-import type { FieldProblems } from "./errors.js";
+import { findDatacenter, findOperatingSystem, SERVER_LIMITS } from "../kernel/index.js";
+import type { FieldProblems } from "../kernel/index.js";
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 

@@ -4,13 +4,12 @@
 // work through the pipeline's one cleanup path.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import type { DomainDeps } from "./deps.js";
-import { ConflictError } from "./errors.js";
-import { describeError, faultOf } from "./faults.js";
+import type { DomainDeps } from "../deps.js";
+import { ConflictError, describeError, faultOf } from "../kernel/index.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.js";
 import { Progress } from "./progress.js";
-import type { OperationKind, OperationStatus } from "./states.js";
+import type { OperationKind, OperationStatus } from "../kernel/index.js";
 
 const CANCEL = "cancel";
 const SHUTDOWN = "shutdown";

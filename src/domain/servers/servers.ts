@@ -1,15 +1,11 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
-import type { Prisma } from "../db/generated/client.js";
-import { findDatacenter, findOperatingSystem, SERVER_LIMITS } from "./catalog.js";
-import type { DomainDeps, Viewer } from "./deps.js";
-import { FieldProblems, ValidationError } from "./errors.js";
-import { newId } from "./ids.js";
+import type { Prisma } from "../../db/generated/client.js";
+import { findDatacenter, findOperatingSystem, SERVER_LIMITS, FieldProblems, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
+import type { DomainDeps, Viewer } from "../deps.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
-import { quotaRefusal } from "./quotas.js";
-import type { OperationSnapshot } from "./operation-snapshot.js";
-import type { Operations } from "./operations.js";
-import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
-import type { ServerKind, ServerStatus, VolumeRole } from "./states.js";
+import { quotaRefusal } from "../accounts/index.js";
+import type { OperationSnapshot, Operations } from "../operations/index.js";
+import type { ServerKind, ServerStatus, VolumeRole } from "../kernel/index.js";
 import {
   checkCapacity,
   checkDatacenter,

@@ -1,16 +1,13 @@
 // Image templates: capturing them from servers, renaming, deleting, and reading them.
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "../db/generated/client.js";
-import { isUniqueViolation } from "../db/client.js";
-import type { DomainDeps, Viewer } from "./deps.js";
-import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError } from "./errors.js";
+import type { Prisma } from "../../db/generated/client.js";
+import { isUniqueViolation } from "../../db/client.js";
+import type { DomainDeps, Viewer } from "../deps.js";
+import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
 import { shortHash } from "./chunks.js";
-import { newId } from "./ids.js";
-import { quotaRefusal } from "./quotas.js";
-import type { OperationSnapshot } from "./operation-snapshot.js";
-import type { Operations } from "./operations.js";
-import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
-import type { TemplateStatus } from "./states.js";
+import { quotaRefusal } from "../accounts/index.js";
+import type { OperationSnapshot, Operations } from "../operations/index.js";
+import type { TemplateStatus } from "../kernel/index.js";
 
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
 export type TemplateVolumeRow = Prisma.TemplateVolumeGetPayload<object>;

@@ -1,5 +1,5 @@
 // DELETE_SERVER: halt, remove the volume files, release the addresses and the record.
-import type { Pipeline } from "../pipeline.js";
+import type { Pipeline } from "../operations/index.js";
 
 export const deleteServerPipeline: Pipeline<unknown, object> = {
   kind: "DELETE_SERVER",

@@ -1,14 +1,11 @@
 // Operations as the API sees them: queueing work on a server (with the server's lock
 // taken atomically), reading, following and cancelling.
-import type { Prisma } from "../db/generated/client.js";
-import type { DomainDeps, Viewer } from "./deps.js";
-import { ConflictError, NotFoundError } from "./errors.js";
-import { newId } from "./ids.js";
+import type { Prisma } from "../../db/generated/client.js";
+import type { DomainDeps, Viewer } from "../deps.js";
+import { ConflictError, NotFoundError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState } from "../kernel/index.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
-import { inIdOrder, keyset, toPage, type Page, type PageArgs } from "./pagination.js";
 import type { OperationRunner } from "./runner.js";
-import { quotaRefusal, type QuotaName } from "./quotas.js";
-import { isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState } from "./states.js";
+import { quotaRefusal, type QuotaName } from "../accounts/index.js";
 
 export interface OperationFilter {
   status?: OperationStatus[] | null;

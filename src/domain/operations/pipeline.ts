@@ -1,10 +1,10 @@
 // What every long operation is made of. The runner calls run(); on failure, on cancel
 // and in crash recovery it calls rollback(), the one cleanup path, which must be
 // idempotent and work from whatever the pipeline had recorded with remember().
-import type { DomainDeps } from "./deps.js";
+import type { DomainDeps } from "../deps.js";
 import type { OperationRow } from "./operation-snapshot.js";
 import type { Progress } from "./progress.js";
-import type { OperationKind } from "./states.js";
+import type { OperationKind } from "../kernel/index.js";
 
 export type RollbackReason = "failed" | "cancelled" | "interrupted";
 

@@ -2,10 +2,9 @@
 // missing or damaged chunk is recorded on the chunk (its templates become DAMAGED) and the
 // operation fails with INTEGRITY naming the chunks and volumes; a template whose chunks all
 // read whole again is ACTIVE again.
-import { IntegrityError } from "../errors.js";
-import { shortHash } from "../chunks.js";
-import type { Pipeline } from "../pipeline.js";
-import { TaskWindow } from "../task-window.js";
+import { IntegrityError, TaskWindow } from "../kernel/index.js";
+import { shortHash } from "./chunks.js";
+import type { Pipeline } from "../operations/index.js";
 
 /** Chunks read and checked at once (decompression runs on the codec workers). */
 const CHUNKS_IN_FLIGHT = 8;

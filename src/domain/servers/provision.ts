@@ -1,9 +1,9 @@
 // PROVISION: make the new server's volume files, write the operating system onto the boot
 // volume (and demo data onto data volumes when asked), then start the server.
-import { GIB } from "../catalog.js";
-import { nocloudSeed } from "../host-config.js";
-import type { Pipeline } from "../pipeline.js";
-import type { ProvisionInput } from "../servers.js";
+import { GIB } from "../kernel/index.js";
+import { nocloudSeed } from "./host-config.js";
+import type { Pipeline } from "../operations/index.js";
+import type { ProvisionInput } from "./servers.js";
 import { hostIdentityRegion, REGION_BYTES, writeSyntheticContent } from "../../storage/synthetic-content.js";
 
 import { failNewServer, type NewServerUndo } from "./new-server.js";

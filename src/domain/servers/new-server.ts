@@ -1,8 +1,8 @@
 // The one cleanup path of every pipeline that builds a new server (PROVISION, DEPLOY): its
 // volume files and config drive are removed, its addresses released, and it is FAILED.
 import type { DomainDeps } from "../deps.js";
-import { RELEASED_ADDRESSES } from "../network.js";
-import type { OperationRow } from "../operation-snapshot.js";
+import { RELEASED_ADDRESSES } from "./network.js";
+import type { OperationRow } from "../operations/index.js";
 
 export interface NewServerUndo {
   volumeIds: string[];

@@ -1,7 +1,7 @@
 // Accounts and their API tokens. A token is shown once; only its SHA-256 is stored.
 import { createHash, randomBytes } from "node:crypto";
-import type { DomainDeps, Viewer } from "./deps.js";
-import { newId } from "./ids.js";
+import type { DomainDeps, Viewer } from "../deps.js";
+import { newId } from "../kernel/index.js";
 import { accountStoredBytes } from "./quotas.js";
 
 export function hashToken(secret: string): string {

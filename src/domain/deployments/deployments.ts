@@ -1,17 +1,12 @@
 // Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
 // server from one (RELOAD), and making a template available in more datacenters.
-import { findDatacenter, SERVER_LIMITS } from "./catalog.js";
-import type { DomainDeps, Viewer } from "./deps.js";
-import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError } from "./errors.js";
-import { newId } from "./ids.js";
-import { addressesFor, nextFreeOrdinal } from "./network.js";
-import { quotaRefusal } from "./quotas.js";
-import type { OperationSnapshot } from "./operation-snapshot.js";
-import type { Operations } from "./operations.js";
-import { fqdnTaken, type ServerRow, type ServerWithOperation } from "./servers.js";
-import type { ServerKind } from "./states.js";
-import type { RecordedConfiguration, TemplateRow, Templates } from "./templates.js";
-import { checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "./validation.js";
+import { findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId } from "../kernel/index.js";
+import type { DomainDeps, Viewer } from "../deps.js";
+import { addressesFor, nextFreeOrdinal, fqdnTaken, type ServerRow, type ServerWithOperation, checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "../servers/index.js";
+import { quotaRefusal } from "../accounts/index.js";
+import type { OperationSnapshot, Operations } from "../operations/index.js";
+import type { ServerKind } from "../kernel/index.js";
+import type { RecordedConfiguration, TemplateRow, Templates } from "../templates/index.js";
 
 export interface DeployInput {
   imageTemplateId: string;

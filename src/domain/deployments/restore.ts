@@ -1,12 +1,11 @@
 // Writes a captured volume back from the image store: every chunk verified against its
 // name as it is read, holes left as holes, and the whole volume's SHA-256 checked at the end.
-import { CHUNK_SIZE } from "../storage/chunk-codec.js";
-import { StreamHasher } from "../storage/stream-hasher.js";
-import type { DomainDeps } from "./deps.js";
-import { IntegrityError } from "./errors.js";
-import { naming } from "./faults.js";
-import type { Progress } from "./progress.js";
-import type { TemplateVolumeRow } from "./templates.js";
+import { CHUNK_SIZE } from "../../storage/chunk-codec.js";
+import { StreamHasher } from "../../storage/stream-hasher.js";
+import type { DomainDeps } from "../deps.js";
+import { IntegrityError, naming } from "../kernel/index.js";
+import type { Progress } from "../operations/index.js";
+import type { TemplateVolumeRow } from "../templates/index.js";
 
 /** Chunks decoded ahead of the one being written. */
 const CHUNKS_AHEAD = 8;

@@ -2,12 +2,11 @@
 // templates), referenced by the templates that use it, and removed when none does. What
 // reads learn about a chunk's health is recorded on it, and decides its templates' status:
 // a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
-import type { Db } from "../db/client.js";
-import { isUniqueViolation } from "../db/client.js";
-import { WorkerStoppedError, type CodecPool } from "../storage/codec-pool.js";
-import type { ImageStore } from "../storage/image-store.js";
-import { IntegrityError } from "./errors.js";
-import { describeSystemError, naming } from "./faults.js";
+import type { Db } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/client.js";
+import { WorkerStoppedError, type CodecPool } from "../../storage/codec-pool.js";
+import type { ImageStore } from "../../storage/image-store.js";
+import { IntegrityError, describeSystemError, naming } from "../kernel/index.js";
 import { StoreLock } from "./store-lock.js";
 
 export interface StoredChunk {

@@ -2,16 +2,13 @@
 // data (verified), grow volumes to the requested sizes, write the host's config drive, and
 // start it. RELOAD: the same data onto an existing server, staged beside its volumes and
 // swapped in only once complete, so a failed reload leaves the server as it was.
-import { GIB } from "../catalog.js";
-import type { DeployRun } from "../deployments.js";
+import { GIB } from "../kernel/index.js";
+import type { DeployRun } from "./deployments.js";
 import type { DomainDeps } from "../deps.js";
-import { nocloudSeed } from "../host-config.js";
-import type { Pipeline } from "../pipeline.js";
-import type { OperationRow } from "../operation-snapshot.js";
-import type { Progress } from "../progress.js";
-import { restoreVolume } from "../restore.js";
-import type { PowerState } from "../states.js";
-import { failNewServer, type NewServerUndo } from "./new-server.js";
+import { nocloudSeed, failNewServer, type NewServerUndo } from "../servers/index.js";
+import type { Pipeline, OperationRow, Progress } from "../operations/index.js";
+import { restoreVolume } from "./restore.js";
+import type { PowerState } from "../kernel/index.js";
 
 async function loadPlan(deps: DomainDeps, serverId: string, templateId: string) {
   const server = await deps.db.server.findUniqueOrThrow({ where: { id: serverId }, include: { volumes: { orderBy: { index: "asc" } } } });

@@ -1,0 +1,3 @@
+// Accounts: tokens, and the quotas every account works within.
+export * from "./accounts.js";
+export * from "./quotas.js";

@@ -1,0 +1,8 @@
+// The shared kernel of the domain: one error model, ids, pagination, enumerations, the catalogue.
+export * from "./catalog.js";
+export * from "./errors.js";
+export * from "./faults.js";
+export * from "./ids.js";
+export * from "./pagination.js";
+export * from "./states.js";
+export * from "./task-window.js";
