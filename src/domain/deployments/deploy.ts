@@ -2,7 +2,7 @@
 // data (verified), grow volumes to the requested sizes, write the host's config drive, and
 // start it. RELOAD: the same data onto an existing server, staged beside its volumes and
 // swapped in only once complete, so a failed reload leaves the server as it was.
-import { GIB } from "../kernel/index.js";
+import { requireServerTransition, transitionServer, GIB } from "../kernel/index.js";
 import type { DeployRun } from "./deployments.js";
 import type { DomainDeps } from "../deps.js";
 import { nocloudSeed, failNewServer, type NewServerUndo } from "../servers/index.js";
@@ -49,7 +49,7 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
 
     await progress.step("powering on");
     signal.throwIfAborted();
-    await deps.db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+    await requireServerTransition(deps.db, server.id, "ACTIVE", { powerState: "RUNNING" });
   },
 
   async rollback({ operation, undo, deps }) {
@@ -80,7 +80,7 @@ async function finishReload(deps: DomainDeps, operation: OperationRow, userData:
   await deps.configDrives.write(server.id, nocloudSeed(server, userData));
   await deps.db.server.update({ where: { id: server.id }, data: { os: JSON.parse(template.configuration).os, sourceImageTemplateId: template.id } });
   await progress?.step("powering on");
-  await deps.db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+  await transitionServer(deps.db, { id: server.id }, "ACTIVE", { powerState: "RUNNING" }, ["RELOADING"]);
 }
 
 export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
@@ -122,9 +122,6 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
       return "completed";
     }
     for (const id of undo.stagedVolumeIds ?? []) await deps.volumes.remove(id);
-    await deps.db.server.updateMany({
-      where: { id: operation.serverId ?? "" },
-      data: { status: "ACTIVE", ...(undo.powerStateBefore ? { powerState: undo.powerStateBefore } : {}) },
-    });
+    await transitionServer(deps.db, { id: operation.serverId ?? "" }, "ACTIVE", undo.powerStateBefore ? { powerState: undo.powerStateBefore } : {}, ["RELOADING"]);
   },
 };

@@ -1,6 +1,6 @@
 // Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
 // server from one (RELOAD), and making a template available in more datacenters.
-import { findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId } from "../kernel/index.js";
+import { INITIAL, findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
 import { addressesFor, nextFreeOrdinal, fqdnTaken, type ServerRow, type ServerWithOperation, checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "../servers/index.js";
 import { quotaRefusal } from "../accounts/index.js";
@@ -105,7 +105,7 @@ export class Deployments {
           fqdn,
           os: config.os,
           powerState: "HALTED",
-          status: "PROVISIONING",
+          status: INITIAL.server,
           activeOperationId: operationId,
           sourceImageTemplateId: template.id,
           idempotencyKey: input.idempotencyKey ?? null,

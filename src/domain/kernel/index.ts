@@ -3,6 +3,8 @@ export * from "./catalog.js";
 export * from "./errors.js";
 export * from "./faults.js";
 export * from "./ids.js";
+export * from "./lifecycles.js";
 export * from "./pagination.js";
+export * from "./state-machine.js";
 export * from "./states.js";
 export * from "./task-window.js";

@@ -2,7 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import type { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { ConflictError, NotFoundError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState } from "../kernel/index.js";
+import { ConflictError, INITIAL, NotFoundError, transitionServer, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState } from "../kernel/index.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import type { OperationRunner } from "./runner.js";
 import { quotaRefusal, type QuotaName } from "../accounts/index.js";
@@ -54,16 +54,15 @@ export class Operations {
         (await hooks.check?.(tx)) ??
         (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, request.quotas ?? ["concurrentOperations"]));
       if (refusal) return refusal;
-      const locked = await tx.server.updateMany({
-        where: {
-          id: request.serverId,
-          accountId: viewer.accountId,
-          activeOperationId: null,
-          status: { in: request.allowedStatuses },
-          ...(request.requiredPowerState ? { powerState: request.requiredPowerState } : {}),
-        },
-        data: { activeOperationId: id, ...(request.statusWhileRunning ? { status: request.statusWhileRunning } : {}) },
-      });
+      const free = {
+        id: request.serverId,
+        accountId: viewer.accountId,
+        activeOperationId: null,
+        ...(request.requiredPowerState ? { powerState: request.requiredPowerState } : {}),
+      };
+      const locked = request.statusWhileRunning
+        ? await transitionServer(tx, free, request.statusWhileRunning, { activeOperationId: id }, request.allowedStatuses)
+        : await tx.server.updateMany({ where: { ...free, status: { in: request.allowedStatuses } }, data: { activeOperationId: id } });
       // No throw inside the transaction: the SQLite adapter shares its connection, and a
       // rollback would also undo statements other requests ran meanwhile.
       if (locked.count !== 1) return null;
@@ -92,7 +91,7 @@ export class Operations {
       id,
       accountId: viewer.accountId,
       kind,
-      status: "QUEUED",
+      status: INITIAL.operation,
       step: "queued",
       serverId: links.serverId ?? null,
       imageTemplateId: links.imageTemplateId ?? null,

@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { DomainDeps } from "../deps.js";
-import { ConflictError, describeError, faultOf } from "../kernel/index.js";
+import { ConflictError, describeError, faultOf, transitionOperation } from "../kernel/index.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.js";
 import { Progress } from "./progress.js";
@@ -87,9 +87,11 @@ export class OperationRunner {
     const pipeline = this.pipelineFor(row.kind);
     if (row.status === "QUEUED") {
       const now = new Date();
-      const claimed = await db.operation.updateMany({
-        where: { id: row.id, status: "QUEUED" },
-        data: { status: "RUNNING", ownerId: this.ownerId, heartbeatAt: now, startedAt: now, cancelRequested: true },
+      const claimed = await transitionOperation(db, { id: row.id }, "RUNNING", {
+        ownerId: this.ownerId,
+        heartbeatAt: now,
+        startedAt: now,
+        cancelRequested: true,
       });
       if (claimed.count === 1) {
         const claimedRow = { ...row, status: "RUNNING", cancelRequested: true };
@@ -137,10 +139,7 @@ export class OperationRunner {
         for (const row of queued) {
           if (this.stopped || this.running.size >= this.deps.config.maxConcurrentOperations) break;
           const now = new Date();
-          const claimed = await this.deps.db.operation.updateMany({
-            where: { id: row.id, status: "QUEUED" },
-            data: { status: "RUNNING", ownerId: this.ownerId, heartbeatAt: now, startedAt: now },
-          });
+          const claimed = await transitionOperation(this.deps.db, { id: row.id }, "RUNNING", { ownerId: this.ownerId, heartbeatAt: now, startedAt: now });
           if (claimed.count === 1) this.execute({ ...row, status: "RUNNING", ownerId: this.ownerId, startedAt: now });
         }
       } while (this.pumpAgain);
@@ -259,24 +258,21 @@ export class OperationRunner {
       this.pipelineFor(last.kind).holdsTemplate && last.imageTemplateId
         ? [db.imageTemplate.updateMany({ where: { id: last.imageTemplateId, activeDeployCount: { gt: 0 } }, data: { activeDeployCount: { decrement: 1 } } })]
         : [];
-    const [updated] = await db.$transaction([
-      db.operation.update({
-        where: { id: last.id },
-        data: {
-          status: outcome.status,
-          finishedAt: new Date(),
-          step: last.step,
-          progress: succeeded ? 1 : last.progress,
-          bytesDone: BigInt(succeeded ? last.bytesTotal : last.bytesDone),
-          bytesTotal: BigInt(last.bytesTotal),
-          throughput: last.throughput,
-          errorCode: outcome.errorCode ?? null,
-          errorMessage: outcome.errorMessage ?? null,
-        },
+    await db.$transaction([
+      transitionOperation(db, { id: last.id }, outcome.status, {
+        finishedAt: new Date(),
+        step: last.step,
+        progress: succeeded ? 1 : last.progress,
+        bytesDone: BigInt(succeeded ? last.bytesTotal : last.bytesDone),
+        bytesTotal: BigInt(last.bytesTotal),
+        throughput: last.throughput,
+        errorCode: outcome.errorCode ?? null,
+        errorMessage: outcome.errorMessage ?? null,
       }),
       db.server.updateMany({ where: { activeOperationId: last.id }, data: { activeOperationId: null } }),
       ...releaseTemplate,
     ]);
+    const updated = await db.operation.findUniqueOrThrow({ where: { id: last.id } });
     this.deps.events.publishOperation(toSnapshot(updated));
   }
 

@@ -1,4 +1,5 @@
 // DELETE_SERVER: halt, remove the volume files, release the addresses and the record.
+import { transitionServer } from "../kernel/index.js";
 import type { Pipeline } from "../operations/index.js";
 
 export const deleteServerPipeline: Pipeline<unknown, object> = {
@@ -21,6 +22,6 @@ export const deleteServerPipeline: Pipeline<unknown, object> = {
   // A delete that stopped halfway leaves a server that may miss volumes: FAILED, and
   // deletable again.
   async rollback({ operation, deps }) {
-    await deps.db.server.updateMany({ where: { id: operation.serverId ?? "" }, data: { status: "FAILED", powerState: "HALTED" } });
+    await transitionServer(deps.db, { id: operation.serverId ?? "" }, "FAILED", { powerState: "HALTED" });
   },
 };

@@ -1,5 +1,6 @@
 // The one cleanup path of every pipeline that builds a new server (PROVISION, DEPLOY): its
 // volume files and config drive are removed, its addresses released, and it is FAILED.
+import { transitionServer } from "../kernel/index.js";
 import type { DomainDeps } from "../deps.js";
 import { RELEASED_ADDRESSES } from "./network.js";
 import type { OperationRow } from "../operations/index.js";
@@ -14,5 +15,5 @@ export async function failNewServer(deps: DomainDeps, operation: OperationRow, u
   for (const id of volumeIds) await deps.volumes.remove(id);
   if (!server) return;
   await deps.configDrives.remove(server.id);
-  await deps.db.server.update({ where: { id: server.id }, data: { status: "FAILED", powerState: "HALTED", ...RELEASED_ADDRESSES } });
+  await transitionServer(deps.db, { id: server.id }, "FAILED", { powerState: "HALTED", ...RELEASED_ADDRESSES });
 }

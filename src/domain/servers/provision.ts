@@ -1,6 +1,6 @@
 // PROVISION: make the new server's volume files, write the operating system onto the boot
 // volume (and demo data onto data volumes when asked), then start the server.
-import { GIB } from "../kernel/index.js";
+import { requireServerTransition, GIB } from "../kernel/index.js";
 import { nocloudSeed } from "./host-config.js";
 import type { Pipeline } from "../operations/index.js";
 import type { ProvisionInput } from "./servers.js";
@@ -60,7 +60,7 @@ export const provisionPipeline: Pipeline<ProvisionInput, NewServerUndo> = {
 
     await progress.step("powering on");
     signal.throwIfAborted();
-    await db.server.update({ where: { id: server.id }, data: { status: "ACTIVE", powerState: "RUNNING" } });
+    await requireServerTransition(db, server.id, "ACTIVE", { powerState: "RUNNING" });
   },
 
   async rollback({ operation, undo, deps }) {

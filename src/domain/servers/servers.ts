@@ -1,6 +1,6 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
 import type { Prisma } from "../../db/generated/client.js";
-import { findDatacenter, findOperatingSystem, SERVER_LIMITS, FieldProblems, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
+import { INITIAL, findDatacenter, findOperatingSystem, SERVER_LIMITS, FieldProblems, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
@@ -94,7 +94,7 @@ export class Servers {
           memoryMb: input.memoryMb,
           os: input.os,
           powerState: "HALTED",
-          status: "PROVISIONING",
+          status: INITIAL.server,
           activeOperationId: operationId,
           ...addresses,
           volumes: { create: orderVolumes(input.volumes).map((v) => ({ id: newId("vol"), ...v })) },

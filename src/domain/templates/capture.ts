@@ -4,7 +4,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
 import { StreamHasher } from "../../storage/stream-hasher.js";
-import { GIB, naming, newId, TaskWindow } from "../kernel/index.js";
+import { GIB, naming, newId, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.js";
 import type { DomainDeps } from "../deps.js";
 import type { Pipeline, RunContext } from "../operations/index.js";
 import type { PowerState } from "../kernel/index.js";
@@ -98,14 +98,10 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
           },
         }),
       ),
-      db.imageTemplate.update({
-        where: { id: template.id },
-        data: {
-          status: "ACTIVE",
-          configuration: JSON.stringify(configuration),
-          sizeBytes: BigInt(captured.reduce((sum, v) => sum + v.dataBytes, 0)),
-          storedBytes: BigInt([...chunkSizes.values()].reduce((sum, size) => sum + size, 0)),
-        },
+      transitionTemplates(db, { id: template.id }, "ACTIVE", {
+        configuration: JSON.stringify(configuration),
+        sizeBytes: BigInt(captured.reduce((sum, v) => sum + v.dataBytes, 0)),
+        storedBytes: BigInt([...chunkSizes.values()].reduce((sum, size) => sum + size, 0)),
       }),
     ]);
 
@@ -118,13 +114,15 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     if (reason === "interrupted") await deps.chunks.sweepUnknownFiles();
     if (operation.imageTemplateId) {
       const template = await deps.db.imageTemplate.findUnique({ where: { id: operation.imageTemplateId } });
-      if (template) {
+      // Only a template still being captured is undone: one that became ACTIVE is whole (the
+      // capture failed later, powering the server back on), and stays.
+      if (template?.status === "CAPTURING") {
         // Chunks first: on a full disk, removing them makes room for the writes below.
         await deps.chunks.release(template.id);
         await deps.store.deleteManifest(template.globalIdentifier);
         await deps.db.$transaction([
           deps.db.templateVolume.deleteMany({ where: { templateId: template.id } }),
-          deps.db.imageTemplate.update({ where: { id: template.id }, data: { status: "FAILED", sizeBytes: 0n, storedBytes: 0n } }),
+          transitionTemplates(deps.db, { id: template.id }, "FAILED", { sizeBytes: 0n, storedBytes: 0n }),
         ]);
       }
     }
@@ -134,10 +132,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
 
 /** The server is ACTIVE again, in the power state it had before the capture. */
 async function restoreServer(deps: DomainDeps, serverId: string, powerState: PowerState | undefined): Promise<void> {
-  await deps.db.server.updateMany({
-    where: { id: serverId },
-    data: { status: "ACTIVE", ...(powerState ? { powerState } : {}) },
-  });
+  await transitionServer(deps.db, { id: serverId }, "ACTIVE", powerState ? { powerState } : {}, ["CAPTURING"]);
 }
 
 /** Chunks being compressed and written while the next ones are read. */

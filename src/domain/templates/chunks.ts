@@ -6,7 +6,7 @@ import type { Db } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import { WorkerStoppedError, type CodecPool } from "../../storage/codec-pool.js";
 import type { ImageStore } from "../../storage/image-store.js";
-import { IntegrityError, describeSystemError, naming } from "../kernel/index.js";
+import { transitionTemplates, IntegrityError, describeSystemError, naming } from "../kernel/index.js";
 import { StoreLock } from "./store-lock.js";
 
 export interface StoredChunk {
@@ -158,10 +158,7 @@ export class Chunks {
   async markDamaged(hashes: string[]): Promise<void> {
     await this.db.$transaction([
       this.db.chunk.updateMany({ where: { hash: { in: hashes } }, data: { damagedAt: new Date() } }),
-      this.db.imageTemplate.updateMany({
-        where: { status: "ACTIVE", chunks: { some: { hash: { in: hashes } } } },
-        data: { status: "DAMAGED" },
-      }),
+      transitionTemplates(this.db, { chunks: { some: { hash: { in: hashes } } } }, "DAMAGED", {}, ["ACTIVE"]),
     ]);
   }
 
@@ -173,14 +170,13 @@ export class Chunks {
 
   /** DAMAGED templates that use these chunks, and no chunk still damaged, are ACTIVE again. */
   private async healTemplates(hashes: string[]): Promise<void> {
-    await this.db.imageTemplate.updateMany({
-      where: {
-        status: "DAMAGED",
-        chunks: { some: { hash: { in: hashes } } },
-        NOT: { chunks: { some: { chunk: { damagedAt: { not: null } } } } },
-      },
-      data: { status: "ACTIVE" },
-    });
+    await transitionTemplates(
+      this.db,
+      { chunks: { some: { hash: { in: hashes } } }, NOT: { chunks: { some: { chunk: { damagedAt: { not: null } } } } } },
+      "ACTIVE",
+      {},
+      ["DAMAGED"],
+    );
   }
 
   /** The template's damaged chunks, if any. */

@@ -2,6 +2,7 @@
 // template uses, the manifest and the record. There is no going back halfway, so the
 // cleanup path finishes the deletion.
 import type { DomainDeps } from "../deps.js";
+import { transitionTemplates, type TemplateStatus } from "../kernel/index.js";
 import type { Pipeline } from "../operations/index.js";
 
 async function deleteTemplate(deps: DomainDeps, templateId: string | null): Promise<void> {
@@ -23,10 +24,7 @@ export const deleteTemplatePipeline: Pipeline<{ statusBefore?: string }, object>
   async rollback({ operation, input, deps, reason }) {
     // Only a QUEUED deletion can be cancelled: nothing was removed yet, the template is back.
     if (reason === "cancelled") {
-      await deps.db.imageTemplate.updateMany({
-        where: { id: operation.imageTemplateId ?? "", status: "DELETING" },
-        data: { status: input.statusBefore ?? "ACTIVE" },
-      });
+      await transitionTemplates(deps.db, { id: operation.imageTemplateId ?? "" }, (input.statusBefore ?? "ACTIVE") as TemplateStatus, {}, ["DELETING"]);
       return;
     }
     await deleteTemplate(deps, operation.imageTemplateId);

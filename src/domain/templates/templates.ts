@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../db/generated/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
+import { INITIAL, transitionTemplates, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
 import { shortHash } from "./chunks.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
@@ -110,7 +110,7 @@ export class Templates {
                 globalIdentifier: randomUUID(),
                 name,
                 note: input.note ?? "",
-                status: "CAPTURING",
+                status: INITIAL.template,
                 sourceServerId: server.id,
                 idempotencyKey: input.idempotencyKey ?? null,
                 datacenters: { create: [{ datacenter: server.datacenter }] },
@@ -218,10 +218,7 @@ export class Templates {
     const operationId = newId("op");
     const row = await this.deps.db.$transaction(async (tx) => {
       const before = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId }, select: { status: true } });
-      const locked = await tx.imageTemplate.updateMany({
-        where: { id, accountId: viewer.accountId, status: { in: ["ACTIVE", "DAMAGED", "FAILED"] }, activeDeployCount: 0 },
-        data: { status: "DELETING" },
-      });
+      const locked = await transitionTemplates(tx, { id, accountId: viewer.accountId, activeDeployCount: 0 }, "DELETING");
       if (!before || locked.count !== 1) return null;
       // The status to return to if the deletion is cancelled while it is queued.
       const input = { statusBefore: before.status };
