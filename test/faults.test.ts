@@ -75,6 +75,42 @@ describe("a full image store during a capture", () => {
   });
 });
 
+describe("a full database during a capture", () => {
+  it("ends the capture STORAGE_FULL naming the database, and leaves no chunk file without its row", async () => {
+    const t = await startTestApp();
+    try {
+      const server = await serverWithData(t, t.client, "dbfull01", 256);
+      const db = t.app.domain.deps.db;
+      // SQLite's own limit: the file may not grow, and its free pages are taken by filler.
+      await db.$executeRawUnsafe("CREATE TABLE filler (x BLOB)");
+      const [{ page_count }] = await db.$queryRawUnsafe<Array<{ page_count: bigint }>>("PRAGMA page_count");
+      await db.$queryRawUnsafe(`PRAGMA max_page_count = ${Number(page_count)}`);
+      for (;;) {
+        try {
+          await db.$executeRawUnsafe("INSERT INTO filler VALUES (zeroblob(3000))");
+        } catch {
+          break; // full
+        }
+      }
+      let final;
+      try {
+        const started = (await t.client.query(CAPTURE, { input: { serverId: server.id, name: "dbfull01-image" } })).captureImageTemplate;
+        final = await waitForOperation(t.client, started.operation.id);
+      } finally {
+        await db.$executeRawUnsafe("DROP TABLE filler");
+        await db.$queryRawUnsafe("PRAGMA max_page_count = 1073741823");
+      }
+      expect(final.status).toBe("FAILED");
+      expect(final.error).toEqual({ code: "STORAGE_FULL", message: "the database is full (no space left on device)" });
+      expect(final.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+      expect(await t.app.domain.deps.store.listChunks()).toEqual([]);
+      await expectInvariants(t);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe("EIO on volume writes", () => {
   let t: TestApp;
   let volumes: FaultyVolumeDriver;

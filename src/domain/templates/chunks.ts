@@ -65,6 +65,8 @@ export class Chunks {
         await this.db.chunk.create({ data: { hash, sizeBytes: size, storedBytes } });
       } catch (error) {
         if (isUniqueViolation(error)) return 0; // another instance stored it meanwhile
+        // No row (a full database): the file must not stay, nothing would ever remove it.
+        await this.store.deleteChunk(hash);
         throw error;
       }
       return storedBytes;
