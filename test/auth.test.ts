@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { GraphQLClient, wsClient } from "./helpers/clients.js";
 import { createActiveServer, OPERATION_PROGRESS } from "./helpers/documents.js";
+import { firstMatch } from "./helpers/wait.js";
 
 let t: TestApp;
 let server: { id: string };
@@ -31,6 +32,17 @@ describe("authentication", () => {
       expect(body.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
     });
   }
+
+  it("records when a token was last used (to the minute)", async () => {
+    const { token } = await t.app.domain.accounts.create("used-once");
+    const db = t.app.domain.deps.db;
+    const row = async () => db.apiToken.findFirstOrThrow({ where: { account: { name: "used-once" } } });
+    expect((await row()).lastUsedAt).toBeNull();
+    const before = Date.now();
+    await new GraphQLClient(t.url, token).query(`{ viewer { name } }`);
+    const used = (await row()).lastUsedAt;
+    expect(used?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
 
   it("refuses an SSE subscription without a valid token", async () => {
     const client = new GraphQLClient(t.url, "imp_wrong");
@@ -87,15 +99,27 @@ describe("tenancy: another account's IDs behave as if they did not exist", () =>
   it("through the operation feed: a stranger sees none of this account's changes", async () => {
     const stranger = await t.newAccount();
     const seen: any[] = [];
-    const feed = stranger.wsSubscribe(`subscription { operationEvents { id kind status } }`, {}, (event) => seen.push(event));
-    const mine: any[] = [];
-    const ownFeed = t.client.wsSubscribe(`subscription { operationEvents { id kind status } }`, {}, (event) => mine.push(event));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const strangerSucceeded = (hostname: string) => firstMatch<any>((e) => e.operationEvents.status === "SUCCEEDED" && e.operationEvents.server?.hostname === hostname, `${hostname} in the stranger's feed`);
+    const marker1 = strangerSucceeded("marker1");
+    const marker2 = strangerSucceeded("marker2");
+    const feed = stranger.wsSubscribe(`subscription { operationEvents { id kind status server { hostname } } }`, {}, (event) => {
+      seen.push(event);
+      marker1.feed(event);
+      marker2.feed(event);
+    });
+    const mineDone = firstMatch<any>((e) => e.operationEvents.kind === "PROVISION" && e.operationEvents.status === "SUCCEEDED" && e.operationEvents.server?.hostname === "feed01", "feed01 in this account's feed");
+    const ownFeed = t.client.wsSubscribe(`subscription { operationEvents { id kind status server { hostname } } }`, {}, (event) => mineDone.feed(event));
+    // The stranger's own server proves its feed is live ...
+    await createActiveServer(stranger, { hostname: "marker1" });
+    await marker1.promise;
+    // ... this account's changes happen (and its own feed sees them) ...
     await createActiveServer(t.client, { hostname: "feed01" });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await mineDone.promise;
+    // ... and a second marker, delivered in order after anything that could have leaked.
+    await createActiveServer(stranger, { hostname: "marker2" });
+    await marker2.promise;
     feed.close();
     ownFeed.close();
-    expect(seen).toEqual([]);
-    expect(mine.some((e) => e.operationEvents.kind === "PROVISION" && e.operationEvents.status === "SUCCEEDED")).toBe(true);
+    expect(new Set(seen.map((e) => e.operationEvents.server?.hostname))).toEqual(new Set(["marker1", "marker2"]));
   });
 });

@@ -8,6 +8,7 @@ import { startChildServer } from "./helpers/child.js";
 import { GraphQLClient } from "./helpers/clients.js";
 import { CAPTURE, captureTemplate, createServer, DEPLOY, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
 import { storeAudit } from "./helpers/store.js";
+import { until } from "./helpers/wait.js";
 
 const CANCEL = `mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename ... on CancelOperationPayload { operation { id status cancelRequested } } ${ERROR_FIELDS} } }`;
 const SERVER = `query($id: ID!) { node(id: $id) { ... on Server { status powerState network { privateIpv4 } } } }`;
@@ -63,12 +64,11 @@ describe("cancel", () => {
 
 /** Waits until the child's demo server with this hostname has been provisioned. */
 async function activeDemoServer(client: GraphQLClient, hostname: string): Promise<{ id: string }> {
-  for (;;) {
+  return until(async () => {
     const { servers } = await client.query(`query($h: String!) { servers(filter: { hostnameContains: $h }) { edges { node { id status } } } }`, { h: hostname });
     const server = servers.edges[0].node;
-    if (server.status === "ACTIVE") return server;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return server.status === "ACTIVE" ? server : null;
+  }, `demo server ${hostname} ACTIVE`);
 }
 
 describe("crash recovery", () => {
@@ -79,11 +79,10 @@ describe("crash recovery", () => {
     const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token, IMPRINT_OS_IMAGE_MB: "2048" });
     const client = new GraphQLClient(child.url, token);
     // Wait until every provision is moving bytes, then kill the process without warning.
-    for (;;) {
+    await until(async () => {
       const { operations } = await client.query(`{ operations(filter: { status: [RUNNING] }) { edges { node { bytesDone } } } }`);
-      if (operations.edges.length === 4 && operations.edges.every((e: any) => e.node.bytesDone > 0)) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return operations.edges.length === 4 && operations.edges.every((e: any) => e.node.bytesDone > 0);
+    }, "four provisions moving bytes");
     await child.kill();
     expect(volumeFiles(dataDir).length).toBeGreaterThan(0);
 
@@ -115,11 +114,10 @@ describe("crash recovery of a capture", () => {
     const client = new GraphQLClient(child.url, token);
     const web01 = await activeDemoServer(client, "web01");
     const started = (await client.query(CAPTURE, { input: { serverId: web01.id, name: "web01-crash" } })).captureImageTemplate;
-    for (;;) {
+    await until(async () => {
       const { node } = await client.query(`query($id: ID!) { node(id: $id) { ... on Operation { status step bytesDone } } }`, { id: started.operation.id });
-      if (node.step.startsWith("capturing") && node.bytesDone > 64 * 1024 * 1024) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return node.step.startsWith("capturing") && node.bytesDone > 64 * 1024 * 1024;
+    }, "the capture past 64 MiB");
     await child.kill();
 
     const t = await startTestApp({ dataDir, env: { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token } });
@@ -152,11 +150,10 @@ describe("crash recovery of a deploy", () => {
     const app01 = await activeDemoServer(client, "app01");
     const template = await captureTemplate(client, app01.id, "app01-image");
     const started = (await client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "app02", domain: "demo.example.com" } })).deployImageTemplate;
-    for (;;) {
+    await until(async () => {
       const { node } = await client.query(`query($id: ID!) { node(id: $id) { ... on Operation { step bytesDone } } }`, { id: started.operation.id });
-      if (node.step.startsWith("restoring") && node.bytesDone > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return node.step.startsWith("restoring") && node.bytesDone > 0;
+    }, "the deploy restoring");
     await child.kill();
     const before = volumeFiles(dataDir).length;
 

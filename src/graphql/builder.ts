@@ -1,4 +1,4 @@
-// The Pothos schema builder: plugin order per STACK-NOTES (errors and relay, then complexity
+// The Pothos schema builder. Plugin order matters: errors and relay, then complexity
 // and dataloader).
 import SchemaBuilder from "@pothos/core";
 import ComplexityPlugin from "@pothos/plugin-complexity";

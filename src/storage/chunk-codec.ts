@@ -1,4 +1,4 @@
-// How the image store cuts and names data (DESIGN §4); compression is in codec-pool.ts.
+// How the image store cuts and names data; compression is in codec-pool.ts.
 /** Volumes are read in fixed 4 MiB chunks. */
 export const CHUNK_SIZE = 4 * 1024 * 1024;
 const ZEROS = Buffer.alloc(CHUNK_SIZE);

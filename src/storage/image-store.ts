@@ -1,7 +1,7 @@
 // The image store port and its local implementation. Chunks are content-addressed files,
 // written once, atomically (temporary name, fsync, rename); manifests are JSON files, so a
-// template can be exported. Another backend (S3-compatible object storage) implements the
-// same port.
+// template can be exported. Another backend (object storage, a shared mount) would implement
+// the same port.
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pathExists } from "./files.js";

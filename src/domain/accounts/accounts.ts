@@ -12,6 +12,8 @@ export function generateTokenSecret(): string {
   return `imp_${randomBytes(24).toString("base64url")}`;
 }
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 export class Accounts {
   constructor(private readonly deps: Pick<DomainDeps, "db">) {}
 
@@ -19,7 +21,12 @@ export class Accounts {
   async authenticate(secret: string | null | undefined): Promise<Viewer | null> {
     if (!secret) return null;
     const token = await this.deps.db.apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
-    return token ? { accountId: token.accountId, tokenId: token.id } : null;
+    if (!token) return null;
+    // When a token was last used, to the minute: one write a minute, not one per request.
+    if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      await this.deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+    }
+    return { accountId: token.accountId, tokenId: token.id };
   }
 
   async create(name: string, secret = generateTokenSecret()): Promise<{ accountId: string; token: string }> {

@@ -1,4 +1,4 @@
-// The lifecycle of each aggregate: its state machine (DESIGN §2) and the one way to change
+// The lifecycle of each aggregate: its state machine and the one way to change
 // its status. A transition is one conditional UPDATE whose WHERE holds the states that may
 // move to the target, so it is atomic, portable (SQLite and PostgreSQL alike), and an
 // illegal one changes nothing (count 0). The functions return Prisma's lazy promise, so a

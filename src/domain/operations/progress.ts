@@ -1,5 +1,5 @@
 // Progress of one running operation: published to subscribers often, written to the
-// database sparingly (DESIGN §5).
+// database sparingly.
 import { etaSeconds, type OperationSnapshot } from "./operation-snapshot.js";
 
 export interface ProgressSink {

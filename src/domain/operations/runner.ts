@@ -1,4 +1,4 @@
-// The in-process operation runner (DESIGN §5). The Operation table is the queue and the
+// The in-process operation runner. The Operation table is the queue and the
 // truth; events are the news. A RUNNING row names its owner (this process) and carries a
 // heartbeat, so any instance can tell a crashed owner from a busy one and roll back its
 // work through the pipeline's one cleanup path.
@@ -72,10 +72,6 @@ export class OperationRunner {
   /** The freshest state of an operation this process runs, ahead of the database. */
   live(operationId: string): OperationSnapshot | undefined {
     return this.running.get(operationId)?.progress.snapshot;
-  }
-
-  get runningCount(): number {
-    return this.running.size;
   }
 
   /**

@@ -138,13 +138,25 @@ export class Templates {
   }
 
   async captureOperation(viewer: Viewer, templateId: string): Promise<OperationSnapshot | null> {
-    const row = await this.deps.db.operation.findFirst({
-      where: { accountId: viewer.accountId, imageTemplateId: templateId, kind: "CAPTURE" },
-      orderBy: { id: "asc" },
-      select: { id: true },
-    });
-    return row ? this.operations.get(viewer, row.id) : null;
+    const [operation] = await this.captureOperations(viewer, [templateId]);
+    return operation;
   }
+
+  /** The CAPTURE operation of each template, in two statements whatever the number of templates. */
+  async captureOperations(viewer: Viewer, templateIds: readonly string[]): Promise<(OperationSnapshot | null)[]> {
+    const rows = await this.deps.db.operation.findMany({
+      where: { accountId: viewer.accountId, imageTemplateId: { in: [...templateIds] }, kind: "CAPTURE" },
+      orderBy: { id: "asc" },
+      select: { id: true, imageTemplateId: true },
+    });
+    const first = new Map<string, string>();
+    for (const row of rows) if (!first.has(row.imageTemplateId!)) first.set(row.imageTemplateId!, row.id);
+    const ids = templateIds.map((id) => first.get(id) ?? null);
+    const found = await this.operations.loadMany(viewer, ids.filter((id): id is string => id !== null));
+    const byId = new Map(found.filter((op): op is OperationSnapshot => op !== null).map((op) => [op.id, op]));
+    return ids.map((id) => (id ? (byId.get(id) ?? null) : null));
+  }
+
 
   async update(viewer: Viewer, input: { id: string; name?: string | null; note?: string | null }): Promise<TemplateRow> {
     const template = await this.getOrThrow(viewer, input.id, "id");

@@ -52,10 +52,11 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
       description: "Compressed bytes of the chunks this template needs in the image store, counted in full even when other templates share them.",
       resolve: (tpl) => tpl.storedBytes,
     }),
-    captureOperation: t.field({
+    captureOperation: t.loadable({
       type: OperationNode,
       nullable: true,
-      resolve: (tpl, _args, ctx) => ctx.domain.templates.captureOperation(ctx.viewer, tpl.id),
+      load: (templateIds: string[], ctx) => ctx.domain.templates.captureOperations(ctx.viewer, templateIds),
+      resolve: (tpl) => tpl.id,
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
