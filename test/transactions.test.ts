@@ -79,3 +79,18 @@ describe("an interactive transaction that rolls back", () => {
     for (let i = 0; i < 10; i++) expect(ids.has(`acct_t${i}`)).toBe(i % 2 === 1);
   });
 });
+
+describe("the transaction helper", () => {
+  it("rolls back what the work wrote when it returns a refusal, and throws that refusal", async () => {
+    const { transaction, ValidationError } = await import("../src/domain/kernel/index.js");
+    const refusal = ValidationError.field("name", "is taken");
+    await expect(
+      transaction(db, async (tx) => {
+        await tx.account.create({ data: { id: "acct_refused", name: "written before the refusal" } });
+        return refusal;
+      }),
+    ).rejects.toBe(refusal);
+    expect(await db.account.findUnique({ where: { id: "acct_refused" } })).toBeNull();
+    expect(await transaction(db, async (tx) => (await tx.account.create({ data: { id: "acct_kept", name: "kept" } })).id)).toBe("acct_kept");
+  });
+});

@@ -1,6 +1,6 @@
 // Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
 // server from one (RELOAD), and making a template available in more datacenters.
-import { INITIAL, findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId } from "../kernel/index.js";
+import { INITIAL, findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId, transaction } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
 import { addressesFor, nextFreeOrdinal, fqdnTaken, type ServerRow, type ServerWithOperation, checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "../servers/index.js";
 import { quotaRefusal } from "../accounts/index.js";
@@ -85,7 +85,7 @@ export class Deployments {
     const dc = findDatacenter(spec.datacenter)!;
     const serverId = newId("srv");
     const operationId = newId("op");
-    const outcome = await this.deps.db.$transaction(async (tx) => {
+    const outcome = await transaction(this.deps.db, async (tx) => {
       const refusal =
         (await fqdnTaken(tx, viewer.accountId, fqdn)) ??
         (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["servers", "concurrentOperations"]));
@@ -122,7 +122,6 @@ export class Deployments {
       });
       return { server, operation };
     });
-    if (outcome instanceof Error) throw outcome;
     return { server: outcome.server, operation: this.operations.queued(outcome.operation) };
   }
 

@@ -8,3 +8,4 @@ export * from "./pagination.js";
 export * from "./state-machine.js";
 export * from "./states.js";
 export * from "./task-window.js";
+export * from "./transaction.js";

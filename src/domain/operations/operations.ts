@@ -2,7 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import type { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { ConflictError, INITIAL, NotFoundError, transitionServer, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState } from "../kernel/index.js";
+import { ConflictError, type DomainError, INITIAL, NotFoundError, transitionServer, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState, transaction } from "../kernel/index.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import type { OperationRunner } from "./runner.js";
 import { quotaRefusal, type QuotaName } from "../accounts/index.js";
@@ -31,7 +31,7 @@ export interface ServerLockRequest {
 }
 
 export interface QueueHooks {
-  check?: (tx: Prisma.TransactionClient) => Promise<Error | null>;
+  check?: (tx: Prisma.TransactionClient) => Promise<DomainError | null>;
   create?: (tx: Prisma.TransactionClient, operationId: string) => Promise<void>;
 }
 
@@ -49,7 +49,7 @@ export class Operations {
    */
   async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
     const id = newId("op");
-    const outcome = await this.deps.db.$transaction(async (tx) => {
+    const outcome = await transaction(this.deps.db, async (tx) => {
       const refusal =
         (await hooks.check?.(tx)) ??
         (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, request.quotas ?? ["concurrentOperations"]));
@@ -75,7 +75,6 @@ export class Operations {
         }),
       });
     });
-    if (outcome instanceof Error) throw outcome;
     if (!outcome) throw await this.whyServerIsUnavailable(viewer, request);
     return this.queued(outcome);
   }

@@ -1,6 +1,6 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
 import type { Prisma } from "../../db/generated/client.js";
-import { INITIAL, findDatacenter, findOperatingSystem, SERVER_LIMITS, FieldProblems, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
+import { INITIAL, findDatacenter, findOperatingSystem, SERVER_LIMITS, FieldProblems, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, transaction } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
@@ -75,7 +75,7 @@ export class Servers {
     const dc = findDatacenter(input.datacenter)!;
     const serverId = newId("srv");
     const operationId = newId("op");
-    const result = await this.deps.db.$transaction(async (tx) => {
+    const result = await transaction(this.deps.db, async (tx) => {
       const refusal =
         (await fqdnTaken(tx, viewer.accountId, fqdn)) ??
         (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["servers", "concurrentOperations"]));
@@ -105,7 +105,6 @@ export class Servers {
       });
       return { server, operation };
     });
-    if (result instanceof Error) throw result;
     return { server: result.server, operation: this.operations.queued(result.operation) };
   }
 

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../db/generated/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { INITIAL, transitionTemplates, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
+import { INITIAL, transitionTemplates, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, transaction } from "../kernel/index.js";
 import { shortHash } from "./chunks.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
@@ -184,7 +184,7 @@ export class Templates {
   /** Queues VERIFY_TEMPLATE: every chunk read back and checked; see verify-template.ts. */
   async verify(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
     const operationId = newId("op");
-    const outcome = await this.deps.db.$transaction(async (tx) => {
+    const outcome = await transaction(this.deps.db, async (tx) => {
       const refusal = await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["concurrentOperations"]);
       if (refusal) return refusal;
       // Held like a deployment: the template cannot be deleted while it is read.
@@ -195,7 +195,6 @@ export class Templates {
       if (held.count !== 1) return null;
       return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "VERIFY_TEMPLATE", { imageTemplateId: id }) });
     });
-    if (outcome instanceof Error) throw outcome;
     if (!outcome) {
       const template = await this.getOrThrow(viewer, id, "id");
       throw new ConflictError(`image template ${template.name} is ${template.status}; only ACTIVE or DAMAGED templates can be verified`, template.status);
@@ -228,7 +227,7 @@ export class Templates {
   /** Queues DELETE_TEMPLATE. Refused while the template is captured or deployed from. */
   async delete(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
     const operationId = newId("op");
-    const row = await this.deps.db.$transaction(async (tx) => {
+    const row = await transaction(this.deps.db, async (tx) => {
       const before = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId }, select: { status: true } });
       const locked = await transitionTemplates(tx, { id, accountId: viewer.accountId, activeDeployCount: 0 }, "DELETING");
       if (!before || locked.count !== 1) return null;
