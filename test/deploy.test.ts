@@ -1,7 +1,8 @@
 // Deploying and reloading servers from image templates, byte for byte.
 import { open, stat, writeFile } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { captureTemplate, createActiveServer, DEPLOY, ERROR_FIELDS, OPERATION_PROGRESS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
@@ -45,9 +46,20 @@ async function prefixSha256(file: string, length: number): Promise<string> {
   return hash.digest("hex");
 }
 
+/** Rows and volume files: a refused deploy or reload changes none of them (not a byte: mtimes stay). */
 async function worldState() {
   const db = t.app.domain.deps.db;
-  return { servers: await db.server.count(), volumes: await db.volume.count(), operations: await db.operation.count() };
+  const volumesDir = path.join(t.dataDir, "volumes");
+  const files = existsSync(volumesDir) ? readdirSync(volumesDir).sort() : [];
+  return {
+    servers: await db.server.count(),
+    volumes: await db.volume.count(),
+    operations: await db.operation.count(),
+    files: await Promise.all(files.map(async (name) => {
+      const info = await stat(path.join(volumesDir, name));
+      return `${name} ${info.size} ${info.mtimeMs}`;
+    })),
+  };
 }
 
 describe("deployImageTemplate", () => {

@@ -64,11 +64,13 @@ export class FaultyImageStore extends LocalImageStore {
   override async putChunk(hash: string, compressed: Uint8Array): Promise<void> {
     this.puts++;
     if (this.faults.pauseAtPut?.nth === this.puts) await this.faults.pauseAtPut.gate.pass();
+    // The space is taken when the write starts, as a file system does: several chunk writes
+    // run at once, and a count kept after each ended would let all of them through.
     if (this.faults.spaceBytes !== undefined && this.written + compressed.length > this.faults.spaceBytes) {
       throw systemError("ENOSPC", "write", this.chunkPath(hash));
     }
-    await super.putChunk(hash, compressed);
     this.written += compressed.length;
+    await super.putChunk(hash, compressed);
   }
 
   override async getChunk(hash: string): Promise<Buffer> {
