@@ -1,9 +1,19 @@
 // Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
 // server from one (RELOAD), and making a template available in more datacenters.
-import { INITIAL, findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId, transaction } from "../kernel/index.js";
+import { DomainError, findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId, transaction } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { addressesFor, nextFreeOrdinal, fqdnTaken, type ServerRow, type ServerWithOperation, checkCapacity, checkDatacenter, checkDomain, checkFqdnLength, checkHostname, checkRange } from "../servers/index.js";
-import { quotaRefusal } from "../accounts/index.js";
+import {
+  insertServer,
+  type NewServer,
+  type ServerRow,
+  type ServerWithOperation,
+  checkCapacity,
+  checkDatacenter,
+  checkDomain,
+  checkFqdnLength,
+  checkHostname,
+  checkRange,
+} from "../servers/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
 import type { ServerKind } from "../kernel/index.js";
 import type { RecordedConfiguration, TemplateRow, Templates } from "../templates/index.js";
@@ -81,41 +91,28 @@ export class Deployments {
     if ((input.userData ?? "").length > USER_DATA_MAX) problems.add("userData", `must be at most ${USER_DATA_MAX} bytes`);
     problems.throwIfAny();
 
-    const fqdn = `${spec.hostname}.${spec.domain}`;
-    const dc = findDatacenter(spec.datacenter)!;
-    const serverId = newId("srv");
     const operationId = newId("op");
     const outcome = await transaction(this.deps.db, async (tx) => {
-      const refusal =
-        (await fqdnTaken(tx, viewer.accountId, fqdn)) ??
-        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["servers", "concurrentOperations"]));
-      if (refusal) return refusal;
       // Counted as a deployment of the template: deleting it is refused until this ends.
       const held = await tx.imageTemplate.updateMany({
         where: { id: template.id, status: "ACTIVE" },
         data: { activeDeployCount: { increment: 1 } },
       });
       if (held.count !== 1) return new ConflictError(`image template "${template.name}" is no longer ACTIVE`, "NOT_ACTIVE");
-      const server = await tx.server.create({
-        data: {
-          id: serverId,
-          accountId: viewer.accountId,
-          kind: "VIRTUAL",
-          ...spec,
-          fqdn,
-          os: config.os,
-          powerState: "HALTED",
-          status: INITIAL.server,
-          activeOperationId: operationId,
-          sourceImageTemplateId: template.id,
-          idempotencyKey: input.idempotencyKey ?? null,
-          ...addressesFor(dc, await nextFreeOrdinal(tx, dc)),
-          volumes: { create: layout.map((v) => ({ id: newId("vol"), ...v })) },
-        },
+      const server = await insertServer(tx, viewer, this.deps.config.quotas, {
+        kind: "VIRTUAL",
+        ...spec,
+        os: config.os,
+        volumes: layout as NewServer["volumes"],
+        operationId,
+        sourceImageTemplateId: template.id,
+        idempotencyKey: input.idempotencyKey,
       });
+      // A refusal rolls the hold back with the rest of the transaction.
+      if (server instanceof DomainError) return server;
       const operation = await tx.operation.create({
         data: this.operations.newOperationData(viewer, operationId, "DEPLOY", {
-          serverId,
+          serverId: server.id,
           imageTemplateId: template.id,
           input: { userData: input.userData ?? null } satisfies DeployRun,
         }),

@@ -1,6 +1,23 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
 import type { Prisma } from "../../db/generated/client.js";
-import { INITIAL, findDatacenter, findOperatingSystem, SERVER_LIMITS, FieldProblems, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, transaction } from "../kernel/index.js";
+import type { Quotas } from "../../config.js";
+import {
+  DomainError,
+  INITIAL,
+  findDatacenter,
+  findOperatingSystem,
+  SERVER_LIMITS,
+  FieldProblems,
+  ValidationError,
+  newId,
+  inIdOrder,
+  keyset,
+  toPage,
+  type Page,
+  type PageArgs,
+  transaction,
+  type Tx,
+} from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
@@ -63,6 +80,55 @@ export async function fqdnTaken(tx: Prisma.TransactionClient, accountId: string,
   return clash ? ValidationError.field("hostname", `${fqdn} is already used by another server in this account`) : null;
 }
 
+/** What a new server is made of, from an order (createServer) or a template (deploy). */
+export interface NewServer {
+  kind: ServerKind;
+  hostname: string;
+  domain: string;
+  datacenter: string;
+  cpu: number;
+  memoryMb: number;
+  os: string;
+  volumes: Array<VolumeSpec & { index: number }>;
+  /** The operation that builds it: it holds the server's lock from the start. */
+  operationId: string;
+  sourceImageTemplateId?: string;
+  idempotencyKey?: string | null;
+}
+
+/**
+ * Inserts a new server (PROVISIONING, HALTED, locked by the operation that builds it) with
+ * its volumes and its own addresses, unless its fqdn is taken in the account or a quota is
+ * reached (returned, not thrown). Call inside the transaction that inserts the operation.
+ */
+export async function insertServer(tx: Tx, viewer: Viewer, quotas: Quotas, spec: NewServer): Promise<ServerRow | DomainError> {
+  const fqdn = `${spec.hostname}.${spec.domain}`;
+  const refusal = (await fqdnTaken(tx, viewer.accountId, fqdn)) ?? (await quotaRefusal(tx, viewer.accountId, quotas, ["servers", "concurrentOperations"]));
+  if (refusal) return refusal;
+  const dc = findDatacenter(spec.datacenter)!;
+  return tx.server.create({
+    data: {
+      id: newId("srv"),
+      accountId: viewer.accountId,
+      kind: spec.kind,
+      hostname: spec.hostname,
+      domain: spec.domain,
+      fqdn,
+      datacenter: dc.code,
+      cpu: spec.cpu,
+      memoryMb: spec.memoryMb,
+      os: spec.os,
+      powerState: "HALTED",
+      status: INITIAL.server,
+      activeOperationId: spec.operationId,
+      sourceImageTemplateId: spec.sourceImageTemplateId ?? null,
+      idempotencyKey: spec.idempotencyKey ?? null,
+      ...addressesFor(dc, await nextFreeOrdinal(tx, dc)),
+      volumes: { create: spec.volumes.map((v) => ({ id: newId("vol"), index: v.index, role: v.role, capacityGb: v.capacityGb })) },
+    },
+  });
+}
+
 export class Servers {
   constructor(
     private readonly deps: DomainDeps,
@@ -71,37 +137,16 @@ export class Servers {
 
   async create(viewer: Viewer, input: CreateServerInput, provision: ProvisionInput = {}): Promise<ServerWithOperation> {
     this.validate(input);
-    const fqdn = `${input.hostname}.${input.domain}`;
-    const dc = findDatacenter(input.datacenter)!;
-    const serverId = newId("srv");
     const operationId = newId("op");
     const result = await transaction(this.deps.db, async (tx) => {
-      const refusal =
-        (await fqdnTaken(tx, viewer.accountId, fqdn)) ??
-        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["servers", "concurrentOperations"]));
-      if (refusal) return refusal;
-      const addresses = addressesFor(dc, await nextFreeOrdinal(tx, dc));
-      const server = await tx.server.create({
-        data: {
-          id: serverId,
-          accountId: viewer.accountId,
-          kind: input.kind,
-          hostname: input.hostname,
-          domain: input.domain,
-          fqdn,
-          datacenter: dc.code,
-          cpu: input.cpu,
-          memoryMb: input.memoryMb,
-          os: input.os,
-          powerState: "HALTED",
-          status: INITIAL.server,
-          activeOperationId: operationId,
-          ...addresses,
-          volumes: { create: orderVolumes(input.volumes).map((v) => ({ id: newId("vol"), ...v })) },
-        },
+      const server = await insertServer(tx, viewer, this.deps.config.quotas, {
+        ...input,
+        operationId,
+        volumes: orderVolumes(input.volumes),
       });
+      if (server instanceof DomainError) return server;
       const operation = await tx.operation.create({
-        data: this.operations.newOperationData(viewer, operationId, "PROVISION", { serverId, input: provision }),
+        data: this.operations.newOperationData(viewer, operationId, "PROVISION", { serverId: server.id, input: provision }),
       });
       return { server, operation };
     });
