@@ -21,7 +21,7 @@ import {
 import type { DomainDeps, Viewer } from "../deps.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
-import type { OperationSnapshot, Operations } from "../operations/index.js";
+import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.js";
 import type { ServerKind, ServerStatus, VolumeRole } from "../kernel/index.js";
 import {
   checkCapacity,
@@ -129,6 +129,16 @@ export async function insertServer(tx: Tx, viewer: Viewer, quotas: Quotas, spec:
   });
 }
 
+type ServerAction = Omit<ServerLockRequest, "serverId" | "field">;
+
+/** What each server action needs of the server, and what it makes of it while it runs. */
+const SERVER_ACTIONS = {
+  powerOn: { kind: "POWER_ON", allowedStatuses: ["ACTIVE"], requiredPowerState: "HALTED" },
+  powerOff: { kind: "POWER_OFF", allowedStatuses: ["ACTIVE"], requiredPowerState: "RUNNING" },
+  // Deleting is always allowed by the quotas: it is how an account gets back under them.
+  delete: { kind: "DELETE_SERVER", allowedStatuses: ["ACTIVE", "FAILED"], statusWhileRunning: "DELETING", quotas: [] },
+} satisfies Record<string, ServerAction>;
+
 export class Servers {
   constructor(
     private readonly deps: DomainDeps,
@@ -179,37 +189,20 @@ export class Servers {
     problems.throwIfAny();
   }
 
-  async powerOn(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
-    const operation = await this.operations.queueOnServer(viewer, {
-      serverId,
-      field: "id",
-      kind: "POWER_ON",
-      allowedStatuses: ["ACTIVE"],
-      requiredPowerState: "HALTED",
-    });
-    return { server: await this.getOrThrow(viewer, serverId), operation };
+  powerOn(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
+    return this.queue(viewer, serverId, SERVER_ACTIONS.powerOn);
   }
 
-  async powerOff(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
-    const operation = await this.operations.queueOnServer(viewer, {
-      serverId,
-      field: "id",
-      kind: "POWER_OFF",
-      allowedStatuses: ["ACTIVE"],
-      requiredPowerState: "RUNNING",
-    });
-    return { server: await this.getOrThrow(viewer, serverId), operation };
+  powerOff(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
+    return this.queue(viewer, serverId, SERVER_ACTIONS.powerOff);
   }
 
-  async delete(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
-    const operation = await this.operations.queueOnServer(viewer, {
-      serverId,
-      field: "id",
-      kind: "DELETE_SERVER",
-      allowedStatuses: ["ACTIVE", "FAILED"],
-      quotas: [], // deleting is always allowed: it is how an account gets back under its quotas
-      statusWhileRunning: "DELETING",
-    });
+  delete(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
+    return this.queue(viewer, serverId, SERVER_ACTIONS.delete);
+  }
+
+  private async queue(viewer: Viewer, serverId: string, action: ServerAction): Promise<ServerWithOperation> {
+    const operation = await this.operations.queueOnServer(viewer, { serverId, field: "id", ...action });
     return { server: await this.getOrThrow(viewer, serverId), operation };
   }
 
