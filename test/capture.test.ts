@@ -3,7 +3,16 @@ import { open } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
-import { CAPTURE, captureTemplate, createActiveServer, createServer, ERROR_FIELDS, OPERATION_PROGRESS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import {
+  CAPTURE,
+  captureTemplate,
+  createActiveServer,
+  createServer,
+  ERROR_FIELDS,
+  OPERATION_PROGRESS,
+  TEMPLATE,
+  waitForOperation,
+} from "./helpers/documents.js";
 import { isAllZero } from "../src/storage/chunk-codec.js";
 import { fileSha256, storeAudit, volumePaths } from "./helpers/store.js";
 

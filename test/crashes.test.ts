@@ -7,7 +7,15 @@ import { describe, expect, it } from "vitest";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
 import { startChildServer } from "./helpers/child.js";
 import { GraphQLClient } from "./helpers/clients.js";
-import { CAPTURE, captureTemplate, createActiveServer, DEPLOY, ERROR_FIELDS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import {
+  CAPTURE,
+  captureTemplate,
+  createActiveServer,
+  DEPLOY,
+  ERROR_FIELDS,
+  TEMPLATE,
+  waitForOperation,
+} from "./helpers/documents.js";
 import { checkInvariants, volumeChecksums } from "./helpers/invariants.js";
 import { rawId } from "./helpers/store.js";
 

@@ -5,7 +5,15 @@ import { createReadStream, existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
-import { captureTemplate, createActiveServer, DEPLOY, ERROR_FIELDS, OPERATION_PROGRESS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import {
+  captureTemplate,
+  createActiveServer,
+  DEPLOY,
+  ERROR_FIELDS,
+  OPERATION_PROGRESS,
+  TEMPLATE,
+  waitForOperation,
+} from "./helpers/documents.js";
 import { fileSha256, rawId, volumePaths } from "./helpers/store.js";
 
 const GIB = 1024 ** 3;

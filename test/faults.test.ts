@@ -8,7 +8,17 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
 import type { GraphQLClient } from "./helpers/clients.js";
-import { CAPTURE, captureTemplate, createActiveServer, CREATE_SERVER, DEPLOY, ERROR_FIELDS, serverInput, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import {
+  CAPTURE,
+  captureTemplate,
+  createActiveServer,
+  CREATE_SERVER,
+  DEPLOY,
+  ERROR_FIELDS,
+  serverInput,
+  TEMPLATE,
+  waitForOperation,
+} from "./helpers/documents.js";
 import { DyingCodecPool, FaultyImageStore, FaultyVolumeDriver } from "./helpers/faults.js";
 import { checkInvariants, volumeChecksums } from "./helpers/invariants.js";
 import { rawId } from "./helpers/store.js";

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
 import { startChildServer } from "./helpers/child.js";
 import { GraphQLClient } from "./helpers/clients.js";
-import { CAPTURE, captureTemplate, createServer, DEPLOY, ERROR_FIELDS, OPERATION_PROGRESS } from "./helpers/documents.js";
+import {
+  CAPTURE,
+  captureTemplate,
+  createServer,
+  DEPLOY,
+  ERROR_FIELDS,
+  OPERATION_PROGRESS,
+} from "./helpers/documents.js";
 import { storeAudit } from "./helpers/store.js";
 import { until } from "./helpers/wait.js";
 

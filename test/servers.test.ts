@@ -3,7 +3,13 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
-import { createActiveServer, createServer, ERROR_FIELDS, OPERATION_PROGRESS, waitForOperation } from "./helpers/documents.js";
+import {
+  createActiveServer,
+  createServer,
+  ERROR_FIELDS,
+  OPERATION_PROGRESS,
+  waitForOperation,
+} from "./helpers/documents.js";
 
 const GIB = 1024 ** 3;
 let t: TestApp;

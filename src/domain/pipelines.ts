@@ -1,6 +1,11 @@
 import type { AnyPipeline } from "./operations/index.js";
 import type { OperationKind } from "./kernel/index.js";
-import { capturePipeline, replicateTemplatePipeline, deleteTemplatePipeline, verifyTemplatePipeline } from "./templates/index.js";
+import {
+  capturePipeline,
+  replicateTemplatePipeline,
+  deleteTemplatePipeline,
+  verifyTemplatePipeline,
+} from "./templates/index.js";
 import { deleteServerPipeline, powerOffPipeline, powerOnPipeline, provisionPipeline } from "./servers/index.js";
 import { deployPipeline, reloadPipeline } from "./deployments/index.js";
 

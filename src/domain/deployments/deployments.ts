@@ -1,6 +1,16 @@
 // Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
 // server from one (RELOAD), and making a template available in more datacenters.
-import { DomainError, findDatacenter, SERVER_LIMITS, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, newId, transaction } from "../kernel/index.js";
+import {
+  DomainError,
+  findDatacenter,
+  SERVER_LIMITS,
+  ConflictError,
+  FieldProblems,
+  IncompatibleServerError,
+  NotFoundError,
+  newId,
+  transaction,
+} from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
 import {
   insertServer,

@@ -2,7 +2,25 @@
 // taken atomically), reading, following and cancelling.
 import type { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { ConflictError, type DomainError, INITIAL, NotFoundError, transitionServer, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, isTerminal, type OperationKind, type OperationStatus, type ServerStatus, type PowerState, transaction } from "../kernel/index.js";
+import {
+  ConflictError,
+  type DomainError,
+  INITIAL,
+  NotFoundError,
+  transitionServer,
+  newId,
+  inIdOrder,
+  keyset,
+  toPage,
+  type Page,
+  type PageArgs,
+  isTerminal,
+  type OperationKind,
+  type OperationStatus,
+  type ServerStatus,
+  type PowerState,
+  transaction,
+} from "../kernel/index.js";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
 import type { OperationRunner } from "./runner.js";
 import { quotaRefusal, type QuotaName } from "../accounts/index.js";

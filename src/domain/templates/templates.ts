@@ -3,7 +3,22 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../db/generated/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { INITIAL, transitionTemplates, ConflictError, FieldProblems, IncompatibleServerError, NotFoundError, ValidationError, newId, inIdOrder, keyset, toPage, type Page, type PageArgs, transaction } from "../kernel/index.js";
+import {
+  INITIAL,
+  transitionTemplates,
+  ConflictError,
+  FieldProblems,
+  IncompatibleServerError,
+  NotFoundError,
+  ValidationError,
+  newId,
+  inIdOrder,
+  keyset,
+  toPage,
+  type Page,
+  type PageArgs,
+  transaction,
+} from "../kernel/index.js";
 import { shortHash } from "./chunks.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
