@@ -81,14 +81,8 @@ export async function fqdnTaken(tx: Prisma.TransactionClient, accountId: string,
 }
 
 /** What a new server is made of, from an order (createServer) or a template (deploy). */
-export interface NewServer {
-  kind: ServerKind;
-  hostname: string;
-  domain: string;
-  datacenter: string;
-  cpu: number;
-  memoryMb: number;
-  os: string;
+export interface NewServer extends Omit<CreateServerInput, "volumes"> {
+  /** In index order, the boot volume first. */
   volumes: Array<VolumeSpec & { index: number }>;
   /** The operation that builds it: it holds the server's lock from the start. */
   operationId: string;
