@@ -4,9 +4,7 @@ import {
   DomainError,
   findDatacenter,
   SERVER_LIMITS,
-  ConflictError,
   FieldProblems,
-  IncompatibleServerError,
   NotFoundError,
   newId,
   transaction,
@@ -26,7 +24,7 @@ import {
 } from "../servers/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
 import type { ServerKind } from "../kernel/index.js";
-import type { RecordedConfiguration, TemplateRow, Templates } from "../templates/index.js";
+import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type TemplateRow, type Templates } from "../templates/index.js";
 
 export interface DeployInput {
   imageTemplateId: string;
@@ -61,9 +59,8 @@ export class Deployments {
       if (earlier) return earlier;
     }
     const template = await this.activeTemplate(viewer, input.imageTemplateId, "imageTemplateId");
-    if ((input.kind ?? "VIRTUAL") === "BARE_METAL") {
-      throw new IncompatibleServerError(`standard image template "${template.name}" cannot be deployed to a bare metal server`, "BARE_METAL");
-    }
+    const bareMetal = refuseBareMetal(input.kind ?? "VIRTUAL", `be deployed to a bare metal server ("${template.name}" is standard)`);
+    if (bareMetal) throw bareMetal;
     const config = JSON.parse(template.configuration) as RecordedConfiguration;
     const available = await this.datacentersOf(template.id);
     const spec = {
@@ -92,8 +89,9 @@ export class Deployments {
         return;
       }
       checkCapacity(problems, `volumes[${i}].capacityGb`, requested.capacityGb);
-      if (requested.capacityGb < planned.capacityGb) {
-        problems.add(`volumes[${i}].capacityGb`, `volume ${requested.index} must be at least the template's ${planned.capacityGb} GiB`);
+      const tooSmall = volumeTooSmall(requested.capacityGb, planned);
+      if (tooSmall) {
+        problems.add(`volumes[${i}].capacityGb`, tooSmall);
       } else {
         planned.capacityGb = requested.capacityGb;
       }
@@ -103,12 +101,8 @@ export class Deployments {
 
     const operationId = newId("op");
     const outcome = await transaction(this.deps.db, async (tx) => {
-      // Counted as a deployment of the template: deleting it is refused until this ends.
-      const held = await tx.imageTemplate.updateMany({
-        where: { id: template.id, status: "ACTIVE" },
-        data: { activeDeployCount: { increment: 1 } },
-      });
-      if (held.count !== 1) return new ConflictError(`image template "${template.name}" is no longer ACTIVE`, "NOT_ACTIVE");
+      const notHeld = await holdTemplate(tx, template);
+      if (notHeld) return notHeld;
       const server = await insertServer(tx, viewer, this.deps.config.quotas, {
         kind: "VIRTUAL",
         ...spec,
@@ -148,9 +142,8 @@ export class Deployments {
       include: { volumes: true },
     });
     if (!server) throw new NotFoundError("Server", input.serverId, "serverId");
-    if (server.kind === "BARE_METAL") {
-      throw new IncompatibleServerError(`standard image template "${template.name}" cannot be loaded onto bare metal server ${server.fqdn}`, server.kind);
-    }
+    const bareMetal = refuseBareMetal(server.kind, `be loaded onto bare metal server ${server.fqdn} ("${template.name}" is standard)`);
+    if (bareMetal) throw bareMetal;
     const problems = new FieldProblems();
     const available = await this.datacentersOf(template.id);
     if (!available.includes(server.datacenter)) {
@@ -160,8 +153,9 @@ export class Deployments {
     for (const volume of captured) {
       const target = server.volumes.find((v) => v.index === volume.index);
       if (!target) problems.add("serverId", `the server has no volume ${volume.index}, which the template restores`);
-      else if (target.capacityGb < volume.capacityGb) {
-        problems.add("serverId", `the server's volume ${volume.index} has ${target.capacityGb} GiB; the template's needs at least ${volume.capacityGb} GiB`);
+      else {
+        const tooSmall = volumeTooSmall(target.capacityGb, volume);
+        if (tooSmall) problems.add("serverId", `the server's ${tooSmall}`);
       }
     }
     problems.throwIfAny();
@@ -178,14 +172,8 @@ export class Deployments {
         input: { userData: input.userData ?? null } satisfies DeployRun,
       },
       {
-        check: async (tx) => {
-          const current = await tx.imageTemplate.findUnique({ where: { id: template.id }, select: { status: true } });
-          return current?.status === "ACTIVE" ? null : new ConflictError(`image template "${template.name}" is no longer ACTIVE`, current?.status ?? "DELETED");
-        },
         // Counted as a deployment of the template until the reload ends.
-        create: async (tx) => {
-          await tx.imageTemplate.update({ where: { id: template.id }, data: { activeDeployCount: { increment: 1 } } });
-        },
+        create: (tx) => holdTemplate(tx, template),
       },
     );
     const updated = (await this.deps.db.server.findUniqueOrThrow({ where: { id: server.id } })) as ServerRow;

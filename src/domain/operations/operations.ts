@@ -50,7 +50,8 @@ export interface ServerLockRequest {
 
 export interface QueueHooks {
   check?: (tx: Prisma.TransactionClient) => Promise<DomainError | null>;
-  create?: (tx: Prisma.TransactionClient, operationId: string) => Promise<void>;
+  /** Adds rows once the lock is taken; a refusal rolls everything back. */
+  create?: (tx: Prisma.TransactionClient, operationId: string) => Promise<DomainError | null | void>;
 }
 
 export class Operations {
@@ -84,7 +85,8 @@ export class Operations {
       // No throw inside the transaction: the SQLite adapter shares its connection, and a
       // rollback would also undo statements other requests ran meanwhile.
       if (locked.count !== 1) return null;
-      await hooks.create?.(tx, id);
+      const refused = await hooks.create?.(tx, id);
+      if (refused) return refused;
       return tx.operation.create({
         data: this.newOperationData(viewer, id, request.kind, {
           serverId: request.serverId,

@@ -3,6 +3,7 @@ export * from "./capture.js";
 export * from "./chunks.js";
 export * from "./delete-template.js";
 export * from "./replicate-template.js";
+export * from "./rules.js";
 export * from "./store-lock.js";
 export * from "./templates.js";
 export * from "./verify-template.js";

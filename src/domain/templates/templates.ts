@@ -8,7 +8,6 @@ import {
   transitionTemplates,
   ConflictError,
   FieldProblems,
-  IncompatibleServerError,
   NotFoundError,
   ValidationError,
   newId,
@@ -20,6 +19,7 @@ import {
   transaction,
 } from "../kernel/index.js";
 import { shortHash } from "./chunks.js";
+import { refuseBareMetal } from "./rules.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
 import type { TemplateStatus } from "../kernel/index.js";
@@ -93,9 +93,8 @@ export class Templates {
       include: { volumes: { orderBy: { index: "asc" } } },
     });
     if (!server) throw new NotFoundError("Server", input.serverId, "serverId");
-    if (server.kind === "BARE_METAL") {
-      throw new IncompatibleServerError(`standard image templates cannot be captured from bare metal server ${server.fqdn}`, server.kind);
-    }
+    const bareMetal = refuseBareMetal(server.kind, `be captured from bare metal server ${server.fqdn}`);
+    if (bareMetal) throw bareMetal;
     const volumeIndexes = chooseVolumes(server.volumes, input.volumeIndexes);
 
     const templateId = newId("img");
