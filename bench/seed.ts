@@ -3,7 +3,10 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { sqliteFilePath } from "../src/db/migrate.js";
-import { newId } from "../src/domain/kernel/index.js";
+import { systemClock, timeOrderedIds } from "../src/domain/kernel/index.js";
+
+const ids = timeOrderedIds(systemClock);
+const newId = (prefix: string) => ids.next(prefix);
 
 export function seedServers(databaseUrl: string, accountId: string, count: number, templates: number): { serverIds: string[] } {
   const db = new Database(sqliteFilePath(databaseUrl));

@@ -11,6 +11,7 @@ import { createEventBus } from "./domain/operations/index.js";
 import { createDomain, type Domain } from "./domain/index.js";
 import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.js";
 import { createLogger } from "./log.js";
+import { systemClock, timeOrderedIds } from "./domain/kernel/index.js";
 import { Chunks } from "./domain/templates/index.js";
 import { CodecPool } from "./storage/codec-pool.js";
 import { ConfigDrives } from "./storage/config-drive.js";
@@ -51,11 +52,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     db,
     volumes: options.ports?.volumes ?? new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
     store,
-    chunks: new Chunks(db, store, codec),
+    chunks: new Chunks(db, store, codec, systemClock),
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     events: createEventBus(),
     config,
     log,
+    clock: systemClock,
+    ids: timeOrderedIds(systemClock),
   });
   const demo = config.seedDemo ? await ensureDemo(domain.deps, domain.accounts, domain.servers) : null;
   const graphql = createGraphQLServer(config, domain, {

@@ -6,6 +6,7 @@ import type { ImageStore } from "../storage/image-store.js";
 import type { VolumeDriver } from "../storage/volume-driver.js";
 import type { Chunks } from "./templates/index.js";
 import type { EventBus } from "./operations/index.js";
+import type { Clock, IdSource } from "./kernel/index.js";
 
 export interface DomainDeps {
   db: Db;
@@ -17,6 +18,8 @@ export interface DomainDeps {
   events: EventBus;
   config: Config;
   log: Logger;
+  clock: Clock;
+  ids: IdSource;
 }
 
 /** The authenticated caller. Every read and write is scoped to its account. */

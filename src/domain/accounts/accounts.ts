@@ -1,7 +1,7 @@
 // Accounts and their API tokens. A token is shown once; only its SHA-256 is stored.
 import { createHash, randomBytes } from "node:crypto";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { newId } from "../kernel/index.js";
+
 import { accountStoredBytes } from "./quotas.js";
 
 export function hashToken(secret: string): string {
@@ -15,7 +15,7 @@ export function generateTokenSecret(): string {
 const LAST_USED_PRECISION_MS = 60_000;
 
 export class Accounts {
-  constructor(private readonly deps: Pick<DomainDeps, "db">) {}
+  constructor(private readonly deps: Pick<DomainDeps, "db" | "clock" | "ids">) {}
 
   /** The viewer a bearer token stands for, or null for a missing or unknown token. */
   async authenticate(secret: string | null | undefined): Promise<Viewer | null> {
@@ -23,16 +23,16 @@ export class Accounts {
     const token = await this.deps.db.apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
     if (!token) return null;
     // When a token was last used, to the minute: one write a minute, not one per request.
-    if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      await this.deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+    if (!token.lastUsedAt || this.deps.clock.millis() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      await this.deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: this.deps.clock.now() } });
     }
     return { accountId: token.accountId, tokenId: token.id };
   }
 
   async create(name: string, secret = generateTokenSecret()): Promise<{ accountId: string; token: string }> {
-    const accountId = newId("acct");
+    const accountId = this.deps.ids.next("acct");
     await this.deps.db.account.create({
-      data: { id: accountId, name, tokens: { create: { id: newId("tok"), name: "default", tokenHash: hashToken(secret) } } },
+      data: { id: accountId, name, tokens: { create: { id: this.deps.ids.next("tok"), name: "default", tokenHash: hashToken(secret) } } },
     });
     return { accountId, token: secret };
   }
@@ -41,7 +41,7 @@ export class Accounts {
   async ensureToken(accountId: string, secret: string): Promise<void> {
     const tokenHash = hashToken(secret);
     const existing = await this.deps.db.apiToken.findUnique({ where: { tokenHash } });
-    if (!existing) await this.deps.db.apiToken.create({ data: { id: newId("tok"), accountId, name: "demo", tokenHash } });
+    if (!existing) await this.deps.db.apiToken.create({ data: { id: this.deps.ids.next("tok"), accountId, name: "demo", tokenHash } });
   }
 
   async get(viewer: Viewer) {

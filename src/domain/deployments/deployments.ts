@@ -6,7 +6,6 @@ import {
   SERVER_LIMITS,
   FieldProblems,
   NotFoundError,
-  newId,
   transaction,
 } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
@@ -99,11 +98,11 @@ export class Deployments {
     if ((input.userData ?? "").length > USER_DATA_MAX) problems.add("userData", `must be at most ${USER_DATA_MAX} bytes`);
     problems.throwIfAny();
 
-    const operationId = newId("op");
+    const operationId = this.deps.ids.next("op");
     const outcome = await transaction(this.deps.db, async (tx) => {
       const notHeld = await holdTemplate(tx, template);
       if (notHeld) return notHeld;
-      const server = await insertServer(tx, viewer, this.deps.config.quotas, {
+      const server = await insertServer(tx, viewer, this.deps, {
         kind: "VIRTUAL",
         ...spec,
         os: config.os,
@@ -187,7 +186,7 @@ export class Deployments {
     if (input.datacenters.length === 0) problems.add("datacenters", "must name at least one datacenter");
     input.datacenters.forEach((code, i) => checkDatacenter(problems, `datacenters[${i}]`, code));
     problems.throwIfAny();
-    const operationId = newId("op");
+    const operationId = this.deps.ids.next("op");
     const row = await this.deps.db.operation.create({
       data: this.operations.newOperationData(viewer, operationId, "REPLICATE_TEMPLATE", {
         imageTemplateId: template.id,

@@ -8,7 +8,6 @@ import {
   INITIAL,
   NotFoundError,
   transitionServer,
-  newId,
   inIdOrder,
   keyset,
   toPage,
@@ -67,7 +66,7 @@ export class Operations {
    * template a capture makes) after it is taken, before the operation row.
    */
   async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
-    const id = newId("op");
+    const id = this.deps.ids.next("op");
     const outcome = await transaction(this.deps.db, async (tx) => {
       const refusal =
         (await hooks.check?.(tx)) ??

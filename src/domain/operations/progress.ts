@@ -1,5 +1,6 @@
 // Progress of one running operation: published to subscribers often, written to the
 // database sparingly.
+import type { Clock } from "../kernel/index.js";
 import { etaSeconds, type OperationSnapshot } from "./operation-snapshot.js";
 
 export interface ProgressSink {
@@ -16,6 +17,7 @@ export class Progress {
   constructor(
     private current: OperationSnapshot,
     private readonly sink: ProgressSink,
+    private readonly clock: Clock,
     private readonly timing: { publishMs: number; persistMs: number },
   ) {}
 
@@ -35,7 +37,7 @@ export class Progress {
   }
 
   advance(bytes: number): void {
-    const now = Date.now();
+    const now = this.clock.millis();
     this.movingSince ??= now;
     const bytesDone = this.current.bytesDone + bytes;
     const elapsed = (now - this.movingSince) / 1000;
@@ -53,19 +55,19 @@ export class Progress {
   }
 
   private update(change: Partial<OperationSnapshot>): void {
-    const next = { ...this.current, ...change, changedAt: Date.now() };
+    const next = { ...this.current, ...change, changedAt: this.clock.millis() };
     next.progress = next.bytesTotal > 0 ? Math.min(1, next.bytesDone / next.bytesTotal) : next.progress;
     next.etaSeconds = etaSeconds(next.bytesDone, next.bytesTotal, next.throughput);
     this.current = next;
   }
 
   private publish(): void {
-    this.lastPublish = Date.now();
+    this.lastPublish = this.clock.millis();
     this.sink.publish(this.current);
   }
 
   private persistInBackground(): void {
-    this.lastPersist = Date.now();
+    this.lastPersist = this.clock.millis();
     const snapshot = this.current;
     this.persisting = this.persisting.then(() => this.sink.persist(snapshot)).catch(() => undefined);
   }

@@ -82,7 +82,7 @@ export class OperationRunner {
     const { db } = this.deps;
     const pipeline = this.pipelineFor(row.kind);
     if (row.status === "QUEUED") {
-      const now = new Date();
+      const now = this.deps.clock.now();
       const claimed = await transitionOperation(db, { id: row.id }, "RUNNING", {
         ownerId: this.ownerId,
         heartbeatAt: now,
@@ -134,7 +134,7 @@ export class OperationRunner {
         });
         for (const row of queued) {
           if (this.stopped || this.running.size >= this.deps.config.maxConcurrentOperations) break;
-          const now = new Date();
+          const now = this.deps.clock.now();
           const claimed = await transitionOperation(this.deps.db, { id: row.id }, "RUNNING", { ownerId: this.ownerId, heartbeatAt: now, startedAt: now });
           if (claimed.count === 1) this.execute({ ...row, status: "RUNNING", ownerId: this.ownerId, startedAt: now });
         }
@@ -147,7 +147,7 @@ export class OperationRunner {
   private execute(row: OperationRow): void {
     const pipeline = this.pipelineFor(row.kind);
     const controller = new AbortController();
-    const progress = new Progress(toSnapshot({ ...row, updatedAt: new Date() }), this.progressSink(), {
+    const progress = new Progress(toSnapshot({ ...row, updatedAt: this.deps.clock.now() }), this.progressSink(), this.deps.clock, {
       publishMs: this.deps.config.progressPublishMs,
       persistMs: this.deps.config.progressPersistMs,
     });
@@ -256,7 +256,7 @@ export class OperationRunner {
         : [];
     await db.$transaction([
       transitionOperation(db, { id: last.id }, outcome.status, {
-        finishedAt: new Date(),
+        finishedAt: this.deps.clock.now(),
         step: last.step,
         progress: succeeded ? 1 : last.progress,
         bytesDone: BigInt(succeeded ? last.bytesTotal : last.bytesDone),
@@ -296,7 +296,7 @@ export class OperationRunner {
     for (const resolve of waiting) resolve();
     try {
       const { db } = this.deps;
-      await db.operation.updateMany({ where: { ownerId: this.ownerId, status: "RUNNING" }, data: { heartbeatAt: new Date() } });
+      await db.operation.updateMany({ where: { ownerId: this.ownerId, status: "RUNNING" }, data: { heartbeatAt: this.deps.clock.now() } });
       if (this.running.size > 0) {
         // Cancels asked through another instance reach this one through the database.
         const flagged = await db.operation.findMany({
@@ -326,7 +326,7 @@ export class OperationRunner {
       if (!this.ownerIsGone(row.ownerId, row.heartbeatAt)) continue;
       const claimed = await db.operation.updateMany({
         where: { id: row.id, status: "RUNNING", ownerId: row.ownerId },
-        data: { ownerId: this.ownerId, heartbeatAt: new Date() },
+        data: { ownerId: this.ownerId, heartbeatAt: this.deps.clock.now() },
       });
       if (claimed.count !== 1) continue;
       this.deps.log.warn("recovering an interrupted operation", { operationId: row.id, kind: row.kind, owner: row.ownerId });
@@ -375,7 +375,7 @@ export class OperationRunner {
     if (!ownerId) return true;
     const [host, pid] = ownerId.split("/");
     if (host === hostname() && !processIsAlive(Number(pid))) return true;
-    return !heartbeatAt || Date.now() - heartbeatAt.getTime() > this.deps.config.staleOwnerMs;
+    return !heartbeatAt || this.deps.clock.millis() - heartbeatAt.getTime() > this.deps.config.staleOwnerMs;
   }
 }
 

@@ -1,6 +1,5 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
 import type { Prisma } from "../../db/generated/client.js";
-import type { Quotas } from "../../config.js";
 import {
   DomainError,
   INITIAL,
@@ -9,7 +8,6 @@ import {
   SERVER_LIMITS,
   FieldProblems,
   ValidationError,
-  newId,
   inIdOrder,
   keyset,
   toPage,
@@ -95,14 +93,19 @@ export interface NewServer extends Omit<CreateServerInput, "volumes"> {
  * its volumes and its own addresses, unless its fqdn is taken in the account or a quota is
  * reached (returned, not thrown). Call inside the transaction that inserts the operation.
  */
-export async function insertServer(tx: Tx, viewer: Viewer, quotas: Quotas, spec: NewServer): Promise<ServerRow | DomainError> {
+export async function insertServer(
+  tx: Tx,
+  viewer: Viewer,
+  { config, ids }: Pick<DomainDeps, "config" | "ids">,
+  spec: NewServer,
+): Promise<ServerRow | DomainError> {
   const fqdn = `${spec.hostname}.${spec.domain}`;
-  const refusal = (await fqdnTaken(tx, viewer.accountId, fqdn)) ?? (await quotaRefusal(tx, viewer.accountId, quotas, ["servers", "concurrentOperations"]));
+  const refusal = (await fqdnTaken(tx, viewer.accountId, fqdn)) ?? (await quotaRefusal(tx, viewer.accountId, config.quotas, ["servers", "concurrentOperations"]));
   if (refusal) return refusal;
   const dc = findDatacenter(spec.datacenter)!;
   return tx.server.create({
     data: {
-      id: newId("srv"),
+      id: ids.next("srv"),
       accountId: viewer.accountId,
       kind: spec.kind,
       hostname: spec.hostname,
@@ -118,7 +121,7 @@ export async function insertServer(tx: Tx, viewer: Viewer, quotas: Quotas, spec:
       sourceImageTemplateId: spec.sourceImageTemplateId ?? null,
       idempotencyKey: spec.idempotencyKey ?? null,
       ...addressesFor(dc, await nextFreeOrdinal(tx, dc)),
-      volumes: { create: spec.volumes.map((v) => ({ id: newId("vol"), index: v.index, role: v.role, capacityGb: v.capacityGb })) },
+      volumes: { create: spec.volumes.map((v) => ({ id: ids.next("vol"), index: v.index, role: v.role, capacityGb: v.capacityGb })) },
     },
   });
 }
@@ -141,9 +144,9 @@ export class Servers {
 
   async create(viewer: Viewer, input: CreateServerInput, provision: ProvisionInput = {}): Promise<ServerWithOperation> {
     this.validate(input);
-    const operationId = newId("op");
+    const operationId = this.deps.ids.next("op");
     const result = await transaction(this.deps.db, async (tx) => {
-      const server = await insertServer(tx, viewer, this.deps.config.quotas, {
+      const server = await insertServer(tx, viewer, this.deps, {
         ...input,
         operationId,
         volumes: orderVolumes(input.volumes),

@@ -4,7 +4,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
 import { StreamHasher } from "../../storage/stream-hasher.js";
-import { GIB, naming, newId, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.js";
+import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.js";
 import type { DomainDeps } from "../deps.js";
 import type { Pipeline, RunContext } from "../operations/index.js";
 import type { PowerState } from "../kernel/index.js";
@@ -74,7 +74,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       formatVersion: MANIFEST_FORMAT_VERSION,
       globalIdentifier: template.globalIdentifier,
       name: template.name,
-      capturedAt: new Date().toISOString(),
+      capturedAt: deps.clock.now().toISOString(),
       chunkSize: CHUNK_SIZE,
       chunkHash: "sha256",
       compression: "zstd",
@@ -85,7 +85,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       ...captured.map((v) =>
         db.templateVolume.create({
           data: {
-            id: newId("tvol"),
+            id: deps.ids.next("tvol"),
             templateId: template.id,
             index: v.index,
             role: v.role,

@@ -6,7 +6,7 @@ import type { Db } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import { WorkerStoppedError, type CodecPool } from "../../storage/codec-pool.js";
 import type { ImageStore } from "../../storage/image-store.js";
-import { transitionTemplates, IntegrityError, describeSystemError, naming } from "../kernel/index.js";
+import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.js";
 import { StoreLock } from "./store-lock.js";
 
 export interface StoredChunk {
@@ -31,6 +31,7 @@ export class Chunks {
     private readonly db: Db,
     private readonly store: ImageStore,
     private readonly codec: CodecPool,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -159,7 +160,7 @@ export class Chunks {
   /** Records chunks as damaged; every ACTIVE template that uses one becomes DAMAGED. */
   async markDamaged(hashes: string[]): Promise<void> {
     await this.db.$transaction([
-      this.db.chunk.updateMany({ where: { hash: { in: hashes } }, data: { damagedAt: new Date() } }),
+      this.db.chunk.updateMany({ where: { hash: { in: hashes } }, data: { damagedAt: this.clock.now() } }),
       transitionTemplates(this.db, { chunks: { some: { hash: { in: hashes } } } }, "DAMAGED", {}, ["ACTIVE"]),
     ]);
   }

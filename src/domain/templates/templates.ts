@@ -10,7 +10,6 @@ import {
   FieldProblems,
   NotFoundError,
   ValidationError,
-  newId,
   inIdOrder,
   keyset,
   toPage,
@@ -97,7 +96,7 @@ export class Templates {
     if (bareMetal) throw bareMetal;
     const volumeIndexes = chooseVolumes(server.volumes, input.volumeIndexes);
 
-    const templateId = newId("img");
+    const templateId = this.deps.ids.next("img");
     try {
       const operation = await this.operations.queueOnServer(
         viewer,
@@ -197,7 +196,7 @@ export class Templates {
 
   /** Queues VERIFY_TEMPLATE: every chunk read back and checked; see verify-template.ts. */
   async verify(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
-    const operationId = newId("op");
+    const operationId = this.deps.ids.next("op");
     const outcome = await transaction(this.deps.db, async (tx) => {
       const refusal = await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["concurrentOperations"]);
       if (refusal) return refusal;
@@ -240,7 +239,7 @@ export class Templates {
 
   /** Queues DELETE_TEMPLATE. Refused while the template is captured or deployed from. */
   async delete(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
-    const operationId = newId("op");
+    const operationId = this.deps.ids.next("op");
     const row = await transaction(this.deps.db, async (tx) => {
       const before = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId }, select: { status: true } });
       const locked = await transitionTemplates(tx, { id, accountId: viewer.accountId, activeDeployCount: 0 }, "DELETING");
