@@ -1,20 +1,17 @@
-// The fault matrix, in process: faults injected through the ports (a full store, EIO on
-// volume writes, damaged and missing chunks, a missing source volume, a busy database, a
-// dying worker thread). After each, the shared invariant checker must find nothing wrong.
-import { randomBytes } from "node:crypto";
-import { open, rm, writeFile } from "node:fs/promises";
+// The fault matrix, in process: faults injected through the ports (a full store or database,
+// EIO on volume writes, a missing source volume, a busy database, a dying worker thread).
+// After each, the shared invariant checker must find nothing wrong. Damaged and missing
+// chunks are in chunk-health.test.ts.
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
-import type { GraphQLClient } from "./helpers/clients.js";
 import {
   CAPTURE,
   captureTemplate,
-  createActiveServer,
   CREATE_SERVER,
   DEPLOY,
-  ERROR_FIELDS,
   serverInput,
   TEMPLATE,
   waitForOperation,
@@ -22,34 +19,7 @@ import {
 import { DyingCodecPool, FaultyImageStore, FaultyVolumeDriver } from "./helpers/faults.js";
 import { checkInvariants, volumeChecksums } from "./helpers/invariants.js";
 import { rawId } from "./helpers/store.js";
-
-const MIB = 1024 * 1024;
-const SERVER_STATE = `query($id: ID!) { node(id: $id) { ... on Server { status powerState activeOperation { id } } } }`;
-const RELOAD = `mutation($input: ReloadServerInput!) { reloadServer(input: $input) { __typename ... on ReloadServerPayload { operation { id } } ${ERROR_FIELDS} } }`;
-const VERIFY = `mutation($id: ID!) { verifyImageTemplate(input: { id: $id }) { __typename ... on VerifyImageTemplatePayload { operation { id } } ${ERROR_FIELDS} } }`;
-
-/** A small server whose data volume holds `mib` MiB of random (incompressible) bytes. */
-async function serverWithData(t: TestApp, client: GraphQLClient, hostname: string, mib: number) {
-  const server = await createActiveServer(client, {
-    hostname,
-    os: "DEBIAN_12_64",
-    volumes: [{ role: "BOOT", capacityGb: 2 }, { role: "DATA", capacityGb: 1 }],
-  });
-  const volumes = await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(server.id) } });
-  const data = volumes.find((v) => v.index === 1)!;
-  const file = await open(t.app.domain.deps.volumes.pathOf(data.id), "r+");
-  for (let i = 0; i < mib / 4; i++) await file.write(randomBytes(4 * MIB), 0, 4 * MIB, i * 8 * MIB);
-  await file.close();
-  return server as { id: string; fqdn: string };
-}
-
-async function expectInvariants(t: TestApp): Promise<void> {
-  expect(await checkInvariants(t.app, t.dataDir, t.url)).toEqual([]);
-}
-
-async function serverState(client: GraphQLClient, id: string) {
-  return (await client.query(SERVER_STATE, { id })).node;
-}
+import { expectInvariants, MIB, RELOAD, serverState, serverWithData } from "./helpers/fault-fixtures.js";
 
 describe("a full image store during a capture", () => {
   let t: TestApp;
@@ -163,103 +133,6 @@ describe("EIO on volume writes", () => {
     expect(final.error.code).toBe("IO_ERROR");
     expect(await serverState(t.client, target.id)).toEqual({ status: "ACTIVE", powerState: "HALTED", activeOperation: null });
     expect(await volumeChecksums(t.app, rawId(target.id))).toEqual(before);
-    await expectInvariants(t);
-  });
-});
-
-describe("damaged and missing chunks", () => {
-  let t: TestApp;
-  let source: { id: string; fqdn: string };
-  beforeAll(async () => {
-    t = await startTestApp();
-    source = await serverWithData(t, t.client, "heal01", 16);
-  });
-  afterAll(async () => t.stop());
-
-  async function dataChunk(globalIdentifier: string): Promise<string> {
-    const manifest = (await t.app.domain.deps.store.getManifest(globalIdentifier)) as any;
-    return manifest.volumes.find((v: any) => v.index === 1).chunks[0][1];
-  }
-
-  it("a corrupted chunk: deploy fails INTEGRITY and marks the template DAMAGED; deploys and reloads are refused naming the chunk; a new capture heals it", async () => {
-    const template = await captureTemplate(t.client, source.id, "heal01-a");
-    const hash = await dataChunk(template.globalIdentifier);
-    await writeFile(t.app.domain.deps.store.chunkPath(hash), randomBytes(1000));
-
-    const deploy = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "heal02", domain: "example.com" } })).deployImageTemplate;
-    const failed = await waitForOperation(t.client, deploy.operation.id);
-    expect(failed.error.code).toBe("INTEGRITY");
-    expect(failed.error.message).toMatch(/image template "heal01-a" .*volume 1: chunk [0-9a-f]{12} is damaged/);
-    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("DAMAGED");
-    await expectInvariants(t);
-
-    const refused = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "heal03", domain: "example.com" } })).deployImageTemplate;
-    expect(refused).toMatchObject({ __typename: "ConflictError", state: "DAMAGED" });
-    expect(refused.message).toContain(`chunk ${hash.slice(0, 12)} of volume 1`);
-    const reload = (await t.client.query(RELOAD, { input: { serverId: source.id, imageTemplateId: template.id } })).reloadServer;
-    expect(reload).toMatchObject({ __typename: "ConflictError", state: "DAMAGED" });
-
-    const verify = (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate;
-    const verified = await waitForOperation(t.client, verify.operation.id);
-    expect(verified.status).toBe("FAILED");
-    expect(verified.error.code).toBe("INTEGRITY");
-    expect(verified.error.message).toContain(`${hash.slice(0, 12)} (volume 1)`);
-
-    // The same data captured again rewrites the chunk: both templates are ACTIVE and deployable.
-    const again = await captureTemplate(t.client, source.id, "heal01-b");
-    expect((await t.client.query(TEMPLATE, { id: again.id })).node.status).toBe("ACTIVE");
-    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");
-    const healed = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "heal04", domain: "example.com" } })).deployImageTemplate;
-    expect((await waitForOperation(t.client, healed.operation.id)).status).toBe("SUCCEEDED");
-    expect(await volumeChecksums(t.app, rawId(healed.server.id))).toEqual(await volumeChecksums(t.app, rawId(source.id)));
-    await expectInvariants(t);
-  });
-
-  it("a damaged chunk found by a reload: FAILED INTEGRITY, the server byte-identical and in its power state", async () => {
-    const template = await captureTemplate(t.client, source.id, "heal01-r");
-    const target = await serverWithData(t, t.client, "heal05", 4);
-    const before = await volumeChecksums(t.app, rawId(target.id));
-    const hash = await dataChunk(template.globalIdentifier);
-    await writeFile(t.app.domain.deps.store.chunkPath(hash), randomBytes(1000));
-    const reload = (await t.client.query(RELOAD, { input: { serverId: target.id, imageTemplateId: template.id } })).reloadServer;
-    const final = await waitForOperation(t.client, reload.operation.id);
-    expect(final.error.code).toBe("INTEGRITY");
-    expect(await serverState(t.client, target.id)).toEqual({ status: "ACTIVE", powerState: "RUNNING", activeOperation: null });
-    expect(await volumeChecksums(t.app, rawId(target.id))).toEqual(before);
-    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("DAMAGED");
-    // Heal it for the tests that follow: the source still holds the bytes.
-    await captureTemplate(t.client, source.id, "heal01-r2");
-    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");
-    await expectInvariants(t);
-  });
-
-  it("a missing chunk: a new capture of the same data does not trust the catalogue and rewrites it; verify then passes", async () => {
-    const template = await captureTemplate(t.client, source.id, "heal01-c");
-    const hash = await dataChunk(template.globalIdentifier);
-    await rm(t.app.domain.deps.store.chunkPath(hash));
-    const again = await captureTemplate(t.client, source.id, "heal01-d");
-    expect(await t.app.domain.deps.store.hasChunk(hash)).toBe(true);
-    for (const id of [template.id, again.id]) {
-      const verify = (await t.client.query(VERIFY, { id })).verifyImageTemplate;
-      expect((await waitForOperation(t.client, verify.operation.id)).status).toBe("SUCCEEDED");
-    }
-    await expectInvariants(t);
-  });
-
-  it("verify finds a missing chunk, and a verify after the chunk is back makes the template ACTIVE again", async () => {
-    const template = await captureTemplate(t.client, source.id, "heal01-e");
-    const hash = await dataChunk(template.globalIdentifier);
-    const file = t.app.domain.deps.store.chunkPath(hash);
-    const saved = await import("node:fs/promises").then((fs) => fs.readFile(file));
-    await rm(file);
-    const first = await waitForOperation(t.client, (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate.operation.id);
-    expect(first.error).toMatchObject({ code: "INTEGRITY" });
-    expect(first.error.message).toMatch(/1 chunk\(s\) missing or damaged/);
-    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("DAMAGED");
-    await writeFile(file, saved); // restored from a backup
-    const second = await waitForOperation(t.client, (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate.operation.id);
-    expect(second.status).toBe("SUCCEEDED");
-    expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");
     await expectInvariants(t);
   });
 });

@@ -1,84 +1,13 @@
 // The fault matrix, with real processes: an imprint process stopped at a precise point by a
-// faulty port, killed with SIGKILL there, and started again on the same data. After the
-// restart the shared invariant checker must find nothing wrong.
-import { randomBytes } from "node:crypto";
-import { open } from "node:fs/promises";
+// faulty port (test/helpers/fault-server.ts), killed with SIGKILL there, and started again on
+// the same data. After the restart the shared invariant checker must find nothing wrong.
 import { describe, expect, it } from "vitest";
-import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
-import { startChildServer } from "./helpers/child.js";
 import { GraphQLClient } from "./helpers/clients.js";
-import {
-  CAPTURE,
-  captureTemplate,
-  createActiveServer,
-  DEPLOY,
-  ERROR_FIELDS,
-  TEMPLATE,
-  waitForOperation,
-} from "./helpers/documents.js";
-import { checkInvariants, volumeChecksums } from "./helpers/invariants.js";
+import { createActiveServer, DEPLOY, ERROR_FIELDS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
+import { crashAt, expectInvariants, prepare, SERVER, settled } from "./helpers/crash.js";
+import { volumeChecksums } from "./helpers/invariants.js";
 import { rawId } from "./helpers/store.js";
-
-const MIB = 1024 * 1024;
-const FAULT_SERVER = "test/helpers/fault-server.ts";
-const OPERATION = `query($id: ID!) { node(id: $id) { ... on Operation { status error { code message } } } }`;
-const SERVER = `query($id: ID!) { node(id: $id) { ... on Server { status powerState activeOperation { id } } } }`;
-
-/** Prepares data in process (an account, a server with 40 MiB of random data), then stops. */
-async function prepare(withTemplate = false) {
-  const dataDir = tempDataDir();
-  const t = await startTestApp({ dataDir });
-  const server = await createActiveServer(t.client, { hostname: "crash01", os: "DEBIAN_12_64", volumes: [{ role: "BOOT", capacityGb: 2 }, { role: "DATA", capacityGb: 1 }] });
-  const data = (await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(server.id), index: 1 } }))[0];
-  const file = await open(t.app.domain.deps.volumes.pathOf(data.id), "r+");
-  for (let i = 0; i < 10; i++) await file.write(randomBytes(4 * MIB), 0, 4 * MIB, i * 8 * MIB);
-  await file.close();
-  const template = withTemplate ? await captureTemplate(t.client, server.id, "crash01-image") : null;
-  const checksums = await volumeChecksums(t.app, rawId(server.id));
-  const token = t.client.token!;
-  await t.stop({ keepData: true });
-  return { dataDir, token, server, template, checksums };
-}
-
-/** Runs `start` against a faulty process, kills it where it stopped, restarts in process. */
-async function crashAt(dataDir: string, token: string, faults: Record<string, number>, start: (client: GraphQLClient) => Promise<string>) {
-  const child = await startChildServer(dataDir, { IMPRINT_TEST_FAULTS: JSON.stringify(faults) }, FAULT_SERVER);
-  const operationId = await start(new GraphQLClient(child.url, token));
-  await child.waitForOutput(/fault: paused at/);
-  await child.kill("SIGKILL");
-  const t = await startTestApp({ dataDir });
-  return { t, client: new GraphQLClient(t.url, token), operationId };
-}
-
-async function settled(client: GraphQLClient, operationId: string) {
-  // Recovery runs at start; the operation's state is final once the app is up.
-  return (await client.query(OPERATION, { id: operationId })).node;
-}
-
-async function expectInvariants(t: TestApp) {
-  expect(await checkInvariants(t.app, t.dataDir, t.url)).toEqual([]);
-}
-
-describe("SIGKILL during a capture", () => {
-  for (const [label, nth] of [["~10%", 2], ["~90%", 11]] as const) {
-    it(`at ${label} of its chunks: template FAILED, no chunk left, server ACTIVE RUNNING with its data`, async () => {
-      const { dataDir, token, server, checksums } = await prepare();
-      const { t, client, operationId } = await crashAt(dataDir, token, { pauseAtPut: nth }, async (c) => {
-        const started = (await c.query(CAPTURE, { input: { serverId: server.id, name: "crash01-image" } })).captureImageTemplate;
-        return started.operation.id;
-      });
-      try {
-        expect(await settled(client, operationId)).toMatchObject({ status: "FAILED", error: { code: "INTERRUPTED" } });
-        expect((await client.query(SERVER, { id: server.id })).node).toEqual({ status: "ACTIVE", powerState: "RUNNING", activeOperation: null });
-        expect(await volumeChecksums(t.app, rawId(server.id))).toEqual(checksums);
-        expect(await t.app.domain.deps.store.listChunks()).toEqual([]);
-        await expectInvariants(t);
-      } finally {
-        await t.stop();
-      }
-    });
-  }
-});
+import { startTestApp } from "./helpers/app.js";
 
 describe("SIGKILL during a deploy", () => {
   it("mid-restore: the new server FAILED with no files, the template intact and deployable", async () => {
