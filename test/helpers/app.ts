@@ -28,6 +28,8 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
     IMPRINT_PROGRESS_PUBLISH_MS: "20",
     IMPRINT_PROGRESS_PERSIST_MS: "50",
     IMPRINT_HEARTBEAT_MS: "200",
+    // Tests poll and fire requests far faster than a client would; the limit has its own test.
+    IMPRINT_RATE_LIMIT_PER_MINUTE: "1000000",
     ...extra,
   };
 }
