@@ -13,6 +13,14 @@ interface Job {
   reject: (error: Error) => void;
 }
 
+/** A worker answered that it could not do the job: the data is not what zstd expects. */
+export class CodecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CodecError";
+  }
+}
+
 /** A job's worker thread stopped before it answered (it crashed, or the pool closed). */
 export class WorkerStoppedError extends Error {
   constructor(message: string) {
@@ -97,7 +105,7 @@ export class CodecPool {
     this.busy.delete(worker);
     this.idle.push(worker);
     if (job) {
-      if (message.error !== undefined) job.reject(new Error(message.error));
+      if (message.error !== undefined) job.reject(new CodecError(message.error));
       else {
         const data = Buffer.from(message.data!.buffer, message.data!.byteOffset, message.data!.byteLength);
         job.resolve({ data, hash: message.hash });

@@ -4,7 +4,7 @@
 // a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
 import type { Db } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/client.js";
-import { WorkerStoppedError, type CodecPool } from "../../storage/codec-pool.js";
+import { CodecError, type CodecPool } from "../../storage/codec-pool.js";
 import type { ImageStore } from "../../storage/image-store.js";
 import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.js";
 import { StoreLock } from "./store-lock.js";
@@ -147,8 +147,8 @@ export class Chunks {
     try {
       chunk = await this.codec.decompress(stored);
     } catch (error) {
-      if (error instanceof WorkerStoppedError) throw error; // the thread failed, not the chunk
-      // not zstd any more: damaged
+      // Only bytes zstd cannot decode are damage; a thread that died is not the chunk's fault.
+      if (!(error instanceof CodecError)) throw error;
     }
     if (!chunk || chunk.sha256 !== hash) {
       await this.markDamaged([hash]);

@@ -18,7 +18,7 @@ import {
   transaction,
 } from "../kernel/index.js";
 import { shortHash } from "./chunks.js";
-import { refuseBareMetal } from "./rules.js";
+import { holdTemplate, refuseBareMetal } from "./rules.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
 import type { TemplateStatus } from "../kernel/index.js";
@@ -196,23 +196,17 @@ export class Templates {
 
   /** Queues VERIFY_TEMPLATE: every chunk read back and checked; see verify-template.ts. */
   async verify(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
+    const template = await this.getOrThrow(viewer, id, "id");
     const operationId = this.deps.ids.next("op");
-    const outcome = await transaction(this.deps.db, async (tx) => {
-      const refusal = await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["concurrentOperations"]);
-      if (refusal) return refusal;
+    const row = await transaction(this.deps.db, async (tx) => {
       // Held like a deployment: the template cannot be deleted while it is read.
-      const held = await tx.imageTemplate.updateMany({
-        where: { id, accountId: viewer.accountId, status: { in: ["ACTIVE", "DAMAGED"] } },
-        data: { activeDeployCount: { increment: 1 } },
-      });
-      if (held.count !== 1) return null;
+      const refusal =
+        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["concurrentOperations"])) ??
+        (await holdTemplate(tx, template, ["ACTIVE", "DAMAGED"]));
+      if (refusal) return refusal;
       return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "VERIFY_TEMPLATE", { imageTemplateId: id }) });
     });
-    if (!outcome) {
-      const template = await this.getOrThrow(viewer, id, "id");
-      throw new ConflictError(`image template ${template.name} is ${template.status}; only ACTIVE or DAMAGED templates can be verified`, template.status);
-    }
-    const operation = this.operations.queued(outcome);
+    const operation = this.operations.queued(row);
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
   }
 
