@@ -14,7 +14,7 @@ import {
   waitForOperation,
 } from "./helpers/documents.js";
 import { isAllZero } from "../src/storage/chunk-codec.js";
-import { fileSha256, storeAudit, volumePaths } from "./helpers/store.js";
+import { fileDigest, storeAudit, volumePaths } from "./helpers/store.js";
 
 let t: TestApp;
 let demo: { id: string; fqdn: string };
@@ -86,14 +86,14 @@ describe("captureImageTemplate", () => {
     });
     expect(first.volumes.map((v: any) => v.index)).toEqual([0, 1]);
 
-    // The manifest's SHA-256 of each volume is the SHA-256 of the volume file.
+    // Each volume's digest is that of the volume file, as verify-volume computes it.
     const paths = await volumePaths(t, demo.id);
-    for (const volume of first.volumes) expect(volume.sha256).toBe(await fileSha256(paths.get(volume.index)!));
+    for (const volume of first.volumes) expect(volume.digest).toBe(await fileDigest(paths.get(volume.index)!));
 
     // The manifest is also a JSON file in the store, with the same checksums.
     const manifest = (await t.app.domain.deps.store.getManifest(first.globalIdentifier)) as any;
-    expect(manifest.formatVersion).toBe(1);
-    expect(manifest.volumes.map((v: any) => v.sha256)).toEqual(first.volumes.map((v: any) => v.sha256));
+    expect(manifest).toMatchObject({ formatVersion: 2, chunkSize: 4 * 1024 * 1024, volumeDigest: "imprint-volume-sha256-v1" });
+    expect(manifest.volumes.map((v: any) => v.digest)).toEqual(first.volumes.map((v: any) => v.digest));
   });
 
   it("stores no zero chunks: only the data, compressed", async () => {
@@ -124,7 +124,7 @@ describe("captureImageTemplate", () => {
     // The template needs the same chunks; the account's store use does not grow.
     expect(again.storedBytes).toBe(base.storedBytes);
     expect(await accountBytes()).toBe(before);
-    expect(again.volumes.map((v: any) => v.sha256)).toEqual(base.volumes.map((v: any) => v.sha256));
+    expect(again.volumes.map((v: any) => v.digest)).toEqual(base.volumes.map((v: any) => v.digest));
 
     const paths = await volumePaths(t, server.id);
     const file = await open(paths.get(1)!, "r+");
@@ -136,8 +136,8 @@ describe("captureImageTemplate", () => {
     const added = (await accountBytes()) - before;
     expect(added).toBeGreaterThan(4 * 1024 * 1024 * 0.99); // random bytes do not compress
     expect(added).toBeLessThan(4 * 1024 * 1024 * 1.01);
-    expect(changed.volumes[0].sha256).toBe(base.volumes[0].sha256);
-    expect(changed.volumes[1].sha256).not.toBe(base.volumes[1].sha256);
+    expect(changed.volumes[0].digest).toBe(base.volumes[0].digest);
+    expect(changed.volumes[1].digest).not.toBe(base.volumes[1].digest);
   });
 
   it("reports what a template needs, not what the shared store happened to add: another account's first capture of the same bytes", async () => {

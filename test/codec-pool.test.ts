@@ -2,7 +2,6 @@
 // and closing the pool rejects what is queued. No promise waits for ever.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { StreamHasher } from "../src/storage/stream-hasher.js";
 import { DyingCodecPool } from "./helpers/faults.js";
 
 describe("CodecPool", () => {
@@ -28,14 +27,5 @@ describe("CodecPool", () => {
     expect(rejected.length).toBeGreaterThan(0);
     for (const r of rejected) expect(String((r as PromiseRejectedResult).reason)).toMatch(/closed/);
     await expect(pool.compress(Buffer.alloc(10))).rejects.toThrow(/closed/);
-  });
-});
-
-describe("StreamHasher", () => {
-  it("fails its digest, instead of waiting for ever, when its thread dies", async () => {
-    const hasher = new StreamHasher();
-    await hasher.update(randomBytes(1024));
-    await (hasher as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-    await expect(hasher.digest()).rejects.toThrow(/the volume checksum thread exited/);
   });
 });

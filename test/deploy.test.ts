@@ -1,7 +1,7 @@
 // Deploying and reloading servers from image templates, byte for byte.
 import { open, stat, writeFile } from "node:fs/promises";
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, readdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
@@ -14,7 +14,7 @@ import {
   TEMPLATE,
   waitForOperation,
 } from "./helpers/documents.js";
-import { fileSha256, rawId, volumePaths } from "./helpers/store.js";
+import { fileDigest, prefixDigest, rawId, volumePaths } from "./helpers/store.js";
 
 const GIB = 1024 ** 3;
 let t: TestApp;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   await file.write(randomBytes(3 * 1024 * 1024), 0, undefined, 200 * 1024 * 1024);
   await file.close();
   sourceChecksums = new Map();
-  for (const [index, path] of paths) sourceChecksums.set(index, await fileSha256(path));
+  for (const [index, path] of paths) sourceChecksums.set(index, await fileDigest(path));
   template = await captureTemplate(t.client, source.id, "golden");
   captured = (await t.client.query(TEMPLATE, { id: template.id })).node;
 });
@@ -46,12 +46,6 @@ afterAll(async () => {
 
 async function deploy(input: Record<string, unknown>) {
   return (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, domain: "example.com", ...input } })).deployImageTemplate;
-}
-
-async function prefixSha256(file: string, length: number): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file, { start: 0, end: length - 1, highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 /** Rows and volume files: a refused deploy or reload changes none of them (not a byte: mtimes stay). */
@@ -86,8 +80,8 @@ describe("deployImageTemplate", () => {
 
     const paths = await volumePaths(t, result.server.id);
     for (const volume of captured.volumes) {
-      const checksum = await fileSha256(paths.get(volume.index)!);
-      expect(checksum).toBe(volume.sha256);
+      const checksum = await fileDigest(paths.get(volume.index)!);
+      expect(checksum).toBe(volume.digest);
       expect(checksum).toBe(sourceChecksums.get(volume.index));
     }
     // Holes stay holes: the restored boot volume is as sparse as the source.
@@ -105,7 +99,7 @@ describe("deployImageTemplate", () => {
     expect(node.configDrive.userData).toContain("nginx");
 
     const sourcePaths = await volumePaths(t, source.id);
-    for (const [index, path] of sourcePaths) expect(await fileSha256(path)).toBe(sourceChecksums.get(index));
+    for (const [index, path] of sourcePaths) expect(await fileDigest(path)).toBe(sourceChecksums.get(index));
     const sourceNow = (await t.client.query(`query($id: ID!) { node(id: $id) { ... on Server { status powerState } } }`, { id: source.id })).node;
     expect(sourceNow).toEqual({ status: "ACTIVE", powerState: "RUNNING" });
   });
@@ -117,7 +111,7 @@ describe("deployImageTemplate", () => {
     const grown = await stat(paths.get(1)!);
     expect(grown.size).toBe(50 * GIB);
     expect(grown.blocks * 512).toBeLessThan(32 * 1024 * 1024);
-    expect(await prefixSha256(paths.get(1)!, GIB)).toBe(captured.volumes[1].sha256);
+    expect(await prefixDigest(paths.get(1)!, GIB)).toBe(captured.volumes[1].digest);
   });
 
   it("refuses a smaller volume, naming it, and creates nothing", async () => {
@@ -203,8 +197,8 @@ describe("reloadServer", () => {
     expect(after.sourceImageTemplate.id).toBe(template.id);
     expect(after.volumes.map((v: any) => v.capacityGb)).toEqual([4, 2]);
     const paths = await volumePaths(t, target.id);
-    expect(await prefixSha256(paths.get(0)!, 2 * GIB)).toBe(captured.volumes[0].sha256);
-    expect(await prefixSha256(paths.get(1)!, GIB)).toBe(captured.volumes[1].sha256);
+    expect(await prefixDigest(paths.get(0)!, 2 * GIB)).toBe(captured.volumes[0].digest);
+    expect(await prefixDigest(paths.get(1)!, GIB)).toBe(captured.volumes[1].digest);
     expect((await stat(paths.get(0)!)).size).toBe(4 * GIB);
   });
 

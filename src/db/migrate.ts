@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { BUSY_TIMEOUT_MS } from "./client.js";
+import { volumeDigest } from "../storage/volume-digest.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 
@@ -32,6 +33,7 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
   const sqlite = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   try {
     sqlite.pragma("journal_mode = WAL");
+    registerMigrationFunctions(sqlite);
     sqlite.exec(MIGRATIONS_TABLE);
     const done = new Set(
       sqlite
@@ -73,4 +75,11 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
   } finally {
     sqlite.close();
   }
+}
+
+/** What a data migration computes that SQL cannot. */
+function registerMigrationFunctions(sqlite: Database.Database): void {
+  sqlite.function("imprint_volume_digest", { deterministic: true }, (lengthBytes, chunks) =>
+    volumeDigest(Number(lengthBytes), JSON.parse(String(chunks)) as Array<[number, string]>),
+  );
 }

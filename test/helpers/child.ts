@@ -19,6 +19,14 @@ export function spawnServer(dataDir: string, env: Record<string, string>, entry 
   });
 }
 
+/** A script of scripts/ (as `npm run` starts it), with the test environment. */
+export function spawnScript(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
 /** The process's exit code and everything it printed. */
 export function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; output: string }> {
   let output = "";

@@ -55,7 +55,7 @@ export const TEMPLATE = `
         id globalIdentifier name note type status datacenters sizeBytes storedBytes createdAt
         sourceServer { id fqdn }
         configuration { kind os cpu memoryMb datacenter volumes { index role capacityGb captured } }
-        volumes { index role capacityGb sizeBytes storedBytes sha256 }
+        volumes { index role capacityGb sizeBytes storedBytes digest }
         captureOperation { id status }
       }
     }

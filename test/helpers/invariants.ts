@@ -7,7 +7,7 @@ import path from "node:path";
 import zstd from "zstd-napi";
 import type { App } from "../../src/app.js";
 import { GraphQLClient } from "./clients.js";
-import { fileSha256 } from "./store.js";
+import { fileDigest } from "./store.js";
 
 const TRANSITIONAL = ["PROVISIONING", "CAPTURING", "RELOADING", "DELETING"];
 
@@ -92,10 +92,10 @@ export async function checkInvariants(app: App, dataDir: string, url: string, op
   return problems;
 }
 
-/** Checksums of a server's volume files, to compare before and after a fault. */
+/** Digests of a server's volume files, to compare before and after a fault. */
 export async function volumeChecksums(app: App, serverId: string): Promise<Record<number, string>> {
   const volumes = await app.domain.deps.db.volume.findMany({ where: { serverId }, orderBy: { index: "asc" } });
   const sums: Record<number, string> = {};
-  for (const volume of volumes) sums[volume.index] = await fileSha256(app.domain.deps.volumes.pathOf(volume.id));
+  for (const volume of volumes) sums[volume.index] = await fileDigest(app.domain.deps.volumes.pathOf(volume.id));
   return sums;
 }

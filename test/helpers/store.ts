@@ -1,17 +1,24 @@
 // Looking at the real files behind the API: volume files and the image store.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import path from "node:path";
+import { CHUNK_SIZE } from "../../src/storage/chunk-codec.js";
+import { chunkListOfFile, volumeDigest } from "../../src/storage/volume-digest.js";
 import type { TestApp } from "./app.js";
 
 export function rawId(globalId: string): string {
   return Buffer.from(globalId, "base64").toString().split(":")[1];
 }
 
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+/** The volume digest of a file (holes are not read): equal digests, equal bytes. */
+export async function fileDigest(file: string): Promise<string> {
+  const { lengthBytes, chunks } = await chunkListOfFile(file);
+  return volumeDigest(lengthBytes, chunks);
+}
+
+/** The digest of the file's first `length` bytes, or null when any byte after them is not zero. */
+export async function prefixDigest(file: string, length: number): Promise<string | null> {
+  const { chunks } = await chunkListOfFile(file);
+  if (chunks.some(([index]) => index * CHUNK_SIZE >= length)) return null;
+  return volumeDigest(length, chunks);
 }
 
 export async function volumePaths(t: TestApp, serverGlobalId: string): Promise<Map<number, string>> {

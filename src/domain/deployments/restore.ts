@@ -1,7 +1,8 @@
 // Writes a captured volume back from the image store: every chunk verified against its
-// name as it is read, holes left as holes, and the whole volume's SHA-256 checked at the end.
+// name as it is read, holes left as holes (never written), and the chunk list checked
+// against the volume's digest before anything is written.
 import { CHUNK_SIZE } from "../../storage/chunk-codec.js";
-import { StreamHasher } from "../../storage/stream-hasher.js";
+import { volumeDigest } from "../../storage/volume-digest.js";
 import type { DomainDeps } from "../deps.js";
 import { IntegrityError, naming } from "../kernel/index.js";
 import type { Progress } from "../operations/index.js";
@@ -30,14 +31,13 @@ export async function restoreVolume(
   const what = `image template "${template.name}" (${template.globalIdentifier}), volume ${source.index}`;
   const length = Number(source.lengthBytes);
   const entries = JSON.parse(source.chunks) as Array<[number, string]>;
-  const whole = new StreamHasher();
+  // The chunks are checked one by one against their names as they are read; this proves
+  // the list itself (which chunk goes where) is the one captured.
+  if (volumeDigest(length, entries) !== source.digest) throw new IntegrityError(`${what}: its chunk list does not match the volume's digest`);
   const chunkLength = (index: number) => Math.min(CHUNK_SIZE, length - index * CHUNK_SIZE);
   let next = 0;
-  const skipHolesUntil = async (index: number) => {
-    for (; next < index; next++) {
-      await whole.zeros(chunkLength(next));
-      progress.advance(chunkLength(next));
-    }
+  const skipHolesUntil = (index: number) => {
+    for (; next < index; next++) progress.advance(chunkLength(next));
   };
   // Chunks are fetched and decoded (on codec workers) ahead of the one being written.
   const ahead = entries.map(() => null as Promise<Buffer> | null);
@@ -52,24 +52,19 @@ export async function restoreVolume(
     for (let i = 0; i < entries.length; i++) {
       for (let j = i; j < i + CHUNKS_AHEAD; j++) fetch(j);
       const [index] = entries[i];
-      await skipHolesUntil(index);
+      skipHolesUntil(index);
       signal.throwIfAborted();
       const raw = await ahead[i]!;
       ahead[i] = null;
       await naming(target, () => file.write(raw, 0, raw.length, index * CHUNK_SIZE));
-      await whole.update(raw);
       progress.advance(raw.length);
       next = index + 1;
     }
-    await skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
+    skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
     await naming(target, () => file.sync());
-  } catch (error) {
-    await whole.close();
-    throw error;
   } finally {
     await file.close();
     // Let decodes still running settle before the caller cleans up.
     await Promise.allSettled(ahead.filter(Boolean) as Promise<Buffer>[]);
   }
-  if ((await whole.digest()) !== source.sha256) throw new IntegrityError(`${what}: the restored data does not match the volume's SHA-256`);
 }

@@ -3,7 +3,7 @@
 // manifest, and bring the server back to the power state it had.
 import type { FileHandle } from "node:fs/promises";
 import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
-import { StreamHasher } from "../../storage/stream-hasher.js";
+import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.js";
 import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.js";
 import type { DomainDeps } from "../deps.js";
 import type { Pipeline, RunContext } from "../operations/index.js";
@@ -15,7 +15,8 @@ interface Undo {
   powerStateBefore: PowerState;
 }
 
-export const MANIFEST_FORMAT_VERSION = 1;
+/** 2: a volume's `digest` is over its chunk list (docs/manifest-format.md); 1 had the SHA-256 of the whole file. */
+export const MANIFEST_FORMAT_VERSION = 2;
 
 export interface CapturedVolume {
   index: number;
@@ -25,7 +26,8 @@ export interface CapturedVolume {
   dataBytes: number;
   /** Compressed bytes of the volume's distinct chunks in the store, shared or not. */
   storedBytes: number;
-  sha256: string;
+  /** storage/volume-digest.ts: over the chunk list, holes included. */
+  digest: string;
   /** [chunkIndex, sha256] of every non-zero chunk; other indexes are holes. */
   chunks: Array<[number, string]>;
 }
@@ -77,6 +79,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       capturedAt: deps.clock.now().toISOString(),
       chunkSize: CHUNK_SIZE,
       chunkHash: "sha256",
+      volumeDigest: VOLUME_DIGEST_NAME,
       compression: "zstd",
       configuration,
       volumes: captured,
@@ -93,7 +96,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
             lengthBytes: BigInt(v.lengthBytes),
             dataBytes: BigInt(v.dataBytes),
             storedBytes: BigInt(v.storedBytes),
-            sha256: v.sha256,
+            digest: v.digest,
             chunks: JSON.stringify(v.chunks),
           },
         }),
@@ -145,14 +148,13 @@ async function captureVolume(
 ): Promise<CapturedVolume> {
   const source = `volume ${volume.index} of server ${volume.serverFqdn}`;
   const length = volume.capacityGb * GIB;
-  const whole = new StreamHasher();
   const chunks: Array<[number, string]> = [];
   const volumeChunkSizes = new Map<string, number>();
   let dataBytes = 0;
   const window = new TaskWindow(CHUNKS_IN_FLIGHT);
   const extents = await naming(source, () => deps.volumes.dataExtents(volume.id));
   let extent = 0;
-  /** Whether [offset, offset + size) may hold data; holes are hashed as zeros, not read. */
+  /** Whether [offset, offset + size) may hold data; holes are not read. */
   const mayHoldData = (offset: number, size: number) => {
     if (!extents) return true;
     while (extent < extents.length && extents[extent][1] <= offset) extent++;
@@ -165,14 +167,12 @@ async function captureVolume(
       signal.throwIfAborted();
       const size = Math.min(CHUNK_SIZE, length - offset);
       if (!mayHoldData(offset, size)) {
-        await whole.zeros(size);
         progress.advance(size);
         continue;
       }
-      // Read into one reused buffer (the hasher takes a copy); a data chunk gets its own
-      // copy, since it travels to a codec worker while the next chunk is read.
+      // Read into one reused buffer; a data chunk gets its own copy, since it travels to a
+      // codec worker while the next chunk is read.
       const chunk = await naming(source, () => readFully(file, readBuffer, size, offset));
-      await whole.update(chunk);
       if (isAllZero(chunk)) {
         progress.advance(size);
         continue;
@@ -190,15 +190,12 @@ async function captureVolume(
         progress.advance(size);
       });
     }
-  } catch (error) {
-    await whole.close();
-    throw error;
   } finally {
     await window.drain().finally(() => file.close());
   }
-  const sha256 = await whole.digest();
   const storedBytes = [...volumeChunkSizes.values()].reduce((sum, size) => sum + size, 0);
-  return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, sha256, chunks };
+  const digest = volumeDigest(length, chunks);
+  return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, digest, chunks };
 }
 
 /** Reads `size` bytes at `position`; past the end of the file reads as zeros. */

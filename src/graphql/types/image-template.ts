@@ -94,7 +94,9 @@ const TemplateVolumeRef = builder.objectRef<TemplateVolumeRow>("TemplateVolume")
     capacityGb: t.exposeInt("capacityGb"),
     sizeBytes: t.field({ type: "ByteCount", description: "Bytes of data (non-zero chunks).", resolve: (v) => v.dataBytes }),
     storedBytes: t.field({ type: "ByteCount", description: "Compressed bytes this volume added to the store.", resolve: (v) => v.storedBytes }),
-    sha256: t.exposeString("sha256", { description: "SHA-256 of the whole volume as captured (its full length)." }),
+    digest: t.exposeString("digest", {
+      description: "SHA-256 over the volume's chunk list, holes included (docs/manifest-format.md). `npm run verify-volume -- FILE DIGEST` checks a raw disk file against it.",
+    }),
   }),
 });
 
