@@ -17,6 +17,10 @@ import { CodecPool } from "./storage/codec-pool.js";
 import { ConfigDrives } from "./storage/config-drive.js";
 import { LocalImageStore, type ImageStore } from "./storage/image-store.js";
 import { LocalVolumeDriver, type VolumeDriver } from "./storage/volume-driver.js";
+import { createHypervisor } from "./hypervisor/index.js";
+import type { Hypervisor } from "./hypervisor/hypervisor.js";
+import { Catalog } from "./domain/kernel/index.js";
+import { reconcileMachines } from "./domain/servers/index.js";
 
 export interface App {
   config: Config;
@@ -33,6 +37,7 @@ export interface Ports {
   store: ImageStore;
   volumes: VolumeDriver;
   codec: CodecPool;
+  hypervisor: Hypervisor;
 }
 
 export interface AppOptions {
@@ -48,12 +53,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, ...options.db });
   const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
   const codec = options.ports?.codec ?? new CodecPool();
+  const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
   const domain = createDomain({
     db,
     volumes: options.ports?.volumes ?? new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
     store,
     chunks: new Chunks(db, store, codec, systemClock),
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
+    hypervisor,
+    catalog: new Catalog({ guestImage: config.hypervisor.kind === "qemu" ? config.hypervisor.qemu.guestImage : null }),
     events: createEventBus(),
     config,
     log,
@@ -79,6 +87,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           resolve();
         });
       });
+      // Before queued work runs: the records say what the machines really are.
+      await reconcileMachines(domain.deps);
       await domain.runner.start();
       const { port } = graphql.http.address() as AddressInfo;
       const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
@@ -87,6 +97,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async stop() {
       await graphql.close();
       await domain.runner.stop();
+      await hypervisor.close();
       await codec.close();
       await db.$disconnect();
     },

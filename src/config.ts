@@ -30,6 +30,24 @@ export interface Config {
   limits: RequestLimits;
   /** Per-account quotas; a request over one gets a QuotaExceededError naming it. */
   quotas: Quotas;
+  /** What runs a server's machine. */
+  hypervisor: HypervisorConfig;
+}
+
+export interface HypervisorConfig {
+  /** simulated: a record and a console log (the default); qemu: one qemu-system-x86_64 per running server. */
+  kind: "simulated" | "qemu";
+  /** ACPI shutdown: how long a guest has to power itself off before it is forced off. */
+  shutdownTimeoutMs: number;
+  qemu: {
+    binary: string;
+    /** auto: KVM when a probe boots with it within a few seconds, else software emulation (TCG). */
+    accel: "auto" | "kvm" | "tcg";
+    /** A guest gets the server's memory up to this much (QEMU allocates it as the guest touches it). */
+    maxMemoryMb: number;
+    /** The bootable image behind the IMPRINT_GUEST operating system (npm run guest:build). */
+    guestImage: string;
+  };
 }
 
 export interface RequestLimits {
@@ -145,6 +163,16 @@ export function loadConfig(env: Env = process.env): Config {
       templates: integer(env, "IMPRINT_QUOTA_TEMPLATES", 100, 0, 1_000_000),
       storedBytes: integer(env, "IMPRINT_QUOTA_STORED_GB", 1024, 0, 1_000_000) * 1024 ** 3,
       concurrentOperations: integer(env, "IMPRINT_QUOTA_CONCURRENT_OPERATIONS", 20, 1, 10_000),
+    },
+    hypervisor: {
+      kind: oneOf(env, "IMPRINT_HYPERVISOR", "simulated", ["simulated", "qemu"] as const),
+      shutdownTimeoutMs: integer(env, "IMPRINT_SHUTDOWN_GUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      qemu: {
+        binary: env.IMPRINT_QEMU_BINARY || "qemu-system-x86_64",
+        accel: oneOf(env, "IMPRINT_QEMU_ACCEL", "auto", ["auto", "kvm", "tcg"] as const),
+        maxMemoryMb: integer(env, "IMPRINT_QEMU_MAX_MEMORY_MB", 2048, 64, 1_048_576),
+        guestImage: path.resolve(env.IMPRINT_GUEST_IMAGE || "build/guest/imprint-guest.img"),
+      },
     },
   };
 }

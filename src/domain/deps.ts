@@ -6,7 +6,8 @@ import type { ImageStore } from "../storage/image-store.js";
 import type { VolumeDriver } from "../storage/volume-driver.js";
 import type { Chunks } from "./templates/index.js";
 import type { EventBus } from "./operations/index.js";
-import type { Clock, IdSource } from "./kernel/index.js";
+import type { Catalog, Clock, IdSource } from "./kernel/index.js";
+import type { Hypervisor } from "../hypervisor/hypervisor.js";
 
 export interface DomainDeps {
   db: Db;
@@ -15,6 +16,10 @@ export interface DomainDeps {
   /** The chunk catalogue over `store`, shared by every pipeline. */
   chunks: Chunks;
   configDrives: ConfigDrives;
+  /** Runs the servers' machines (simulated, or QEMU). */
+  hypervisor: Hypervisor;
+  /** The datacenters and operating systems offered. */
+  catalog: Catalog;
   events: EventBus;
   config: Config;
   log: Logger;

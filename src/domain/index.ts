@@ -1,6 +1,5 @@
 // The domain as one object: what the GraphQL layer calls, built from the adapters.
 import { Accounts } from "./accounts/accounts.js";
-import { DATACENTERS, OPERATING_SYSTEMS } from "./kernel/catalog.js";
 import type { DomainDeps } from "./deps.js";
 import { Operations } from "./operations/operations.js";
 import { allPipelines } from "./pipelines.js";
@@ -24,7 +23,7 @@ export function createDomain(deps: DomainDeps) {
     servers,
     templates,
     deployments,
-    catalog: { datacenters: DATACENTERS, operatingSystems: OPERATING_SYSTEMS },
+    catalog: deps.catalog,
   };
 }
 

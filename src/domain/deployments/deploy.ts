@@ -1,11 +1,11 @@
 // DEPLOY: build a new server from a template: allocate its volumes, restore the captured
 // data (verified), grow volumes to the requested sizes, write the host's config drive, and
-// start it. RELOAD: the same data onto an existing server, staged beside its volumes and
+// start its machine (when the template's server was running, or the request asks). RELOAD: the same data onto an existing server, staged beside its volumes and
 // swapped in only once complete, so a failed reload leaves the server as it was.
 import { requireServerTransition, transitionServer, GIB } from "../kernel/index.js";
 import type { DeployRun } from "./deployments.js";
 import type { DomainDeps } from "../deps.js";
-import { nocloudSeed, failNewServer, type NewServerUndo } from "../servers/index.js";
+import { nocloudSeed, failNewServer, startMachine, stopMachine, bringMachineTo, truePowerState, type NewServerUndo } from "../servers/index.js";
 import type { Pipeline, OperationRow, Progress } from "../operations/index.js";
 import { restoreVolume } from "./restore.js";
 import type { PowerState } from "../kernel/index.js";
@@ -47,9 +47,13 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
     await progress.step("configuring the host");
     await deps.configDrives.write(server.id, nocloudSeed(server, input.userData));
 
-    await progress.step("powering on");
     signal.throwIfAborted();
-    await requireServerTransition(deps.db, server.id, "ACTIVE", { powerState: "RUNNING" });
+    const powerOn = input.powerOn ?? true;
+    if (powerOn) {
+      await progress.step("powering on");
+      await startMachine(deps, server.id);
+    }
+    await requireServerTransition(deps.db, server.id, "ACTIVE", { powerState: powerOn ? "RUNNING" : "HALTED" });
   },
 
   async rollback({ operation, undo, deps }) {
@@ -71,16 +75,20 @@ const staged = (volumeId: string) => `${volumeId}_reload`;
  * still staged (a rename replaces one at once), then configure and start the host. Also
  * what a crash after the point of no return finishes on the next start.
  */
-async function finishReload(deps: DomainDeps, operation: OperationRow, userData: string | null | undefined, progress?: Progress): Promise<void> {
+async function finishReload(deps: DomainDeps, operation: OperationRow, run: DeployRun, progress?: Progress): Promise<void> {
   const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
   for (const { target } of pairs) {
     if (await deps.volumes.exists(staged(target.id))) await deps.volumes.replace(staged(target.id), target.id);
   }
   await progress?.step("configuring the host");
-  await deps.configDrives.write(server.id, nocloudSeed(server, userData));
+  await deps.configDrives.write(server.id, nocloudSeed(server, run.userData));
   await deps.db.server.update({ where: { id: server.id }, data: { os: JSON.parse(template.configuration).os, sourceImageTemplateId: template.id } });
-  await progress?.step("powering on");
-  await transitionServer(deps.db, { id: server.id }, "ACTIVE", { powerState: "RUNNING" }, ["RELOADING"]);
+  const powerOn = run.powerOn ?? true;
+  if (powerOn) {
+    await progress?.step("powering on");
+    await startMachine(deps, server.id);
+  }
+  await transitionServer(deps.db, { id: server.id }, "ACTIVE", { powerState: powerOn ? "RUNNING" : "HALTED" }, ["RELOADING"]);
 }
 
 export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
@@ -93,6 +101,7 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
 
     await progress.step("powering off");
     await remember({ powerStateBefore: server.powerState as PowerState, stagedVolumeIds: pairs.map((p) => staged(p.target.id)), swapping: false });
+    await stopMachine(deps, server.id);
     await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
 
     await progress.step("allocating volumes");
@@ -113,15 +122,26 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     await progress.step("swapping volumes");
     // The point of no return: once recorded, a failure or crash finishes the swap.
     await remember({ swapping: true });
-    await finishReload(deps, operation, input.userData, progress);
+    await finishReload(deps, operation, input, progress);
   },
 
   async rollback({ operation, input, undo, deps }) {
     if (undo.swapping) {
-      await finishReload(deps, operation, input.userData);
+      await finishReload(deps, operation, input);
       return "completed";
     }
     for (const id of undo.stagedVolumeIds ?? []) await deps.volumes.remove(id);
-    await transitionServer(deps.db, { id: operation.serverId ?? "" }, "ACTIVE", undo.powerStateBefore ? { powerState: undo.powerStateBefore } : {}, ["RELOADING"]);
+    const serverId = operation.serverId ?? "";
+    // Back in the power state it had; a machine that will not start leaves it HALTED, not stuck.
+    let powerState = undo.powerStateBefore;
+    if (powerState) {
+      try {
+        await bringMachineTo(deps, serverId, powerState);
+      } catch (error) {
+        deps.log.warn("the server's machine did not start again after its reload ended", { serverId, error: (error as Error).message });
+        powerState = await truePowerState(deps, serverId, "HALTED");
+      }
+    }
+    await transitionServer(deps.db, { id: serverId }, "ACTIVE", powerState ? { powerState } : {}, ["RELOADING"]);
   },
 };

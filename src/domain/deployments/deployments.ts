@@ -20,6 +20,7 @@ import {
   checkFqdnLength,
   checkHostname,
   checkRange,
+  checkUserData,
 } from "../servers/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
 import type { ServerKind } from "../kernel/index.js";
@@ -35,15 +36,23 @@ export interface DeployInput {
   memoryMb?: number | null;
   volumes?: Array<{ index: number; capacityGb: number }> | null;
   userData?: string | null;
+  /** Start the host once it is ready; default: as the template's source server was. */
+  powerOn?: boolean | null;
   idempotencyKey?: string | null;
 }
 
 /** What the DEPLOY and RELOAD pipelines are given. */
 export interface DeployRun {
   userData?: string | null;
+  /** Absent in operations queued before it existed: they started the host. */
+  powerOn?: boolean;
 }
 
-const USER_DATA_MAX = 64 * 1024;
+/** Whether a deploy or reload starts the host: as asked, else as the source server was at capture. */
+function startsHost(asked: boolean | null | undefined, template: { configuration: string }): boolean {
+  if (asked !== undefined && asked !== null) return asked;
+  return (JSON.parse(template.configuration) as RecordedConfiguration).powerState !== "HALTED";
+}
 
 export class Deployments {
   constructor(
@@ -95,7 +104,7 @@ export class Deployments {
         planned.capacityGb = requested.capacityGb;
       }
     });
-    if ((input.userData ?? "").length > USER_DATA_MAX) problems.add("userData", `must be at most ${USER_DATA_MAX} bytes`);
+    checkUserData(problems, "userData", input.userData);
     problems.throwIfAny();
 
     const operationId = this.deps.ids.next("op");
@@ -117,7 +126,7 @@ export class Deployments {
         data: this.operations.newOperationData(viewer, operationId, "DEPLOY", {
           serverId: server.id,
           imageTemplateId: template.id,
-          input: { userData: input.userData ?? null } satisfies DeployRun,
+          input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, template) } satisfies DeployRun,
         }),
       });
       return { server, operation };
@@ -134,7 +143,7 @@ export class Deployments {
   }
 
   /** Rewrites a server's volumes from a template; identity and network stay. */
-  async reload(viewer: Viewer, input: { serverId: string; imageTemplateId: string; userData?: string | null }): Promise<ServerWithOperation> {
+  async reload(viewer: Viewer, input: { serverId: string; imageTemplateId: string; userData?: string | null; powerOn?: boolean | null }): Promise<ServerWithOperation> {
     const template = await this.activeTemplate(viewer, input.imageTemplateId, "imageTemplateId");
     const server = await this.deps.db.server.findFirst({
       where: { id: input.serverId, accountId: viewer.accountId },
@@ -157,6 +166,7 @@ export class Deployments {
         if (tooSmall) problems.add("serverId", `the server's ${tooSmall}`);
       }
     }
+    checkUserData(problems, "userData", input.userData);
     problems.throwIfAny();
 
     const operation = await this.operations.queueOnServer(
@@ -168,7 +178,7 @@ export class Deployments {
         allowedStatuses: ["ACTIVE"],
         statusWhileRunning: "RELOADING",
         imageTemplateId: template.id,
-        input: { userData: input.userData ?? null } satisfies DeployRun,
+        input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, template) } satisfies DeployRun,
       },
       {
         // Counted as a deployment of the template until the reload ends.

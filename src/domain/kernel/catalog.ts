@@ -17,6 +17,8 @@ export interface OperatingSystem {
   family: "LINUX" | "WINDOWS";
   /** Smallest boot volume the OS installs on. */
   minBootGb: number;
+  /** A bootable disk image written onto a new boot volume; without one, synthetic content is. */
+  imageFile?: string;
 }
 
 function ipv4(a: number, b: number, c: number, d: number): number {
@@ -52,8 +54,21 @@ export function findDatacenter(code: string): Datacenter | undefined {
   return DATACENTERS.find((dc) => dc.code === code);
 }
 
-export function findOperatingSystem(code: string): OperatingSystem | undefined {
-  return OPERATING_SYSTEMS.find((os) => os.code === code);
+/** The small guest of `npm run guest:build`, offered when machines are real (QEMU). */
+export const IMPRINT_GUEST: OperatingSystem = { code: "IMPRINT_GUEST", name: "imprint test guest (Debian kernel, busybox)", family: "LINUX", minBootGb: 1 };
+
+/** What this instance offers: the operating systems depend on the hypervisor. */
+export class Catalog {
+  readonly datacenters = DATACENTERS;
+  readonly operatingSystems: readonly OperatingSystem[];
+
+  constructor(options: { guestImage: string | null }) {
+    this.operatingSystems = options.guestImage ? [...OPERATING_SYSTEMS, { ...IMPRINT_GUEST, imageFile: options.guestImage }] : OPERATING_SYSTEMS;
+  }
+
+  findOperatingSystem(code: string): OperatingSystem | undefined {
+    return this.operatingSystems.find((os) => os.code === code);
+  }
 }
 
 export const GIB = 1024 ** 3;

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   "STORAGE_FULL",
   "IO_ERROR",
   "UNAVAILABLE",
+  "MACHINE_FAILED",
   "INTERRUPTED",
   "CANCELLED",
   "INTERNAL",
@@ -127,6 +128,15 @@ export class UnavailableError extends DomainError {
   constructor(message: string) {
     super(message);
     this.name = "UnavailableError";
+  }
+}
+
+/** A server's machine would not start or stop (the hypervisor failed, not the request). */
+export class MachineError extends DomainError {
+  readonly code = "MACHINE_FAILED" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "MachineError";
   }
 }
 

@@ -1,6 +1,7 @@
-// DELETE_SERVER: halt, remove the volume files, release the addresses and the record.
+// DELETE_SERVER: cut the machine off, remove the volume files, release the addresses and the record.
 import { transitionServer } from "../kernel/index.js";
 import type { Pipeline } from "../operations/index.js";
+import { removeMachine } from "./machine.js";
 
 export const deleteServerPipeline: Pipeline<unknown, object> = {
   kind: "DELETE_SERVER",
@@ -10,6 +11,7 @@ export const deleteServerPipeline: Pipeline<unknown, object> = {
   async run({ operation, deps, progress }) {
     const server = await deps.db.server.findUniqueOrThrow({ where: { id: operation.serverId! }, include: { volumes: true } });
     await progress.step("powering off");
+    await removeMachine(deps, server.id);
     await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
     await progress.step("removing volumes");
     for (const volume of server.volumes) await deps.volumes.remove(volume.id);

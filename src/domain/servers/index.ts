@@ -7,3 +7,4 @@ export * from "./power.js";
 export * from "./provision.js";
 export * from "./servers.js";
 export * from "./validation.js";
+export * from "./machine.js";

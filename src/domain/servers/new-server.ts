@@ -1,9 +1,11 @@
 // The one cleanup path of every pipeline that builds a new server (PROVISION, DEPLOY): its
-// volume files and config drive are removed, its addresses released, and it is FAILED.
+// machine is cut off, its volume files and config drive are removed, its addresses
+// released, and it is FAILED.
 import { transitionServer } from "../kernel/index.js";
 import type { DomainDeps } from "../deps.js";
 import { RELEASED_ADDRESSES } from "./network.js";
 import type { OperationRow } from "../operations/index.js";
+import { removeMachine } from "./machine.js";
 
 export interface NewServerUndo {
   volumeIds: string[];
@@ -11,6 +13,7 @@ export interface NewServerUndo {
 
 export async function failNewServer(deps: DomainDeps, operation: OperationRow, undo: Partial<NewServerUndo>): Promise<void> {
   const server = await deps.db.server.findUnique({ where: { id: operation.serverId ?? "" }, include: { volumes: true } });
+  if (server) await removeMachine(deps, server.id);
   const volumeIds = new Set([...(undo.volumeIds ?? []), ...(server?.volumes.map((v) => v.id) ?? [])]);
   for (const id of volumeIds) await deps.volumes.remove(id);
   if (!server) return;

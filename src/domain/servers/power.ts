@@ -1,7 +1,8 @@
-// POWER_ON and POWER_OFF. There is no hypervisor behind the local driver: the power state
-// is the server's record, changed by the runner like every other long action.
+// POWER_ON and POWER_OFF: the machine is started, or asked to power off (ACPI, forced after
+// the deadline), through the hypervisor; the record follows what the machine did.
 import type { Pipeline } from "../operations/index.js";
 import type { PowerState } from "../kernel/index.js";
+import { bringMachineTo, truePowerState } from "./machine.js";
 
 function powerPipeline(kind: "POWER_ON" | "POWER_OFF", target: PowerState, step: string): Pipeline<unknown, object> {
   return {
@@ -10,10 +11,16 @@ function powerPipeline(kind: "POWER_ON" | "POWER_OFF", target: PowerState, step:
     async run({ operation, deps, signal, progress }) {
       await progress.step(step);
       signal.throwIfAborted();
+      await bringMachineTo(deps, operation.serverId!, target);
       await deps.db.server.update({ where: { id: operation.serverId! }, data: { powerState: target } });
     },
-    // Nothing to undo: the power state changes in the pipeline's last write or not at all.
-    async rollback() {},
+    // Cancelled or failed halfway, the machine may have changed anyway: record its true state.
+    async rollback({ operation, deps }) {
+      const server = await deps.db.server.findUnique({ where: { id: operation.serverId ?? "" } });
+      if (!server) return;
+      const powerState = await truePowerState(deps, server.id, server.powerState as PowerState);
+      await deps.db.server.update({ where: { id: server.id }, data: { powerState } });
+    },
   };
 }
 

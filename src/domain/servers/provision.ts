@@ -1,12 +1,15 @@
 // PROVISION: make the new server's volume files, write the operating system onto the boot
-// volume (and demo data onto data volumes when asked), then start the server.
-import { requireServerTransition, GIB } from "../kernel/index.js";
+// volume (its bootable image where the catalogue has one, else synthetic content; demo data
+// onto data volumes when asked), write the config drive, then start the machine.
+import { requireServerTransition, GIB, naming } from "../kernel/index.js";
 import { nocloudSeed } from "./host-config.js";
 import type { Pipeline } from "../operations/index.js";
 import type { ProvisionInput } from "./servers.js";
 import { hostIdentityRegion, REGION_BYTES, writeSyntheticContent } from "../../storage/synthetic-content.js";
 
 import { failNewServer, type NewServerUndo } from "./new-server.js";
+import { startMachine } from "./machine.js";
+import { copyImage, imageDataBytes } from "../../storage/disk-image.js";
 
 /** Demo data volumes get this much content; the rest of their capacity stays sparse. */
 const DEMO_DATA_BYTES = 48 * 1024 * 1024;
@@ -21,13 +24,16 @@ export const provisionPipeline: Pipeline<ProvisionInput, NewServerUndo> = {
       where: { id: operation.serverId! },
       include: { volumes: { orderBy: { index: "asc" } } },
     });
+    const image = deps.catalog.findOperatingSystem(server.os)?.imageFile;
+    // Missing, it fails as "the file is missing" (npm run guest:build makes it).
+    const imageBytes = image ? await naming(`the ${server.os} image`, () => imageDataBytes(image)) : 0;
 
     await progress.step("allocating volumes");
     await remember({ volumeIds: server.volumes.map((v) => v.id) });
     const plan = server.volumes.map((volume) => {
       const capacity = volume.capacityGb * GIB;
       const content =
-        volume.role === "BOOT" ? Math.min(config.osImageBytes, capacity) : volume.role === "DATA" && input.demoContent ? Math.min(DEMO_DATA_BYTES, capacity) : 0;
+        volume.role === "BOOT" ? Math.min(image ? imageBytes : config.osImageBytes, capacity) : volume.role === "DATA" && input.demoContent ? Math.min(DEMO_DATA_BYTES, capacity) : 0;
       return { volume, capacity, content };
     });
     for (const { volume, capacity, content } of plan) {
@@ -40,7 +46,10 @@ export const provisionPipeline: Pipeline<ProvisionInput, NewServerUndo> = {
       signal.throwIfAborted();
       const file = await volumes.open(volume.id, "write");
       try {
-        if (volume.role === "BOOT") {
+        if (volume.role === "BOOT" && image) {
+          await progress.step(`writing operating system ${server.os}`);
+          await copyImage(image, file, { signal, onProgress: (n) => progress.advance(n) });
+        } else if (volume.role === "BOOT") {
           await progress.step(`writing operating system ${server.os}`);
           // Same OS, same bytes: servers of one OS share most of their boot volume, as real images do.
           await writeSyntheticContent(file, { offset: 0, length: content, seed: `os:${server.os}`, signal, onProgress: (n) => progress.advance(n) });
@@ -56,10 +65,11 @@ export const provisionPipeline: Pipeline<ProvisionInput, NewServerUndo> = {
     }
 
     await progress.step("configuring the host");
-    await deps.configDrives.write(server.id, nocloudSeed(server, null));
+    await deps.configDrives.write(server.id, nocloudSeed(server, input.userData));
 
     await progress.step("powering on");
     signal.throwIfAborted();
+    await startMachine(deps, server.id);
     await requireServerTransition(db, server.id, "ACTIVE", { powerState: "RUNNING" });
   },
 

@@ -4,10 +4,10 @@ import {
   DomainError,
   INITIAL,
   findDatacenter,
-  findOperatingSystem,
   SERVER_LIMITS,
   FieldProblems,
   ValidationError,
+  NotFoundError,
   inIdOrder,
   keyset,
   toPage,
@@ -29,9 +29,13 @@ import {
   checkHostname,
   checkOperatingSystem,
   checkRange,
+  checkUserData,
 } from "./validation.js";
 
 export type ServerRow = Prisma.ServerGetPayload<object>;
+
+/** Most console lines one request may read. */
+export const CONSOLE_MAX_LINES = 1000;
 export type VolumeRow = Prisma.VolumeGetPayload<object>;
 
 export interface VolumeSpec {
@@ -48,11 +52,14 @@ export interface CreateServerInput {
   memoryMb: number;
   os: string;
   volumes: VolumeSpec[];
+  /** cloud-init user-data for the host's config drive. */
+  userData?: string | null;
 }
 
 export interface ProvisionInput {
   /** Fill data volumes with realistic demo content (demo servers only). */
   demoContent?: boolean;
+  userData?: string | null;
 }
 
 export interface ServerFilter {
@@ -146,14 +153,16 @@ export class Servers {
     this.validate(input);
     const operationId = this.deps.ids.next("op");
     const result = await transaction(this.deps.db, async (tx) => {
+      const { userData, ...spec } = input;
       const server = await insertServer(tx, viewer, this.deps, {
-        ...input,
+        ...spec,
         operationId,
         volumes: orderVolumes(input.volumes),
       });
       if (server instanceof DomainError) return server;
+      const run: ProvisionInput = { ...provision, ...(userData ? { userData } : {}) };
       const operation = await tx.operation.create({
-        data: this.operations.newOperationData(viewer, operationId, "PROVISION", { serverId: server.id, input: provision }),
+        data: this.operations.newOperationData(viewer, operationId, "PROVISION", { serverId: server.id, input: run }),
       });
       return { server, operation };
     });
@@ -168,7 +177,8 @@ export class Servers {
     checkDatacenter(problems, "datacenter", input.datacenter);
     checkRange(problems, "cpu", input.cpu, SERVER_LIMITS.cpu);
     checkRange(problems, "memoryMb", input.memoryMb, SERVER_LIMITS.memoryMb);
-    checkOperatingSystem(problems, "os", input.os);
+    checkOperatingSystem(problems, "os", input.os, this.deps.catalog);
+    checkUserData(problems, "userData", input.userData);
     if (input.volumes.length === 0 || input.volumes.length > SERVER_LIMITS.volumesPerServer.max) {
       problems.add("volumes", `must list 1 to ${SERVER_LIMITS.volumesPerServer.max} volumes`);
     }
@@ -176,7 +186,7 @@ export class Servers {
     if (input.volumes.length > 0 && boots.length !== 1) {
       problems.add("volumes", `must have exactly one BOOT volume, found ${boots.length}`);
     }
-    const os = findOperatingSystem(input.os);
+    const os = this.deps.catalog.findOperatingSystem(input.os);
     input.volumes.forEach((volume, i) => {
       checkCapacity(problems, `volumes[${i}].capacityGb`, volume.capacityGb);
       if (volume.role === "BOOT" && os && volume.capacityGb < os.minBootGb && volume.capacityGb >= 1) {
@@ -196,6 +206,26 @@ export class Servers {
 
   delete(viewer: Viewer, serverId: string): Promise<ServerWithOperation> {
     return this.queue(viewer, serverId, SERVER_ACTIONS.delete);
+  }
+
+  /** The last lines of a server's serial console (the caller has loaded the server as the viewer's). */
+  async consoleTail(server: ServerRow, lastLines: number): Promise<string[]> {
+    if (!Number.isInteger(lastLines) || lastLines < 0 || lastLines > CONSOLE_MAX_LINES) {
+      throw new ValidationError([{ field: "lastLines", message: `must be a whole number from 0 to ${CONSOLE_MAX_LINES}` }]);
+    }
+    return this.deps.hypervisor.consoleTail(server.id, lastLines);
+  }
+
+  /** The server's console lines as the machine writes them, until the subscriber leaves. */
+  async *followConsole(viewer: Viewer, serverId: string): AsyncGenerator<string> {
+    const server = await this.deps.db.server.findFirst({ where: { id: serverId, accountId: viewer.accountId }, select: { id: true } });
+    if (!server) throw new NotFoundError("Server", serverId, "id");
+    const stop = new AbortController();
+    try {
+      yield* this.deps.hypervisor.consoleFollow(server.id, stop.signal);
+    } finally {
+      stop.abort();
+    }
   }
 
   private async queue(viewer: Viewer, serverId: string, action: ServerAction): Promise<ServerWithOperation> {

@@ -1,5 +1,5 @@
 // Field rules shared by every input that names a host or a server shape.
-import { findDatacenter, findOperatingSystem, SERVER_LIMITS } from "../kernel/index.js";
+import { findDatacenter, SERVER_LIMITS, type Catalog } from "../kernel/index.js";
 import type { FieldProblems } from "../kernel/index.js";
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -36,8 +36,14 @@ export function checkDatacenter(problems: FieldProblems, field: string, code: st
   if (!findDatacenter(code)) problems.add(field, `unknown datacenter "${code}" (see the datacenters query)`);
 }
 
-export function checkOperatingSystem(problems: FieldProblems, field: string, code: string): void {
-  if (!findOperatingSystem(code)) problems.add(field, `unknown operating system "${code}" (see the operatingSystems query)`);
+export function checkOperatingSystem(problems: FieldProblems, field: string, code: string, catalog: Catalog): void {
+  if (!catalog.findOperatingSystem(code)) problems.add(field, `unknown operating system "${code}" (see the operatingSystems query)`);
+}
+
+const USER_DATA_MAX = 64 * 1024;
+
+export function checkUserData(problems: FieldProblems, field: string, userData: string | null | undefined): void {
+  if (Buffer.byteLength(userData ?? "") > USER_DATA_MAX) problems.add(field, `must be at most ${USER_DATA_MAX} bytes`);
 }
 
 export function checkCapacity(problems: FieldProblems, field: string, capacityGb: number): void {

@@ -9,6 +9,7 @@ import type { DomainDeps } from "../deps.js";
 import type { Pipeline, RunContext } from "../operations/index.js";
 import type { PowerState } from "../kernel/index.js";
 import type { CaptureRun, RecordedConfiguration } from "./templates.js";
+import { bringMachineTo, stopMachine, truePowerState } from "../servers/index.js";
 
 interface Undo {
   /** The power state to return the server to, recorded before it is changed. */
@@ -48,6 +49,8 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
 
     await progress.step("powering off");
     await remember({ powerStateBefore: server.powerState as PowerState });
+    // Offline while its volumes are read, as a provider's capture "takes your server offline".
+    await stopMachine(deps, server.id);
     await db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
     for (const volume of selected) progress.addTotal(volume.capacityGb * GIB);
 
@@ -71,6 +74,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       memoryMb: server.memoryMb,
       datacenter: server.datacenter,
       volumes: server.volumes.map((v) => ({ index: v.index, role: v.role, capacityGb: v.capacityGb, captured: input.volumeIndexes.includes(v.index) })),
+      powerState: server.powerState as PowerState,
     };
     await deps.store.putManifest(template.globalIdentifier, {
       formatVersion: MANIFEST_FORMAT_VERSION,
@@ -109,7 +113,8 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     ]);
 
     await progress.step("powering on");
-    await restoreServer(deps, server.id, server.powerState as PowerState);
+    const failure = await restoreServer(deps, server.id, server.powerState as PowerState);
+    if (failure) throw failure;
   },
 
   async rollback({ operation, undo, deps, reason }) {
@@ -129,13 +134,33 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
         ]);
       }
     }
-    if (operation.serverId) await restoreServer(deps, operation.serverId, undo.powerStateBefore);
+    if (operation.serverId) {
+      const failure = await restoreServer(deps, operation.serverId, undo.powerStateBefore);
+      if (failure) deps.log.warn("the server's machine did not start again after its capture ended", { serverId: operation.serverId, error: failure.message });
+    }
   },
 };
 
-/** The server is ACTIVE again, in the power state it had before the capture. */
-async function restoreServer(deps: DomainDeps, serverId: string, powerState: PowerState | undefined): Promise<void> {
-  await transitionServer(deps.db, { id: serverId }, "ACTIVE", powerState ? { powerState } : {}, ["CAPTURING"]);
+/**
+ * The server is ACTIVE again, its machine in the power state it had before the capture. A
+ * machine that will not start does not keep the server CAPTURING: it is ACTIVE and HALTED
+ * (its true state), and the failure is returned for the caller to report.
+ */
+async function restoreServer(deps: DomainDeps, serverId: string, powerState: PowerState | undefined): Promise<Error | null> {
+  const server = await deps.db.server.findUnique({ where: { id: serverId } });
+  if (server?.status !== "CAPTURING") return null;
+  let failure: Error | null = null;
+  let reached = powerState;
+  if (powerState) {
+    try {
+      await bringMachineTo(deps, serverId, powerState);
+    } catch (error) {
+      failure = error as Error;
+      reached = await truePowerState(deps, serverId, "HALTED");
+    }
+  }
+  await transitionServer(deps.db, { id: serverId }, "ACTIVE", reached ? { powerState: reached } : {}, ["CAPTURING"]);
+  return failure;
 }
 
 /** Chunks being compressed and written while the next ones are read. */

@@ -21,7 +21,7 @@ import { shortHash } from "./chunks.js";
 import { holdTemplate, refuseBareMetal } from "./rules.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations } from "../operations/index.js";
-import type { TemplateStatus } from "../kernel/index.js";
+import type { PowerState, TemplateStatus } from "../kernel/index.js";
 
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
 export type TemplateVolumeRow = Prisma.TemplateVolumeGetPayload<object>;
@@ -60,6 +60,8 @@ export interface RecordedConfiguration {
   memoryMb: number;
   datacenter: string;
   volumes: Array<{ index: number; role: string; capacityGb: number; captured: boolean }>;
+  /** The source server's power state before the capture (absent in templates captured before it was recorded). */
+  powerState?: PowerState;
 }
 
 const NAME_MAX = 100;

@@ -64,6 +64,7 @@ const DeployImageTemplateInput = builder.inputType("DeployImageTemplateInput", {
     memoryMb: t.int({ required: false }),
     volumes: t.field({ type: [DeployVolumeInput], required: false, description: "Capacities by volume index; default: the template's." }),
     userData: t.string({ required: false, description: "cloud-init user-data for the new host." }),
+    powerOn: t.boolean({ required: false, description: "Start the host when it is ready. Default: as the template's source server was at capture (see TemplateConfiguration.powerState)." }),
     idempotencyKey: t.string({ required: false }),
   }),
 });
@@ -87,6 +88,7 @@ const ReloadServerInput = builder.inputType("ReloadServerInput", {
     serverId: t.id({ required: true }),
     imageTemplateId: t.id({ required: true }),
     userData: t.string({ required: false }),
+    powerOn: t.boolean({ required: false, description: "Start the host when it is ready. Default: as the template's source server was at capture." }),
   }),
 });
 
@@ -101,6 +103,7 @@ builder.mutationField("reloadServer", (t) =>
         serverId: parseGlobalId(String(input.serverId), "Server", "serverId"),
         imageTemplateId: parseGlobalId(String(input.imageTemplateId), "ImageTemplate", "imageTemplateId"),
         userData: input.userData,
+        powerOn: input.powerOn,
       }),
   }),
 );

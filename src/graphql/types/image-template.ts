@@ -5,7 +5,7 @@ import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../.
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
-import { ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
+import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
 import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
 import { ServerNode } from "./server.js";
@@ -83,6 +83,11 @@ const ConfigurationRef = builder.objectRef<RecordedConfiguration>("TemplateConfi
     memoryMb: t.exposeInt("memoryMb"),
     datacenter: t.exposeString("datacenter"),
     volumes: t.field({ type: [ConfigurationVolumeRef], resolve: (c) => c.volumes }),
+    powerState: t.field({
+      type: PowerStateEnum,
+      description: "The source server's power state before the capture: a deploy or reload starts the host when it was RUNNING (RUNNING for templates captured before it was recorded).",
+      resolve: (c) => c.powerState ?? "RUNNING",
+    }),
   }),
 });
 

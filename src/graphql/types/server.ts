@@ -24,6 +24,11 @@ export const ServerNode = builder.loadableNode("Server", {
     cpu: t.exposeInt("cpu"),
     memoryMb: t.exposeInt("memoryMb"),
     os: t.exposeString("os", { description: "Operating system reference code, e.g. UBUNTU_24_04_64." }),
+    console: t.stringList({
+      description: "The last lines of the server's serial console (its machine's boot and what the guest prints). Follow it live with the serverConsole subscription.",
+      args: { lastLines: t.arg.int({ required: false, defaultValue: 50, description: "0 to 1000." }) },
+      resolve: (server, args, ctx) => ctx.domain.servers.consoleTail(server, args.lastLines ?? 50),
+    }),
     network: t.field({
       type: NetworkRef,
       nullable: true,
@@ -132,6 +137,7 @@ const CreateServerInput = builder.inputType("CreateServerInput", {
     memoryMb: t.int({ required: true }),
     os: t.string({ required: true }),
     volumes: t.field({ type: [VolumeInput], required: true, description: "Exactly one BOOT volume; it becomes index 0." }),
+    userData: t.string({ required: false, description: "cloud-init user-data for the host's config drive (at most 64 KiB)." }),
   }),
 });
 
@@ -173,3 +179,12 @@ for (const [field, payload, inputName, action] of [
   );
 }
 
+builder.subscriptionField("serverConsole", (t) =>
+  t.field({
+    type: "String",
+    description: "The server's serial console, line by line as its machine writes it, from now on.",
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, args, ctx) => ctx.domain.servers.followConsole(ctx.viewer, parseGlobalId(String(args.id), "Server", "id")),
+    resolve: (line) => line as string,
+  }),
+);

@@ -1,0 +1,89 @@
+// A server's machine, through the hypervisor port: start it from the server's record,
+// stop it (ACPI, then forced after the configured deadline), and record what it really is.
+// Pipelines call these and then write `powerState`; nothing else talks to the hypervisor.
+import type { DomainDeps } from "../deps.js";
+import { MachineError } from "../kernel/index.js";
+import type { PowerState } from "../kernel/index.js";
+
+async function loadServer(deps: DomainDeps, serverId: string) {
+  return deps.db.server.findUniqueOrThrow({ where: { id: serverId }, include: { volumes: { orderBy: { index: "asc" } } } });
+}
+
+export async function startMachine(deps: DomainDeps, serverId: string): Promise<void> {
+  const server = await loadServer(deps, serverId);
+  try {
+    await deps.hypervisor.start({
+      serverId: server.id,
+      name: server.fqdn,
+      cpu: server.cpu,
+      memoryMb: server.memoryMb,
+      macAddress: server.macAddress,
+      volumePaths: server.volumes.map((volume) => deps.volumes.pathOf(volume.id)),
+      configDrivePath: deps.configDrives.pathOf(server.id),
+    });
+  } catch (error) {
+    throw new MachineError(`the machine of server ${server.fqdn} did not start: ${(error as Error).message}`);
+  }
+}
+
+/** ACPI power-off, forced after the configured deadline; once asked, it is not cancelled. */
+export async function stopMachine(deps: DomainDeps, serverId: string): Promise<void> {
+  try {
+    const { how } = await deps.hypervisor.stop(serverId, { timeoutMs: deps.config.hypervisor.shutdownTimeoutMs });
+    if (how === "forced") deps.log.warn("a guest did not power off within its deadline and was forced off", { serverId });
+  } catch (error) {
+    throw new MachineError(`the machine of server ${await nameOf(deps, serverId)} did not stop: ${(error as Error).message}`);
+  }
+}
+
+/** Stopped at once and forgotten (console included), as when a server is deleted or a new one failed. */
+export async function removeMachine(deps: DomainDeps, serverId: string): Promise<void> {
+  try {
+    await deps.hypervisor.remove(serverId);
+  } catch (error) {
+    throw new MachineError(`the machine of server ${await nameOf(deps, serverId)} could not be removed: ${(error as Error).message}`);
+  }
+}
+
+async function nameOf(deps: DomainDeps, serverId: string): Promise<string> {
+  const server = await deps.db.server.findUnique({ where: { id: serverId }, select: { fqdn: true } });
+  return server?.fqdn ?? "(deleted)";
+}
+
+/** Starts or stops the machine so that it is in `powerState`. */
+export async function bringMachineTo(deps: DomainDeps, serverId: string, powerState: PowerState): Promise<void> {
+  if (powerState === "RUNNING") await startMachine(deps, serverId);
+  else await stopMachine(deps, serverId);
+}
+
+/** The power state the machine really has (the record's when the adapter does not know it). */
+export async function truePowerState(deps: DomainDeps, serverId: string, recorded: PowerState): Promise<PowerState> {
+  const state = await deps.hypervisor.state(serverId);
+  return state === null ? recorded : state === "RUNNING" ? "RUNNING" : "HALTED";
+}
+
+/**
+ * On start: every server not in an operation gets its machine's true power state (a guest
+ * that powered itself off, or died, while imprint was down is HALTED; one found running is
+ * RUNNING, never started twice), and a machine whose server is gone or FAILED is cut off.
+ */
+export async function reconcileMachines(deps: DomainDeps): Promise<void> {
+  const servers = await deps.db.server.findMany({ select: { id: true, fqdn: true, status: true, powerState: true, activeOperationId: true } });
+  for (const server of servers) {
+    if (server.activeOperationId) continue; // its operation's recovery decides
+    if (server.status === "FAILED") {
+      if ((await deps.hypervisor.state(server.id)) === "RUNNING") await removeMachine(deps, server.id);
+      continue;
+    }
+    const truth = await truePowerState(deps, server.id, server.powerState as PowerState);
+    if (truth === server.powerState) continue;
+    const { count } = await deps.db.server.updateMany({ where: { id: server.id, activeOperationId: null }, data: { powerState: truth } });
+    if (count) deps.log.warn("a server's machine was not in its recorded power state; the record now says what it is", { server: server.fqdn, recorded: server.powerState, actual: truth });
+  }
+  const known = new Set(servers.map((server) => server.id));
+  for (const id of await deps.hypervisor.running()) {
+    if (known.has(id)) continue;
+    deps.log.warn("a machine of a server that no longer exists was running; it is cut off", { serverId: id });
+    await removeMachine(deps, id);
+  }
+}
