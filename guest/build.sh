@@ -58,7 +58,7 @@ PROMPT 0
 TIMEOUT 0
 LABEL imprint
   KERNEL vmlinuz
-  APPEND initrd=initrd.gz console=ttyS0 panic=-1 quiet
+  APPEND initrd=initrd.gz console=ttyS0 panic=-1 loglevel=6
 CFG
 
 image=$work/imprint-guest.img

@@ -23,6 +23,8 @@ export interface QemuOptions {
   binary: string;
   accel: "auto" | Accel;
   maxMemoryMb: number;
+  /** The guest image, which the KVM probe boots. */
+  guestImage: string;
   /** Makes the config-drive ISO (genisoimage, from Debian's package of that name). */
   isoTool?: string;
 }
@@ -45,7 +47,7 @@ export class QemuHypervisor implements Hypervisor {
   /** The accelerator machines start with (probed once). */
   accelerator(): Promise<Accel> {
     if (this.options.accel !== "auto") return Promise.resolve(this.options.accel);
-    this.accel ??= kvmWorks(this.options.binary).then((works) => (works ? "kvm" : "tcg"));
+    this.accel ??= kvmWorks(this.options.binary, this.options.guestImage).then((works) => (works ? "kvm" : "tcg"));
     return this.accel;
   }
 

@@ -1,0 +1,68 @@
+// What the QEMU tests need from the machine, the guest image they boot, and a cleanup that
+// leaves no QEMU process behind whatever happened.
+import { spawn } from "node:child_process";
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { exited } from "./child.js";
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? "").split(":").some((dir) => {
+    try {
+      accessSync(path.join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Why the QEMU tests cannot run here (the Debian packages .ci/run installs), or null. */
+export function qemuUnavailable(): string | null {
+  const missing = [
+    ["qemu-system-x86_64", "qemu-system-x86"],
+    ["genisoimage", "genisoimage"],
+    ["syslinux", "syslinux"],
+    ["mcopy", "mtools"],
+    ["mkfs.fat", "dosfstools"],
+  ]
+    .filter(([tool]) => !onPath(tool))
+    .map(([tool, pkg]) => `${tool} (${pkg})`);
+  if (!existsSync("/bin/busybox")) missing.push("/bin/busybox (busybox-static)");
+  if (!existsSync("/boot") || !readdirSync("/boot").some((name) => name.startsWith("vmlinuz-"))) missing.push("a kernel in /boot (linux-image-amd64)");
+  return missing.length ? `not installed: ${missing.join(", ")}` : null;
+}
+
+/** Builds the guest image with the project's own script (npm run guest:build). */
+export async function buildGuest(output: string): Promise<void> {
+  const { code, output: log } = await exited(spawn("bash", ["guest/build.sh", output], { stdio: ["pipe", "pipe", "pipe"] }));
+  if (code !== 0) throw new Error(`guest/build.sh failed (${code}):\n${log}`);
+}
+
+/** Kills every QEMU process whose pid file is under `dataDir`: no test leaves a machine running. */
+export function killMachines(dataDir: string): void {
+  const root = path.join(dataDir, "machines");
+  if (!existsSync(root)) return;
+  for (const id of readdirSync(root)) {
+    const pidFile = path.join(root, id, "qemu.pid");
+    if (!existsSync(pidFile)) continue;
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, "utf8") : "";
+    if (cmdline.includes(`guest=imprint-${id}`)) process.kill(pid, "SIGKILL");
+  }
+}
+
+/** Running, not exited (a zombie waiting for its parent to reap it has exited). */
+export function processAlive(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}/stat`)) return false;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat[stat.lastIndexOf(")") + 2] !== "Z";
+}
+
+/** The QEMU process of a server, if one runs. */
+export function machinePid(dataDir: string, serverId: string): number | null {
+  const pidFile = path.join(dataDir, "machines", serverId, "qemu.pid");
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, "utf8") : "";
+  return cmdline.includes(`guest=imprint-${serverId}`) ? pid : null;
+}
