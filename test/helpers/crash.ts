@@ -31,13 +31,22 @@ export async function prepare(withTemplate = false) {
   return { dataDir, token, server, template, checksums };
 }
 
-/** Runs `start` against a faulty process, kills it where it stopped, restarts in process. */
-export async function crashAt(dataDir: string, token: string, faults: Record<string, number>, start: (client: GraphQLClient) => Promise<string>) {
-  const child = await startChildServer(dataDir, { IMPRINT_TEST_FAULTS: JSON.stringify(faults) }, FAULT_SERVER);
+/**
+ * Runs `start` against a faulty process, kills it where it stopped, restarts in process
+ * (both with `env`, e.g. the QEMU hypervisor's settings).
+ */
+export async function crashAt(
+  dataDir: string,
+  token: string,
+  faults: Record<string, number>,
+  start: (client: GraphQLClient) => Promise<string>,
+  env: Record<string, string> = {},
+) {
+  const child = await startChildServer(dataDir, { ...env, IMPRINT_TEST_FAULTS: JSON.stringify(faults) }, FAULT_SERVER);
   const operationId = await start(new GraphQLClient(child.url, token));
   await child.waitForOutput(/fault: paused at/);
   await child.kill("SIGKILL");
-  const t = await startTestApp({ dataDir });
+  const t = await startTestApp({ dataDir, env });
   return { t, client: new GraphQLClient(t.url, token), operationId };
 }
 

@@ -58,6 +58,19 @@ export function processAlive(pid: number): boolean {
   return stat[stat.lastIndexOf(")") + 2] !== "Z";
 }
 
+/** How many live QEMU processes run this server's machine (found through /proc, not the pid file). */
+export function machineProcesses(serverId: string): number {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`guest=imprint-${serverId}`) && processAlive(Number(pid));
+      } catch {
+        return false;
+      }
+    }).length;
+}
+
 /** The QEMU process of a server, if one runs. */
 export function machinePid(dataDir: string, serverId: string): number | null {
   const pidFile = path.join(dataDir, "machines", serverId, "qemu.pid");
