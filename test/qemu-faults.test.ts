@@ -56,7 +56,7 @@ describe.skipIf(unavailable !== null)(`faults with QEMU machines${unavailable ? 
         },
       })
     ).createServer;
-    const console = watchConsole(t.client, created.server.id);
+    const console = watchConsole(t.client, created.server.id, "ws", 1000);
     try {
       await console.waitFor(/^imprint-guest ready hostname=guest01 /, "guest01 ready", { timeoutMs: 90_000 });
     } finally {
@@ -100,13 +100,14 @@ describe.skipIf(unavailable !== null)(`faults with QEMU machines${unavailable ? 
   it("a full image store: the capture FAILS with STORAGE_FULL and the guest is brought back", async () => {
     const { t, dataDir, serverId } = await guestReady({ store: (dir) => new FaultyImageStore(path.join(dir, "store"), { spaceBytes: 1024 * 1024 }) });
     try {
-      const console = watchConsole(t.client, serverId);
+      const console = watchConsole(t.client, serverId, "ws", 1);
       try {
+        await console.waitFor(/./, "the subscription's first line");
         const started = (await t.client.query(CAPTURE, { input: { serverId, name: "full-image" } })).captureImageTemplate;
         const final = await waitForOperation(t.client, started.operation.id);
         expect(final).toMatchObject({ status: "FAILED", error: { code: "STORAGE_FULL" }, server: { status: "ACTIVE", powerState: "RUNNING" } });
         expect((await t.client.query(TEMPLATE, { id: started.imageTemplate.id })).node.status).toBe("FAILED");
-        const down = await console.waitFor(/^imprint-guest shutting down$/, "the guest taken offline", { timeoutMs: 10_000 });
+        const down = await console.waitFor(/^imprint-guest shutting down$/, "the guest taken offline", { from: 1, timeoutMs: 10_000 });
         await console.waitFor(/^imprint-guest ready hostname=guest01 /, "guest01 back up", { from: down.index, timeoutMs: 90_000 });
       } finally {
         console.close();

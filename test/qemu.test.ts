@@ -57,7 +57,8 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
       })
     ).createServer;
     sourceId = created.server.id;
-    const console = watchConsole(client, sourceId, "ws");
+    // The whole log (it is new), so no line written before the subscription is up is missed.
+    const console = watchConsole(client, sourceId, "ws", 1000);
     try {
       await console.waitFor(/^wrote the marker$/, "the user-data script", { timeoutMs: 90_000 });
       await console.waitFor(/^imprint-guest ready hostname=source01 /, "source01 ready", { timeoutMs: 30_000 });
@@ -73,12 +74,13 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
 
   it("captures it: the guest powers off cleanly, its volumes are read, and it boots again", async () => {
     const pidBefore = machinePid(dataDir, rawId(sourceId));
-    const console = watchConsole(client, sourceId, "sse");
+    const console = watchConsole(client, sourceId, "sse", 1);
     try {
+      await console.waitFor(/./, "the subscription's first line");
       const result = (await client.query(CAPTURE, { input: { serverId: sourceId, name: "guest-golden" } })).captureImageTemplate;
       expect(result.__typename).toBe("CaptureImageTemplatePayload");
       templateId = result.imageTemplate.id;
-      const down = await console.waitFor(/^imprint-guest shutting down$/, "the ACPI shutdown", { timeoutMs: 60_000 });
+      const down = await console.waitFor(/^imprint-guest shutting down$/, "the ACPI shutdown", { from: 1, timeoutMs: 60_000 });
       await console.waitFor(/^imprint-guest ready hostname=source01 /, "source01 back up", { from: down.index, timeoutMs: 90_000 });
       expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
     } finally {
@@ -101,7 +103,7 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
       ).deployImageTemplate;
       expect(result.__typename).toBe("DeployImageTemplatePayload");
       clones[hostname] = result.server.id;
-      watches.push({ hostname, operationId: result.operation.id, console: watchConsole(client, result.server.id, "ws") });
+      watches.push({ hostname, operationId: result.operation.id, console: watchConsole(client, result.server.id, "ws", 1000) });
     }
     try {
       for (const { hostname, operationId, console } of watches) {
@@ -117,11 +119,12 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
 
   it("reloads one from the template: it goes down, and boots again from the restored volumes", async () => {
     const id = clones.clone01;
-    const console = watchConsole(client, id, "ws");
+    const console = watchConsole(client, id, "ws", 1);
     try {
+      await console.waitFor(/./, "the subscription's first line");
       const result = (await client.query(RELOAD, { input: { serverId: id, imageTemplateId: templateId } })).reloadServer;
       expect(result.__typename).toBe("ReloadServerPayload");
-      const down = await console.waitFor(/^imprint-guest shutting down$/, "clone01 powering off for the reload", { timeoutMs: 60_000 });
+      const down = await console.waitFor(/^imprint-guest shutting down$/, "clone01 powering off for the reload", { from: 1, timeoutMs: 60_000 });
       await console.waitFor(/^imprint-guest ready hostname=clone01 /, "clone01 ready after the reload", { from: down.index, timeoutMs: 90_000 });
       expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
     } finally {
@@ -146,10 +149,11 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
     const id = sourceId;
     const pid = machinePid(dataDir, rawId(id));
     expect(pid).not.toBeNull();
-    const console = watchConsole(client, id, "ws");
+    const console = watchConsole(client, id, "ws", 1);
     try {
+      await console.waitFor(/./, "the subscription's first line");
       const result = (await client.query(POWER_OFF, { id })).powerOffServer;
-      await console.waitFor(/^imprint-guest shutting down$/, "the guest's own shutdown", { timeoutMs: 60_000 });
+      await console.waitFor(/^imprint-guest shutting down$/, "the guest's own shutdown", { from: 1, timeoutMs: 60_000 });
       expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
     } finally {
       console.close();

@@ -5,7 +5,7 @@ import { open, stat } from "node:fs/promises";
 /** How much of the end of a console log is read to find its last lines. */
 const TAIL_WINDOW_BYTES = 256 * 1024;
 
-export async function tailLines(file: string, lines: number): Promise<string[]> {
+export async function tailLines(file: string, lines: number, upTo = Infinity): Promise<string[]> {
   let handle;
   try {
     handle = await open(file, "r");
@@ -14,7 +14,7 @@ export async function tailLines(file: string, lines: number): Promise<string[]> 
     throw error;
   }
   try {
-    const { size } = await handle.stat();
+    const size = Math.min((await handle.stat()).size, upTo);
     const start = Math.max(0, size - TAIL_WINDOW_BYTES);
     const buffer = Buffer.alloc(size - start);
     await handle.read(buffer, 0, buffer.length, start);
@@ -29,11 +29,13 @@ export async function tailLines(file: string, lines: number): Promise<string[]> 
 }
 
 /**
- * Lines appended to `file` from now on (a file not there yet is waited for; its folder must
- * exist). One inotify watch per follower, no timer: the log is only read when it changes.
+ * The last `backlog` lines of `file`, then the lines appended to it (a file not there yet is
+ * waited for; its folder must exist). One inotify watch per follower, no timer: the log is
+ * only read when it changes.
  */
-export async function* followLines(file: string, signal: AbortSignal): AsyncGenerator<string> {
+export async function* followLines(file: string, signal: AbortSignal, backlog = 0): AsyncGenerator<string> {
   let offset = await stat(file).then((s) => s.size, () => 0);
+  if (backlog > 0) yield* await tailLines(file, backlog, offset);
   let partial = "";
   let dirty = true;
   let wake: (() => void) | null = null;

@@ -42,8 +42,8 @@ export interface Hypervisor {
   running(): Promise<string[]>;
   /** The last `lines` lines of the serial console. */
   consoleTail(serverId: string, lines: number): Promise<string[]>;
-  /** The console's lines as they are written, from now on, until `signal` aborts. */
-  consoleFollow(serverId: string, signal: AbortSignal): AsyncIterable<string>;
+  /** The console's last `backlog` lines, then its lines as they are written, until `signal` aborts. */
+  consoleFollow(serverId: string, signal: AbortSignal, backlog?: number): AsyncIterable<string>;
   /** Forgets what it holds about a deleted server (its console, its state). */
   remove(serverId: string): Promise<void>;
   /** Lets go of the machines without stopping them (they outlive the process). */

@@ -54,9 +54,9 @@ export class SimulatedHypervisor implements Hypervisor {
     return tailLines(this.dirs.file(serverId, "console.log"), lines);
   }
 
-  async *consoleFollow(serverId: string, signal: AbortSignal): AsyncIterable<string> {
+  async *consoleFollow(serverId: string, signal: AbortSignal, backlog = 0): AsyncIterable<string> {
     await this.dirs.ensure(serverId);
-    yield* followLines(this.dirs.file(serverId, "console.log"), signal);
+    yield* followLines(this.dirs.file(serverId, "console.log"), signal, backlog);
   }
 
   remove(serverId: string): Promise<void> {

@@ -2,7 +2,7 @@
 // for lines on it with a deadline.
 import type { GraphQLClient, Subscription } from "./clients.js";
 
-const SERVER_CONSOLE = `subscription($id: ID!) { serverConsole(id: $id) }`;
+const SERVER_CONSOLE = `subscription($id: ID!, $lastLines: Int) { serverConsole(id: $id, lastLines: $lastLines) }`;
 
 export interface ConsoleWatch {
   lines: string[];
@@ -11,7 +11,8 @@ export interface ConsoleWatch {
   close(): void;
 }
 
-export function watchConsole(client: GraphQLClient, serverId: string, transport: "ws" | "sse" = "ws"): ConsoleWatch {
+/** `lastLines` > 0 makes the first event arrive at once, so waitFor(/./) says the subscription is up. */
+export function watchConsole(client: GraphQLClient, serverId: string, transport: "ws" | "sse" = "ws", lastLines = 0): ConsoleWatch {
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   const onEvent = (event: { serverConsole: string }) => {
@@ -19,7 +20,7 @@ export function watchConsole(client: GraphQLClient, serverId: string, transport:
     for (const waiter of waiters) waiter();
   };
   const subscription: Subscription<{ serverConsole: string }> =
-    transport === "ws" ? client.wsSubscribe(SERVER_CONSOLE, { id: serverId }, onEvent) : client.sseSubscribe(SERVER_CONSOLE, { id: serverId }, onEvent);
+    transport === "ws" ? client.wsSubscribe(SERVER_CONSOLE, { id: serverId, lastLines }, onEvent) : client.sseSubscribe(SERVER_CONSOLE, { id: serverId, lastLines }, onEvent);
   let failure: Error | null = null;
   subscription.done.catch((error: Error) => {
     failure = error;

@@ -71,7 +71,7 @@ export function serverInput(overrides: Record<string, unknown> = {}) {
     cpu: 2,
     memoryMb: 4096,
     os: "UBUNTU_24_04_64",
-    // Small volumes: a capture hashes every byte of a volume, holes included.
+    // Small volumes: the tests copy and compare them.
     volumes: [
       { role: "BOOT", capacityGb: 4 },
       { role: "DATA", capacityGb: 1 },

@@ -216,13 +216,16 @@ export class Servers {
     return this.deps.hypervisor.consoleTail(server.id, lastLines);
   }
 
-  /** The server's console lines as the machine writes them, until the subscriber leaves. */
-  async *followConsole(viewer: Viewer, serverId: string): AsyncGenerator<string> {
+  /** The server's last `lastLines` console lines, then each line as the machine writes it, until the subscriber leaves. */
+  async *followConsole(viewer: Viewer, serverId: string, lastLines = 0): AsyncGenerator<string> {
+    if (!Number.isInteger(lastLines) || lastLines < 0 || lastLines > CONSOLE_MAX_LINES) {
+      throw new ValidationError([{ field: "lastLines", message: `must be a whole number from 0 to ${CONSOLE_MAX_LINES}` }]);
+    }
     const server = await this.deps.db.server.findFirst({ where: { id: serverId, accountId: viewer.accountId }, select: { id: true } });
     if (!server) throw new NotFoundError("Server", serverId, "id");
     const stop = new AbortController();
     try {
-      yield* this.deps.hypervisor.consoleFollow(server.id, stop.signal);
+      yield* this.deps.hypervisor.consoleFollow(server.id, stop.signal, lastLines);
     } finally {
       stop.abort();
     }

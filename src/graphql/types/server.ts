@@ -182,9 +182,12 @@ for (const [field, payload, inputName, action] of [
 builder.subscriptionField("serverConsole", (t) =>
   t.field({
     type: "String",
-    description: "The server's serial console, line by line as its machine writes it, from now on.",
-    args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, args, ctx) => ctx.domain.servers.followConsole(ctx.viewer, parseGlobalId(String(args.id), "Server", "id")),
+    description: "The server's serial console: its last lastLines lines, then line by line as its machine writes it.",
+    args: {
+      id: t.arg.id({ required: true }),
+      lastLines: t.arg.int({ required: false, defaultValue: 0, description: "Lines already written to send first, 0 to 1000 (as tail -n N -f)." }),
+    },
+    subscribe: (_root, args, ctx) => ctx.domain.servers.followConsole(ctx.viewer, parseGlobalId(String(args.id), "Server", "id"), args.lastLines ?? 0),
     resolve: (line) => line as string,
   }),
 );

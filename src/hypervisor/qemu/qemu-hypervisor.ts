@@ -131,9 +131,9 @@ export class QemuHypervisor implements Hypervisor {
     return tailLines(this.dirs.file(serverId, "console.log"), lines);
   }
 
-  async *consoleFollow(serverId: string, signal: AbortSignal): AsyncIterable<string> {
+  async *consoleFollow(serverId: string, signal: AbortSignal, backlog = 0): AsyncIterable<string> {
     await this.dirs.ensure(serverId);
-    yield* followLines(this.dirs.file(serverId, "console.log"), signal);
+    yield* followLines(this.dirs.file(serverId, "console.log"), signal, backlog);
   }
 
   async remove(serverId: string): Promise<void> {
