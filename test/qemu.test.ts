@@ -46,120 +46,130 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("boots a server from the guest image: its console says ready with its hostname, and its user-data wrote the marker", async () => {
-    const created = (
-      await client.query(CREATE_SERVER, {
-        input: {
-          hostname: "source01", domain: "example.com", datacenter: "dal10", cpu: 1, memoryMb: 1024, os: "IMPRINT_GUEST",
-          volumes: [{ role: "BOOT", capacityGb: 1 }, { role: "DATA", capacityGb: 1 }],
-          userData: `#!/bin/sh\necho ${MARKER} > /data/marker\nsync\necho wrote the marker\n`,
-        },
-      })
-    ).createServer;
-    sourceId = created.server.id;
-    // The whole log (it is new), so no line written before the subscription is up is missed.
-    const console = watchConsole(client, sourceId, "ws", 1000);
-    try {
-      await console.waitFor(/^wrote the marker$/, "the user-data script", { timeoutMs: 90_000 });
-      await console.waitFor(/^imprint-guest ready hostname=source01 /, "source01 ready", { timeoutMs: 30_000 });
-    } finally {
-      console.close();
-    }
-    expect((await waitForOperation(client, created.operation.id)).status).toBe("SUCCEEDED");
-    const server = (await client.query(SERVER, { id: sourceId })).node;
-    expect(server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
-    expect(server.console.join("\n")).toMatch(/imprint-guest ready hostname=source01 .*addresses=10\.10\./);
-    expect(machinePid(dataDir, rawId(sourceId))).not.toBeNull();
-  }, 150_000);
-
-  it("captures it: the guest powers off cleanly, its volumes are read, and it boots again", async () => {
-    const pidBefore = machinePid(dataDir, rawId(sourceId));
-    const console = watchConsole(client, sourceId, "sse", 1);
-    try {
-      await console.waitFor(/./, "the subscription's first line");
-      const result = (await client.query(CAPTURE, { input: { serverId: sourceId, name: "guest-golden" } })).captureImageTemplate;
-      expect(result.__typename).toBe("CaptureImageTemplatePayload");
-      templateId = result.imageTemplate.id;
-      const down = await console.waitFor(/^imprint-guest shutting down$/, "the ACPI shutdown", { from: 1, timeoutMs: 60_000 });
-      await console.waitFor(/^imprint-guest ready hostname=source01 /, "source01 back up", { from: down.index, timeoutMs: 90_000 });
-      expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
-    } finally {
-      console.close();
-    }
-    // A new process: the old one exited with its guest.
-    const pidAfter = machinePid(dataDir, rawId(sourceId));
-    expect(pidAfter).not.toBeNull();
-    expect(pidAfter).not.toBe(pidBefore);
-    expect((await client.query(SERVER, { id: sourceId })).node).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
-  }, 180_000);
-
-  it("deploys two servers with new hostnames: both boot with their own names and hold the captured data", async () => {
-    const watches = [];
-    for (const hostname of ["clone01", "clone02"]) {
-      const result = (
-        await client.query(DEPLOY, {
-          input: { imageTemplateId: templateId, hostname, domain: "example.com", userData: `#!/bin/sh\necho "marker is $(cat /data/marker)"\n` },
+  // One scenario, in order: each step needs the one before (a machine to capture, a template
+  // to deploy), so it is one test whose failures name the step.
+  it("a guest's life: boots, is captured (offline and back), deployed twice with new hostnames and its data, reloaded, found again after a restart, powered off by ACPI", async () => {
+    // 1. Boot from the guest image: the console says ready with the hostname, user-data wrote the marker.
+    {
+      const created = (
+        await client.query(CREATE_SERVER, {
+          input: {
+            hostname: "source01", domain: "example.com", datacenter: "dal10", cpu: 1, memoryMb: 1024, os: "IMPRINT_GUEST",
+            volumes: [{ role: "BOOT", capacityGb: 1 }, { role: "DATA", capacityGb: 1 }],
+            userData: `#!/bin/sh\necho ${MARKER} > /data/marker\nsync\necho wrote the marker\n`,
+          },
         })
-      ).deployImageTemplate;
-      expect(result.__typename).toBe("DeployImageTemplatePayload");
-      clones[hostname] = result.server.id;
-      watches.push({ hostname, operationId: result.operation.id, console: watchConsole(client, result.server.id, "ws", 1000) });
-    }
-    try {
-      for (const { hostname, operationId, console } of watches) {
-        expect((await waitForOperation(client, operationId)).status).toBe("SUCCEEDED");
-        await console.waitFor(new RegExp(`^marker is ${MARKER}$`), `${hostname} reading the captured marker`, { timeoutMs: 90_000 });
-        await console.waitFor(new RegExp(`^imprint-guest ready hostname=${hostname} `), `${hostname} ready`, { timeoutMs: 30_000 });
-        expect(console.lines.join("\n")).not.toMatch(/hostname=source01/);
+      ).createServer;
+      sourceId = created.server.id;
+      // The whole log (it is new), so no line written before the subscription is up is missed.
+      const console = watchConsole(client, sourceId, "ws", 1000);
+      try {
+        await console.waitFor(/^wrote the marker$/, "the user-data script", { timeoutMs: 90_000 });
+        await console.waitFor(/^imprint-guest ready hostname=source01 /, "source01 ready", { timeoutMs: 30_000 });
+      } finally {
+        console.close();
       }
-    } finally {
-      for (const { console } of watches) console.close();
-    }
-  }, 240_000);
+      expect((await waitForOperation(client, created.operation.id)).status).toBe("SUCCEEDED");
+      const server = (await client.query(SERVER, { id: sourceId })).node;
+      expect(server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+      expect(server.console.join("\n")).toMatch(/imprint-guest ready hostname=source01 .*addresses=10\.10\./);
+      expect(machinePid(dataDir, rawId(sourceId))).not.toBeNull();
 
-  it("reloads one from the template: it goes down, and boots again from the restored volumes", async () => {
-    const id = clones.clone01;
-    const console = watchConsole(client, id, "ws", 1);
-    try {
-      await console.waitFor(/./, "the subscription's first line");
-      const result = (await client.query(RELOAD, { input: { serverId: id, imageTemplateId: templateId } })).reloadServer;
-      expect(result.__typename).toBe("ReloadServerPayload");
-      const down = await console.waitFor(/^imprint-guest shutting down$/, "clone01 powering off for the reload", { from: 1, timeoutMs: 60_000 });
-      await console.waitFor(/^imprint-guest ready hostname=clone01 /, "clone01 ready after the reload", { from: down.index, timeoutMs: 90_000 });
-      expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
-    } finally {
-      console.close();
     }
-  }, 180_000);
+    // 2. Capture: the guest powers off cleanly, its volumes are read, and it boots again.
+    {
+      const pidBefore = machinePid(dataDir, rawId(sourceId));
+      const console = watchConsole(client, sourceId, "sse", 1);
+      try {
+        await console.waitFor(/./, "the subscription's first line");
+        const result = (await client.query(CAPTURE, { input: { serverId: sourceId, name: "guest-golden" } })).captureImageTemplate;
+        expect(result.__typename).toBe("CaptureImageTemplatePayload");
+        templateId = result.imageTemplate.id;
+        const down = await console.waitFor(/^imprint-guest shutting down$/, "the ACPI shutdown", { from: 1, timeoutMs: 60_000 });
+        await console.waitFor(/^imprint-guest ready hostname=source01 /, "source01 back up", { from: down.index, timeoutMs: 90_000 });
+        expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
+      } finally {
+        console.close();
+      }
+      // A new process: the old one exited with its guest.
+      const pidAfter = machinePid(dataDir, rawId(sourceId));
+      expect(pidAfter).not.toBeNull();
+      expect(pidAfter).not.toBe(pidBefore);
+      expect((await client.query(SERVER, { id: sourceId })).node).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
 
-  it("after a restart of imprint, finds its machines again (none started twice) and records one that died meanwhile as HALTED", async () => {
-    const token = client.token!;
-    const pids = Object.fromEntries(Object.entries(clones).map(([name, id]) => [name, machinePid(dataDir, rawId(id))]));
-    await t.stop({ keepData: true });
-    // While imprint is down, clone02's machine dies.
-    process.kill(pids.clone02!, "SIGKILL");
-    t = await startTestApp({ dataDir, env });
-    client = new GraphQLClient(t.url, token);
-    expect(machinePid(dataDir, rawId(clones.clone01))).toBe(pids.clone01);
-    expect((await client.query(SERVER, { id: clones.clone01 })).node).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
-    expect((await client.query(SERVER, { id: clones.clone02 })).node).toMatchObject({ status: "ACTIVE", powerState: "HALTED" });
-  }, 60_000);
-
-  it("powers a server off with ACPI: the guest shuts itself down and its process is gone", async () => {
-    const id = sourceId;
-    const pid = machinePid(dataDir, rawId(id));
-    expect(pid).not.toBeNull();
-    const console = watchConsole(client, id, "ws", 1);
-    try {
-      await console.waitFor(/./, "the subscription's first line");
-      const result = (await client.query(POWER_OFF, { id })).powerOffServer;
-      await console.waitFor(/^imprint-guest shutting down$/, "the guest's own shutdown", { from: 1, timeoutMs: 60_000 });
-      expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
-    } finally {
-      console.close();
     }
-    expect(machinePid(dataDir, rawId(id))).toBeNull();
-    expect(processAlive(pid!)).toBe(false);
-    expect((await client.query(SERVER, { id })).node).toMatchObject({ status: "ACTIVE", powerState: "HALTED" });
-  }, 90_000);
+    // 3. Deploy two servers with new hostnames: both boot with their own names and hold the captured data.
+    {
+      const watches = [];
+      for (const hostname of ["clone01", "clone02"]) {
+        const result = (
+          await client.query(DEPLOY, {
+            input: { imageTemplateId: templateId, hostname, domain: "example.com", userData: `#!/bin/sh\necho "marker is $(cat /data/marker)"\n` },
+          })
+        ).deployImageTemplate;
+        expect(result.__typename).toBe("DeployImageTemplatePayload");
+        clones[hostname] = result.server.id;
+        watches.push({ hostname, operationId: result.operation.id, console: watchConsole(client, result.server.id, "ws", 1000) });
+      }
+      try {
+        for (const { hostname, operationId, console } of watches) {
+          expect((await waitForOperation(client, operationId)).status).toBe("SUCCEEDED");
+          await console.waitFor(new RegExp(`^marker is ${MARKER}$`), `${hostname} reading the captured marker`, { timeoutMs: 90_000 });
+          await console.waitFor(new RegExp(`^imprint-guest ready hostname=${hostname} `), `${hostname} ready`, { timeoutMs: 30_000 });
+          expect(console.lines.join("\n")).not.toMatch(/hostname=source01/);
+        }
+      } finally {
+        for (const { console } of watches) console.close();
+      }
+
+    }
+    // 4. Reload one from the template: it goes down, and boots again from the restored volumes.
+    {
+      const id = clones.clone01;
+      const console = watchConsole(client, id, "ws", 1);
+      try {
+        await console.waitFor(/./, "the subscription's first line");
+        const result = (await client.query(RELOAD, { input: { serverId: id, imageTemplateId: templateId } })).reloadServer;
+        expect(result.__typename).toBe("ReloadServerPayload");
+        const down = await console.waitFor(/^imprint-guest shutting down$/, "clone01 powering off for the reload", { from: 1, timeoutMs: 60_000 });
+        await console.waitFor(/^imprint-guest ready hostname=clone01 /, "clone01 ready after the reload", { from: down.index, timeoutMs: 90_000 });
+        expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
+      } finally {
+        console.close();
+      }
+
+    }
+    // 5. Restart imprint: its machines are found again (none started twice); one that died meanwhile is HALTED.
+    {
+      const token = client.token!;
+      const pids = Object.fromEntries(Object.entries(clones).map(([name, id]) => [name, machinePid(dataDir, rawId(id))]));
+      await t.stop({ keepData: true });
+      // While imprint is down, clone02's machine dies.
+      process.kill(pids.clone02!, "SIGKILL");
+      t = await startTestApp({ dataDir, env });
+      client = new GraphQLClient(t.url, token);
+      expect(machinePid(dataDir, rawId(clones.clone01))).toBe(pids.clone01);
+      expect((await client.query(SERVER, { id: clones.clone01 })).node).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+      expect((await client.query(SERVER, { id: clones.clone02 })).node).toMatchObject({ status: "ACTIVE", powerState: "HALTED" });
+
+    }
+    // 6. Power off with ACPI: the guest shuts itself down and its process is gone.
+    {
+      const id = sourceId;
+      const pid = machinePid(dataDir, rawId(id));
+      expect(pid).not.toBeNull();
+      const console = watchConsole(client, id, "ws", 1);
+      try {
+        await console.waitFor(/./, "the subscription's first line");
+        const result = (await client.query(POWER_OFF, { id })).powerOffServer;
+        await console.waitFor(/^imprint-guest shutting down$/, "the guest's own shutdown", { from: 1, timeoutMs: 60_000 });
+        expect((await waitForOperation(client, result.operation.id)).status).toBe("SUCCEEDED");
+      } finally {
+        console.close();
+      }
+      expect(machinePid(dataDir, rawId(id))).toBeNull();
+      expect(processAlive(pid!)).toBe(false);
+      expect((await client.query(SERVER, { id })).node).toMatchObject({ status: "ACTIVE", powerState: "HALTED" });
+    }
+  }, 300_000);
 });
