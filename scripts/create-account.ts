@@ -4,6 +4,7 @@ import { loadConfig } from "../src/config.js";
 import { createDb } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { Accounts } from "../src/domain/accounts/index.js";
+import { createEventBus } from "../src/domain/operations/index.js";
 import { systemClock, timeOrderedIds } from "../src/domain/kernel/index.js";
 
 const name = process.argv[2];
@@ -14,7 +15,7 @@ if (!name) {
 const config = loadConfig();
 applyMigrations(config.databaseUrl);
 const db = await createDb(config.databaseUrl);
-const accounts = new Accounts({ db, clock: systemClock, ids: timeOrderedIds(systemClock) });
+const accounts = new Accounts({ db, clock: systemClock, ids: timeOrderedIds(systemClock), events: createEventBus() });
 const { token } = await accounts.create(name);
 console.log(`account "${name}" created; its token (shown once): ${token}`);
 await db.$disconnect();

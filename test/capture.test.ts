@@ -27,7 +27,7 @@ let firstEvents: any[];
 async function demoServer(hostname: string) {
   const viewer = await t.app.domain.deps.db.apiToken.findFirstOrThrow({ where: { tokenHash: { not: "" } }, include: { account: true } });
   const { server, operation } = await t.app.domain.servers.create(
-    { accountId: viewer.accountId, tokenId: viewer.id },
+    { accountId: viewer.accountId, tokenId: viewer.id, role: "ADMIN", expiresAt: null },
     {
       kind: "VIRTUAL", hostname, domain: "example.com", datacenter: "dal10", cpu: 2, memoryMb: 4096, os: "UBUNTU_24_04_64",
       volumes: [{ role: "BOOT", capacityGb: 4 }, { role: "DATA", capacityGb: 1 }, { role: "SWAP", capacityGb: 1 }],

@@ -11,7 +11,7 @@ describe("schema.graphql", () => {
   it("follows the API conventions: payload-or-error unions, one input, Relay nodes", () => {
     const sdl = printSortedSchema();
     expect(sdl).toMatch(/createServer\(input: CreateServerInput!\): CreateServerResult!/);
-    expect(sdl).toMatch(/union CreateServerResult = ConflictError \| CreateServerPayload \| NotFoundError \| QuotaExceededError \| ValidationError/);
+    expect(sdl).toMatch(/union CreateServerResult = ConflictError \| CreateServerPayload \| ForbiddenError \| NotFoundError \| QuotaExceededError \| ValidationError/);
     expect(sdl).toMatch(/interface Error \{\n  code: ErrorCode!\n  message: String!\n\}/);
     expect(sdl).toMatch(/type Server implements Node/);
     expect(sdl).toMatch(/operationProgress\(id: ID!\): Operation!/);

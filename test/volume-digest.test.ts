@@ -93,7 +93,7 @@ describe("volume digest", () => {
       .run(1024 * MIB, "f".repeat(64), JSON.stringify(chunks));
     sqlite.close();
 
-    expect(applyMigrations(url)).toEqual(["20261125223000_volume_digest"]);
+    expect(applyMigrations(url)).toContain("20261125223000_volume_digest");
     const migrated = new Database(path.join(dir, "old.db"));
     const row = migrated.prepare(`SELECT digest FROM TemplateVolume WHERE id = 'tv_1'`).get() as { digest: string };
     migrated.close();

@@ -57,7 +57,7 @@ export async function ensureDemo(deps: DomainDeps, accounts: Accounts, servers: 
     mkdirSync(deps.config.dataDir, { recursive: true });
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   }
-  const viewer = { accountId, tokenId: "seed" };
+  const viewer = { accountId, tokenId: "seed", role: "ADMIN" as const, expiresAt: null };
   for (const spec of DEMO_SERVERS) await servers.create(viewer, spec, { demoContent: true });
   return { token, created: true };
 }

@@ -8,6 +8,7 @@ import type { Chunks } from "./templates/index.js";
 import type { EventBus } from "./operations/index.js";
 import type { Catalog, Clock, IdSource } from "./kernel/index.js";
 import type { Hypervisor } from "../hypervisor/hypervisor.js";
+import type { Role } from "./accounts/roles.js";
 
 export interface DomainDeps {
   db: Db;
@@ -31,6 +32,9 @@ export interface DomainDeps {
 export interface Viewer {
   accountId: string;
   tokenId: string;
+  role: Role;
+  /** When the token stops working (null: never). */
+  expiresAt: Date | null;
 }
 
 export interface Logger {

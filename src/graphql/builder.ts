@@ -1,11 +1,14 @@
-// The Pothos schema builder. Plugin order matters: errors and relay, then complexity
-// and dataloader).
+// The Pothos schema builder. Plugin order matters: errors first (so scope-auth's refusal
+// becomes a typed ForbiddenError in a mutation's result), scope-auth, relay, then
+// complexity and dataloader.
 import SchemaBuilder from "@pothos/core";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
-import { ValidationError } from "../domain/kernel/index.js";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { scopesOf } from "../domain/accounts/index.js";
+import { ForbiddenError, ValidationError } from "../domain/kernel/index.js";
 import type { Domain, Viewer } from "../domain/index.js";
 import { fieldCost } from "./query-limits.js";
 
@@ -18,6 +21,8 @@ const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
+  /** What a field may require; a token's role grants them (domain/accounts/roles.ts). */
+  AuthScopes: { viewer: boolean; operator: boolean; admin: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
@@ -27,7 +32,12 @@ export const builder = new SchemaBuilder<{
     ByteCount: { Input: number; Output: number | bigint };
   };
 }>({
-  plugins: [ErrorsPlugin, RelayPlugin, ComplexityPlugin, DataloaderPlugin],
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, ComplexityPlugin, DataloaderPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => scopesOf(ctx.viewer.role),
+    // The role a refused field needs, by the scope that refused it.
+    unauthorizedError: (_parent, _ctx, _info, result) => new ForbiddenError(requiredRole(result.failure)),
+  },
   // Costs are checked by a validation rule before execution (query-limits.ts), not here.
   complexity: { fieldComplexity: fieldCost },
   defaultFieldNullability: false,
@@ -53,6 +63,13 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.queryType({});
-builder.mutationType({});
-builder.subscriptionType({});
+// Declared once per root type: every query and subscription needs a valid token (VIEWER),
+// every mutation OPERATOR unless a field asks for more (token mutations: ADMIN).
+builder.queryType({ authScopes: { viewer: true } });
+builder.mutationType({ authScopes: { operator: true } });
+builder.subscriptionType({ authScopes: { viewer: true } });
+
+function requiredRole(failure: unknown): string {
+  const text = JSON.stringify(failure);
+  return text.includes('"admin"') ? "ADMIN" : text.includes('"operator"') ? "OPERATOR" : "VIEWER";
+}

@@ -8,6 +8,7 @@ import "./types/operation.js";
 import "./types/operation-fields.js";
 import "./types/server.js";
 import "./types/catalog.js";
+import "./types/api-token.js";
 import "./types/viewer.js";
 import "./types/image-template.js";
 import "./types/deployment.js";

@@ -8,7 +8,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createLogger, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config.js";
-import type { Domain, Viewer } from "../domain/index.js";
+import type { Domain } from "../domain/index.js";
 import { bearerToken, tokenFromConnectionParams, unauthenticated } from "./auth.js";
 import type { GraphQLContext } from "./builder.js";
 import { withBodyLimit } from "./body-limit.js";
@@ -16,6 +16,7 @@ import { domainErrorIn, maskError } from "./error-masking.js";
 import { queryLimitPlugins } from "./query-limits.js";
 import { TokenRateLimit } from "./rate-limit.js";
 import { getSchema } from "./schema.js";
+import { createTokenWatch } from "./token-watch.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -39,7 +40,8 @@ query MyServers {
 `;
 
 type WsContextExtra = {
-  viewer?: Viewer;
+  /** The connection's bearer token, authenticated again for every subscription it starts. */
+  token?: string | null;
 };
 
 export interface GraphQLServer {
@@ -65,9 +67,10 @@ function yogaLogger(config: Config): YogaLogger {
 
 export function createGraphQLServer(config: Config, domain: Domain, options: { graphiqlToken?: string } = {}): GraphQLServer {
   const rateLimit = new TokenRateLimit(config.limits.ratePerMinute);
+  const tokenWatch = createTokenWatch(domain.deps.events, domain.deps.clock);
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
-    plugins: queryLimitPlugins(config.limits),
+    plugins: [...queryLimitPlugins(config.limits), tokenWatch.plugin],
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: yogaLogger(config),
@@ -79,10 +82,10 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
       headers: options.graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) : undefined,
     },
     context: async (initial): Promise<GraphQLContext> => {
-      // WebSocket connections authenticated once, in onConnect; HTTP requests each time.
-      const viewer =
-        (initial.viewer as Viewer | undefined) ??
-        (await domain.accounts.authenticate(bearerToken((initial.request as Request | undefined)?.headers.get("authorization"))));
+      // The one authentication path: every HTTP request, SSE stream and WebSocket subscription
+      // (whose token comes from the connection) is checked against the token's current state.
+      const secret = "token" in initial ? (initial.token as string | null) : bearerToken((initial.request as Request | undefined)?.headers.get("authorization"));
+      const viewer = await domain.accounts.authenticate(secret);
       if (!viewer) throw unauthenticated();
       await rateLimit.take(viewer);
       return { viewer, domain };
@@ -110,7 +113,7 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
         const token = tokenFromConnectionParams(ctx.connectionParams) ?? bearerToken(ctx.extra.request.headers.authorization);
         const viewer = await domain.accounts.authenticate(token);
         if (!viewer) return false; // graphql-ws closes with 4403 Forbidden
-        (ctx.extra as WsContextExtra).viewer = viewer;
+        (ctx.extra as WsContextExtra).token = token;
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -119,7 +122,7 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
-          viewer: (ctx.extra as WsContextExtra).viewer,
+          token: (ctx.extra as WsContextExtra).token ?? null,
         });
         let document;
         let contextValue;
@@ -149,6 +152,7 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
     http,
     yoga,
     async close() {
+      tokenWatch.close();
       await wsServer.dispose();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -1,6 +1,9 @@
-// Accounts and their API tokens. A token is shown once; only its SHA-256 is stored.
+// Accounts and their API tokens: the one authentication path of every transport, and the
+// tokens an ADMIN makes and revokes. A token is shown once; only its SHA-256 is stored.
 import { createHash, randomBytes } from "node:crypto";
 import type { DomainDeps, Viewer } from "../deps.js";
+import { checkText, ConflictError, FieldProblems, NotFoundError } from "../kernel/index.js";
+import { isRole, ROLES, type Role } from "./roles.js";
 
 import { accountStoredBytes } from "./quotas.js";
 
@@ -13,20 +16,56 @@ export function generateTokenSecret(): string {
 }
 
 const LAST_USED_PRECISION_MS = 60_000;
+const TOKEN_NAME_MAX = 100;
+
+export type ApiTokenRow = Awaited<ReturnType<DomainDeps["db"]["apiToken"]["findFirstOrThrow"]>>;
 
 export class Accounts {
-  constructor(private readonly deps: Pick<DomainDeps, "db" | "clock" | "ids">) {}
+  constructor(private readonly deps: Pick<DomainDeps, "db" | "clock" | "ids" | "events">) {}
 
-  /** The viewer a bearer token stands for, or null for a missing or unknown token. */
+  /** The viewer a bearer token stands for, or null for a missing, unknown, revoked or expired token. */
   async authenticate(secret: string | null | undefined): Promise<Viewer | null> {
     if (!secret) return null;
     const token = await this.deps.db.apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
-    if (!token) return null;
+    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= this.deps.clock.millis())) return null;
     // When a token was last used, to the minute: one write a minute, not one per request.
     if (!token.lastUsedAt || this.deps.clock.millis() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
       await this.deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: this.deps.clock.now() } });
     }
-    return { accountId: token.accountId, tokenId: token.id };
+    return { accountId: token.accountId, tokenId: token.id, role: isRole(token.role) ? token.role : "VIEWER", expiresAt: token.expiresAt };
+  }
+
+  /** A new token of the viewer's account; its secret is in the answer and nowhere else. */
+  async createToken(viewer: Viewer, input: { name: string; role: string; expiresAt?: Date | null }): Promise<{ token: ApiTokenRow; secret: string }> {
+    const problems = new FieldProblems();
+    checkText(problems, "name", input.name, { max: TOKEN_NAME_MAX });
+    if (!isRole(input.role)) problems.add("role", `must be one of ${ROLES.join(", ")}`);
+    if (input.expiresAt && input.expiresAt.getTime() <= this.deps.clock.millis()) problems.add("expiresAt", "must be in the future");
+    problems.throwIfAny();
+    const secret = generateTokenSecret();
+    const token = await this.deps.db.apiToken.create({
+      data: { id: this.deps.ids.next("tok"), accountId: viewer.accountId, name: input.name, role: input.role as Role, expiresAt: input.expiresAt ?? null, tokenHash: hashToken(secret) },
+    });
+    return { token, secret };
+  }
+
+  /** Stops a token at once: the next request with it gets 401, and its open subscriptions end. */
+  async revokeToken(viewer: Viewer, tokenId: string): Promise<ApiTokenRow> {
+    const { count } = await this.deps.db.apiToken.updateMany({ where: { id: tokenId, accountId: viewer.accountId, revokedAt: null }, data: { revokedAt: this.deps.clock.now() } });
+    const token = await this.deps.db.apiToken.findFirst({ where: { id: tokenId, accountId: viewer.accountId } });
+    if (!token) throw new NotFoundError("ApiToken", tokenId, "id");
+    if (count === 0) throw new ConflictError(`token "${token.name}" is already revoked`, "REVOKED");
+    this.deps.events.publishTokenRevoked(token.id);
+    return token;
+  }
+
+  /** The account's tokens, newest first (revoked ones too, with when). */
+  tokens(viewer: Viewer): Promise<ApiTokenRow[]> {
+    return this.deps.db.apiToken.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "desc" } });
+  }
+
+  loadTokens(viewer: Viewer, ids: readonly string[]): Promise<ApiTokenRow[]> {
+    return this.deps.db.apiToken.findMany({ where: { accountId: viewer.accountId, id: { in: [...ids] } } });
   }
 
   async create(name: string, secret = generateTokenSecret()): Promise<{ accountId: string; token: string }> {

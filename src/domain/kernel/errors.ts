@@ -4,6 +4,7 @@
 
 export const ERROR_CODES = [
   "NOT_FOUND",
+  "FORBIDDEN",
   "VALIDATION_FAILED",
   "CONFLICT",
   "INCOMPATIBLE_SERVER",
@@ -128,6 +129,15 @@ export class UnavailableError extends DomainError {
   constructor(message: string) {
     super(message);
     this.name = "UnavailableError";
+  }
+}
+
+/** The token's role does not allow the action (see accounts/roles.ts). */
+export class ForbiddenError extends DomainError {
+  readonly code = "FORBIDDEN" as const;
+  constructor(readonly requiredRole: string) {
+    super(`this token's role does not allow it: it needs ${requiredRole}`);
+    this.name = "ForbiddenError";
   }
 }
 

@@ -10,3 +10,4 @@ export * from "./state-machine.js";
 export * from "./states.js";
 export * from "./task-window.js";
 export * from "./transaction.js";
+export * from "./text.js";

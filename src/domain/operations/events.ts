@@ -8,6 +8,9 @@ import type { OperationSnapshot } from "./operation-snapshot.js";
 
 export interface EventBus {
   publishOperation(snapshot: OperationSnapshot): void;
+  /** A token was revoked: whatever it has open must end. */
+  publishTokenRevoked(tokenId: string): void;
+  onTokenRevoked(listener: (tokenId: string) => void): () => void;
   operationChanges(operationId: string): AsyncIterableIterator<OperationSnapshot>;
   accountOperationChanges(accountId: string): AsyncIterableIterator<OperationSnapshot>;
 }
@@ -43,6 +46,14 @@ export function createEventBus(eventTarget: OperationEventTarget = unlimitedEven
     publishOperation(snapshot) {
       publish(`operation:${snapshot.id}`, snapshot);
       publish(`account:${snapshot.accountId}`, snapshot);
+    },
+    publishTokenRevoked(tokenId) {
+      eventTarget.dispatchEvent(new CustomEvent("token-revoked", { detail: { tokenId } }) as never);
+    },
+    onTokenRevoked(listener) {
+      const handler = (event: CustomEvent<{ tokenId: string }>) => listener(event.detail.tokenId);
+      eventTarget.addEventListener("token-revoked", handler as never);
+      return () => eventTarget.removeEventListener("token-revoked", handler as never);
     },
     operationChanges: (operationId) => subscribe(`operation:${operationId}`),
     accountOperationChanges: (accountId) => subscribe(`account:${accountId}`),

@@ -16,6 +16,7 @@ import {
   type Page,
   type PageArgs,
   transaction,
+  checkText,
 } from "../kernel/index.js";
 import { shortHash } from "./chunks.js";
 import { holdTemplate, refuseBareMetal } from "./rules.js";
@@ -78,7 +79,7 @@ export class Templates {
     const name = input.name.trim();
     const problems = new FieldProblems();
     checkName(problems, name);
-    if ((input.note ?? "").length > NOTE_MAX) problems.add("note", `must be at most ${NOTE_MAX} characters`);
+    checkText(problems, "note", input.note ?? "", { min: 0, max: NOTE_MAX, multiline: true });
     if (input.idempotencyKey != null && (input.idempotencyKey.length === 0 || input.idempotencyKey.length > KEY_MAX)) {
       problems.add("idempotencyKey", `must be 1 to ${KEY_MAX} characters`);
     }
@@ -178,7 +179,7 @@ export class Templates {
     const problems = new FieldProblems();
     const name = input.name?.trim();
     if (name !== undefined) checkName(problems, name);
-    if (input.note != null && input.note.length > NOTE_MAX) problems.add("note", `must be at most ${NOTE_MAX} characters`);
+    if (input.note != null) checkText(problems, "note", input.note, { min: 0, max: NOTE_MAX, multiline: true });
     problems.throwIfAny();
     if (template.status === "DELETING") throw new ConflictError(`image template ${template.name} is being deleted`, template.status);
     if (name && name !== template.name) {
@@ -302,7 +303,7 @@ export class Templates {
 }
 
 function checkName(problems: FieldProblems, name: string): void {
-  if (name.length === 0 || name.length > NAME_MAX) problems.add("name", `must be 1 to ${NAME_MAX} characters`);
+  checkText(problems, "name", name, { max: NAME_MAX });
 }
 
 function chooseVolumes(volumes: Array<{ index: number; role: string }>, requested: number[] | null | undefined): number[] {

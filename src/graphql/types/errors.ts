@@ -1,6 +1,7 @@
 // Typed errors: every mutation's result union lists the ones it can return.
 import {
   ConflictError,
+  ForbiddenError,
   ERROR_CODES,
   IncompatibleServerError,
   NotFoundError,
@@ -78,6 +79,16 @@ builder.objectType(QuotaExceededError, {
   }),
 });
 
-export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError];
+builder.objectType(ForbiddenError, {
+  name: "ForbiddenError",
+  description: "The token's role does not allow this: VIEWER reads, OPERATOR also changes servers and templates, ADMIN also manages tokens.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ForbiddenError,
+  fields: (t) => ({
+    requiredRole: t.exposeString("requiredRole", { description: "The role it needs." }),
+  }),
+});
+
+export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError, ForbiddenError];
 /** Mutations that start an operation (or create something) are also bound by quotas. */
 export const OPERATION_ERRORS = [...MUTATION_ERRORS, QuotaExceededError];

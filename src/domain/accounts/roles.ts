@@ -1,0 +1,13 @@
+// What a token may do. VIEWER reads (queries and subscriptions); OPERATOR also changes
+// servers and templates; ADMIN also manages tokens and the account.
+export const ROLES = ["VIEWER", "OPERATOR", "ADMIN"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The scopes the schema declares (graphql/builder.ts), as a role grants them. */
+export function scopesOf(role: Role): { viewer: boolean; operator: boolean; admin: boolean } {
+  return { viewer: true, operator: role === "OPERATOR" || role === "ADMIN", admin: role === "ADMIN" };
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
