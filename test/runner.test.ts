@@ -152,15 +152,17 @@ describe("crash recovery of a deploy", () => {
   it("after a kill mid-deploy: the new server FAILED, its files removed, its addresses released, the template deletable", async () => {
     const dataDir = tempDataDir();
     const token = "imp_deploy-crash-token-0123456";
-    const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token });
+    // The process stops at its second chunk read (mid-restore) and is killed there.
+    const child = await startChildServer(
+      dataDir,
+      { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token, IMPRINT_TEST_FAULTS: JSON.stringify({ pauseAtGet: 2 }) },
+      "test/helpers/fault-server.ts",
+    );
     const client = new GraphQLClient(child.url, token);
     const app01 = await activeDemoServer(client, "app01");
     const template = await captureTemplate(client, app01.id, "app01-image");
     const started = (await client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "app02", domain: "demo.example.com" } })).deployImageTemplate;
-    await until(async () => {
-      const { node } = await client.query(`query($id: ID!) { node(id: $id) { ... on Operation { step bytesDone } } }`, { id: started.operation.id });
-      return node.step.startsWith("restoring") && node.bytesDone > 0;
-    }, "the deploy restoring");
+    await child.waitForOutput(/fault: paused at chunk read/);
     await child.kill();
     const before = volumeFiles(dataDir).length;
 
