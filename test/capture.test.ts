@@ -2,7 +2,9 @@
 import { open } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
+import path from "node:path";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
+import { FaultyImageStore, Gate } from "./helpers/faults.js";
 import {
   CAPTURE,
   captureTemplate,
@@ -273,23 +275,28 @@ describe("captureImageTemplate refuses bad input and changes nothing", () => {
 
 describe("cancel and delete", () => {
   it("cancelled mid-capture: template FAILED, no orphan chunks, server restored", async () => {
-    const server = await createActiveServer(t.client, { hostname: "cancel01" });
-    const started = await capture({ serverId: server.id, name: "cancel01-image" });
-    let cancel: Promise<unknown> | undefined;
-    const events = await t.client.sseSubscribe(OPERATION_PROGRESS, { id: started.operation.id }, (event) => {
-      const state = event.operationProgress;
-      if (!cancel && state.step.startsWith("capturing") && state.bytesDone > 0) {
-        cancel = t.client.query(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename } }`, { id: started.operation.id });
-      }
-    }).done;
-    await cancel;
-    const last = events.at(-1).operationProgress;
-    expect(last.status).toBe("CANCELLED");
-    expect(last.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
-    expect((await template(started.imageTemplate.id)).status).toBe("FAILED");
-    const audit = await storeAudit(t);
-    expect(audit.files).toEqual(audit.referenced);
-    expect(audit.rows).toEqual(audit.referenced);
+    // Its own app, whose store holds the capture at its second chunk write until the cancel is in.
+    const gate = new Gate();
+    const dataDir = tempDataDir();
+    const own = await startTestApp({ dataDir, ports: { store: new FaultyImageStore(path.join(dataDir, "store"), { pauseAtPut: { nth: 2, gate } }) } });
+    try {
+      const server = await createActiveServer(own.client, { hostname: "cancel01" });
+      const started = (await own.client.query(CAPTURE, { input: { serverId: server.id, name: "cancel01-image" } })).captureImageTemplate;
+      const followed = own.client.sseSubscribe(OPERATION_PROGRESS, { id: started.operation.id }).done;
+      await gate.reached;
+      const cancel = (await own.client.query(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename } }`, { id: started.operation.id })).cancelOperation;
+      expect(cancel.__typename).toBe("CancelOperationPayload");
+      gate.release();
+      const last = (await followed).at(-1).operationProgress;
+      expect(last.status).toBe("CANCELLED");
+      expect(last.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
+      expect((await own.client.query(TEMPLATE, { id: started.imageTemplate.id })).node.status).toBe("FAILED");
+      const audit = await storeAudit(own);
+      expect(audit.files).toEqual([]);
+      expect(audit.rows).toEqual([]);
+    } finally {
+      await own.stop();
+    }
   });
 
   it("updates name and note, and deletes a template, freeing only the chunks no other template uses", async () => {

@@ -117,14 +117,16 @@ describe("crash recovery of a capture", () => {
   it("after a kill mid-capture: no ACTIVE template, no orphan chunks, the server ACTIVE and RUNNING again", async () => {
     const dataDir = tempDataDir();
     const token = "imp_capture-crash-token-012345";
-    const child = await startChildServer(dataDir, { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token });
+    // The process stops at its fourth chunk write (mid-capture) and is killed there.
+    const child = await startChildServer(
+      dataDir,
+      { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token, IMPRINT_TEST_FAULTS: JSON.stringify({ pauseAtPut: 4 }) },
+      "test/helpers/fault-server.ts",
+    );
     const client = new GraphQLClient(child.url, token);
     const web01 = await activeDemoServer(client, "web01");
     const started = (await client.query(CAPTURE, { input: { serverId: web01.id, name: "web01-crash" } })).captureImageTemplate;
-    await until(async () => {
-      const { node } = await client.query(`query($id: ID!) { node(id: $id) { ... on Operation { status step bytesDone } } }`, { id: started.operation.id });
-      return node.step.startsWith("capturing") && node.bytesDone > 64 * 1024 * 1024;
-    }, "the capture past 64 MiB");
+    await child.waitForOutput(/fault: paused at chunk write/);
     await child.kill();
 
     const t = await startTestApp({ dataDir, env: { IMPRINT_SEED_DEMO: "true", IMPRINT_DEMO_TOKEN: token } });
