@@ -2,6 +2,7 @@
 // becomes a typed ForbiddenError in a mutation's result), scope-auth, relay, then
 // complexity and dataloader.
 import SchemaBuilder from "@pothos/core";
+import type { GraphQLResolveInfo } from "graphql";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
@@ -35,8 +36,7 @@ export const builder = new SchemaBuilder<{
   plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, ComplexityPlugin, DataloaderPlugin],
   scopeAuth: {
     authScopes: (ctx) => scopesOf(ctx.viewer.role),
-    // The role a refused field needs, by the scope that refused it.
-    unauthorizedError: (_parent, _ctx, _info, result) => new ForbiddenError(requiredRole(result.failure)),
+    unauthorizedError: (_parent, _ctx, info, result) => new ForbiddenError(requiredRole(info, result.failure)),
   },
   // Costs are checked by a validation rule before execution (query-limits.ts), not here.
   complexity: { fieldComplexity: fieldCost },
@@ -69,7 +69,10 @@ builder.queryType({ authScopes: { viewer: true } });
 builder.mutationType({ authScopes: { operator: true } });
 builder.subscriptionType({ authScopes: { viewer: true } });
 
-function requiredRole(failure: unknown): string {
-  const text = JSON.stringify(failure);
+/** The role a refused field needs: its own scopes, else the one of the scope that refused it. */
+function requiredRole(info: GraphQLResolveInfo, failure: unknown): string {
+  const field = info.parentType.getFields()[info.fieldName];
+  const own = JSON.stringify((field?.extensions?.pothosOptions as { authScopes?: unknown } | undefined)?.authScopes ?? {});
+  const text = `${own} ${JSON.stringify(failure)}`;
   return text.includes('"admin"') ? "ADMIN" : text.includes('"operator"') ? "OPERATOR" : "VIEWER";
 }

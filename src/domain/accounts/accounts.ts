@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { DomainDeps, Viewer } from "../deps.js";
 import { checkText, ConflictError, FieldProblems, NotFoundError } from "../kernel/index.js";
-import { isRole, ROLES, type Role } from "./roles.js";
+import { isRole, ROLES, scopesOf, type Role } from "./roles.js";
 
 import { accountStoredBytes } from "./quotas.js";
 
@@ -64,7 +64,9 @@ export class Accounts {
     return this.deps.db.apiToken.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "desc" } });
   }
 
-  loadTokens(viewer: Viewer, ids: readonly string[]): Promise<ApiTokenRow[]> {
+  /** Tokens are the ADMIN's business: for another role, none exists. */
+  async loadTokens(viewer: Viewer, ids: readonly string[]): Promise<ApiTokenRow[]> {
+    if (!scopesOf(viewer.role).admin) return [];
     return this.deps.db.apiToken.findMany({ where: { accountId: viewer.accountId, id: { in: [...ids] } } });
   }
 
