@@ -43,6 +43,18 @@ describe("query bounds", () => {
     });
   });
 
+  it("prices every request by its own variables: a document first sent with small pages is refused with large ones", async () => {
+    const query = `query($n: Int!) { servers(first: $n) { edges { node { operations(first: $n) { edges { node { id server { imageTemplates(first: $n) { totalCount } } } } } } } } }`;
+    const small = await t.client.raw(query, { n: 2 });
+    expect(small.status).toBe(200);
+    expect((small.body as any).extensions.cost.requested).toBeLessThan(100);
+    const large = await t.client.raw(query, { n: 100 });
+    expect(large.status).toBe(400);
+    expect(large.body.errors?.[0].extensions).toMatchObject({ code: "QUERY_COMPLEXITY" });
+    const again = await t.client.raw(query, { n: 2 });
+    expect((again.body as any).extensions.cost).toEqual((small.body as any).extensions.cost);
+  });
+
   it("reports the cost of a query it runs in extensions.cost", async () => {
     // servers: 1 + 10 × (node: 1 + id 1 + volumes (1 + 10 × index 1)) = 131
     const { body } = await t.client.raw(`{ servers(first: 10) { edges { node { id volumes { index } } } } }`);
@@ -81,12 +93,16 @@ describe("query bounds", () => {
     const server = await createActiveServer(t.client, { hostname: "nodes01" });
     const ok = await t.client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: Array(100).fill(server.id) });
     expect(ok.nodes).toHaveLength(100);
-    const { body } = await t.client.raw(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: Array(20_000).fill(server.id) });
+    const { body } = await t.client.raw(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: Array(101).fill(server.id) });
     expect(body.errors).toHaveLength(1);
     expect(body.errors?.[0]).toMatchObject({
-      message: "ids: must list at most 100 IDs, got 20000",
+      message: "ids: must list at most 100 IDs, got 101",
       extensions: { code: "VALIDATION_FAILED", fields: [{ field: "ids" }] },
     });
+    // Far over, the request is priced before it runs: refused by its cost, not executed.
+    const far = await t.client.raw(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: Array(20_000).fill(server.id) });
+    expect(far.status).toBe(400);
+    expect(far.body.errors?.[0].extensions).toMatchObject({ code: "QUERY_COMPLEXITY" });
   });
 });
 

@@ -71,6 +71,9 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
     plugins: [...queryLimitPlugins(config.limits), tokenWatch.plugin],
+    // Parsed documents are cached; validation results are not: the cost rule depends on each
+    // request's variables (page sizes), and a cached "valid" let any page size through.
+    parserAndValidationCache: { validationCache: false },
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: yogaLogger(config),

@@ -32,7 +32,8 @@ export class NotFoundError extends DomainError {
     /** The input field that named it, when there is one. */
     readonly field: string | null = null,
   ) {
-    super(`${resource} ${id} was not found`);
+    // Never the ID: a row ID is internal, and another account's object must read as a missing one.
+    super(field ? `${resource} not found: no ${resource} has the ID given in ${field}` : `${resource} not found`);
     this.name = "NotFoundError";
   }
 }
