@@ -21,6 +21,7 @@ import { createHypervisor } from "./hypervisor/index.js";
 import type { Hypervisor } from "./hypervisor/hypervisor.js";
 import { Catalog } from "./domain/kernel/index.js";
 import { reconcileMachines } from "./domain/servers/index.js";
+import { readiness } from "./ops/health.js";
 
 export interface App {
   config: Config;
@@ -71,6 +72,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const demo = config.seedDemo ? await ensureDemo(domain.deps, domain.accounts, domain.servers) : null;
   const graphql = createGraphQLServer(config, domain, {
     graphiqlToken: config.env === "development" ? demo?.token : undefined,
+    operator: { readiness: () => readiness(db, path.join(config.dataDir, "store")) },
   });
 
   return {

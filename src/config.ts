@@ -32,6 +32,19 @@ export interface Config {
   quotas: Quotas;
   /** What runs a server's machine. */
   hypervisor: HypervisorConfig;
+  /** What the HTTP endpoint shows and to whom. */
+  exposure: ExposureConfig;
+}
+
+export interface ExposureConfig {
+  /** Serve GraphiQL at /graphql to browsers (default: not in production). */
+  graphiql: boolean;
+  /** Answer introspection queries (default: not in production). */
+  introspection: boolean;
+  /** Web origins allowed to call the API from a browser (CORS); none unless configured. */
+  corsOrigins: string[];
+  /** Unexpected errors reach clients with their message (never by default, in any mode). */
+  debugErrors: boolean;
 }
 
 export interface HypervisorConfig {
@@ -110,6 +123,22 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `expected true or false, got "${raw}"`);
 }
 
+function corsOrigins(env: Env): string[] {
+  const raw = env.IMPRINT_CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw.split(",").map((origin) => {
+    const value = origin.trim();
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError("IMPRINT_CORS_ORIGINS", `"${value}" is not an origin such as https://console.example.com`);
+    }
+    if (url.origin !== value || value === "null") throw new ConfigError("IMPRINT_CORS_ORIGINS", `"${value}" is not an origin such as https://console.example.com (scheme, host and port only)`);
+    return value;
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const mode = oneOf(env, "NODE_ENV", "development", ["development", "production", "test"] as const);
   const production = mode === "production";
@@ -163,6 +192,12 @@ export function loadConfig(env: Env = process.env): Config {
       templates: integer(env, "IMPRINT_QUOTA_TEMPLATES", 100, 0, 1_000_000),
       storedBytes: integer(env, "IMPRINT_QUOTA_STORED_GB", 1024, 0, 1_000_000) * 1024 ** 3,
       concurrentOperations: integer(env, "IMPRINT_QUOTA_CONCURRENT_OPERATIONS", 20, 1, 10_000),
+    },
+    exposure: {
+      graphiql: flag(env, "IMPRINT_GRAPHIQL", !production),
+      introspection: flag(env, "IMPRINT_INTROSPECTION", !production),
+      corsOrigins: corsOrigins(env),
+      debugErrors: flag(env, "IMPRINT_DEBUG_ERRORS", false),
     },
     hypervisor: {
       kind: oneOf(env, "IMPRINT_HYPERVISOR", "simulated", ["simulated", "qemu"] as const),

@@ -1,8 +1,11 @@
 // Top-level GraphQL errors: domain errors raised outside a mutation's result union (a bad
 // cursor, a subscription to an unknown operation) keep their message and code; anything
-// unexpected is masked.
+// unexpected is masked in every mode (unless IMPRINT_DEBUG_ERRORS), and the client gets a
+// request ID that is also on the server's log line with the error's stack.
+import { randomUUID } from "node:crypto";
 import { GraphQLError } from "graphql";
-import { maskError as yogaMaskError, type YogaServerOptions } from "graphql-yoga";
+import type { Logger } from "../domain/deps.js";
+import type { YogaServerOptions } from "graphql-yoga";
 import { DomainError, NotFoundError, UnavailableError, ValidationError, faultOf } from "../domain/kernel/index.js";
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
@@ -25,7 +28,29 @@ function typedErrorIn(error: unknown): DomainError | null {
   return faultOf(innermost, "the request");
 }
 
-export const maskError: MaskError = (error, message, isDev) => {
+export function createMaskError(log: Logger, debug: boolean): MaskError {
+  return (error, message) => {
+    const typed = maskTyped(error);
+    if (typed) return typed;
+    if (error instanceof GraphQLError && !error.originalError) return error; // a request error yoga made (bad JSON, …)
+    const requestId = randomUUID();
+    const inner = innermostError(error);
+    log.error("unexpected error", { requestId, error: String((inner as Error)?.stack ?? inner) });
+    return new GraphQLError(debug ? String((inner as Error)?.message ?? message) : message, {
+      nodes: (error as Partial<GraphQLError>).nodes,
+      path: (error as Partial<GraphQLError>).path,
+      extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+    });
+  };
+}
+
+function innermostError(error: unknown): unknown {
+  let innermost = error;
+  for (let current = error; current; current = (current as { originalError?: unknown }).originalError) innermost = current;
+  return innermost;
+}
+
+function maskTyped(error: unknown): GraphQLError | null {
   const original = typedErrorIn(error);
   if (original) {
     const located = error as Partial<GraphQLError>;
@@ -40,5 +65,5 @@ export const maskError: MaskError = (error, message, isDev) => {
       },
     });
   }
-  return yogaMaskError(error, message, isDev);
-};
+  return null;
+}

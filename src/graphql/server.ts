@@ -12,11 +12,13 @@ import type { Domain } from "../domain/index.js";
 import { bearerToken, tokenFromConnectionParams, unauthenticated } from "./auth.js";
 import type { GraphQLContext } from "./builder.js";
 import { withBodyLimit } from "./body-limit.js";
-import { domainErrorIn, maskError } from "./error-masking.js";
+import { domainErrorIn, createMaskError } from "./error-masking.js";
+import { useJsonPostsOnly, useNoIntrospection } from "./browser-safety.js";
 import { queryLimitPlugins } from "./query-limits.js";
 import { TokenRateLimit } from "./rate-limit.js";
 import { getSchema } from "./schema.js";
 import { createTokenWatch } from "./token-watch.js";
+import { withOperatorEndpoints, type OperatorEndpoints } from "../ops/endpoints.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -65,25 +67,34 @@ function yogaLogger(config: Config): YogaLogger {
   };
 }
 
-export function createGraphQLServer(config: Config, domain: Domain, options: { graphiqlToken?: string } = {}): GraphQLServer {
+export function createGraphQLServer(config: Config, domain: Domain, options: { graphiqlToken?: string; operator?: OperatorEndpoints } = {}): GraphQLServer {
   const rateLimit = new TokenRateLimit(config.limits.ratePerMinute);
   const tokenWatch = createTokenWatch(domain.deps.events, domain.deps.clock);
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
-    plugins: [...queryLimitPlugins(config.limits), tokenWatch.plugin],
+    plugins: [
+      useJsonPostsOnly(),
+      ...(config.exposure.introspection ? [] : [useNoIntrospection()]),
+      ...queryLimitPlugins(config.limits),
+      tokenWatch.plugin,
+    ],
+    // No origin is trusted unless configured: yoga's default reflects any Origin.
+    cors: config.exposure.corsOrigins.length > 0 ? { origin: config.exposure.corsOrigins, credentials: true, methods: ["GET", "POST"] } : false,
     // Parsed documents are cached; validation results are not: the cost rule depends on each
     // request's variables (page sizes), and a cached "valid" let any page size through.
     parserAndValidationCache: { validationCache: false },
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: yogaLogger(config),
-    maskedErrors: { maskError, isDev: config.env === "development" },
+    maskedErrors: { maskError: createMaskError(domain.deps.log, config.exposure.debugErrors), isDev: false },
     renderGraphiQL,
-    graphiql: {
-      title: "imprint",
-      defaultQuery: WELCOME_QUERY,
-      headers: options.graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) : undefined,
-    },
+    graphiql: config.exposure.graphiql
+      ? {
+          title: "imprint",
+          defaultQuery: WELCOME_QUERY,
+          headers: options.graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) : undefined,
+        }
+      : false,
     context: async (initial): Promise<GraphQLContext> => {
       // The one authentication path: every HTTP request, SSE stream and WebSocket subscription
       // (whose token comes from the connection) is checked against the token's current state.
@@ -95,7 +106,8 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
     },
   });
 
-  const http = createServer(withBodyLimit(config.limits.maxBodyBytes, yoga));
+  const graphqlHandler = withBodyLimit(config.limits.maxBodyBytes, yoga);
+  const http = createServer(options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler);
   // noServer: attached to the HTTP server, ws would re-emit its errors (EADDRINUSE), which
   // graphql-ws reports as "Internal error emitted on the WebSocket server" with a stack.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });

@@ -1,0 +1,63 @@
+// GET /healthz: the process is up. GET /readyz: it can do its work: the database answers,
+// every migration is applied, the image store is writable and not full. A failing check
+// makes it 503, naming the check and why (load balancers route on it; operators read it).
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Db } from "../db/client.js";
+import { MIGRATIONS_DIR } from "../db/migrate.js";
+
+/** Below this much free space the store cannot take a capture's chunks. */
+const MIN_FREE_BYTES = 64 * 1024 * 1024;
+const CHECK_TIMEOUT_MS = 2000;
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, "ok" | string>;
+}
+
+export async function readiness(db: Db, storeRoot: string): Promise<Readiness> {
+  const checks: Record<string, string> = {};
+  const run = async (name: string, check: () => Promise<string | null>) => {
+    try {
+      checks[name] = (await withTimeout(check(), name)) ?? "ok";
+    } catch (error) {
+      checks[name] = (error as Error).message;
+    }
+  };
+  await run("database", async () => {
+    await db.$queryRawUnsafe("SELECT 1");
+    return null;
+  });
+  await run("migrations", async () => {
+    const applied = new Set(
+      ((await db.$queryRawUnsafe(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)) as Array<{ migration_name: string }>).map((row) => row.migration_name),
+    );
+    const pending = readdirSync(MIGRATIONS_DIR).filter((name) => existsSync(path.join(MIGRATIONS_DIR, name, "migration.sql")) && !applied.has(name));
+    return pending.length ? `not applied: ${pending.join(", ")}` : null;
+  });
+  await run("imageStore", async () => {
+    await mkdir(storeRoot, { recursive: true });
+    const probe = path.join(storeRoot, `.tmp-ready-${randomUUID()}`);
+    try {
+      await writeFile(probe, "ok");
+    } catch (error) {
+      return `not writable (${(error as NodeJS.ErrnoException).code ?? "error"})`;
+    } finally {
+      await rm(probe, { force: true });
+    }
+    const { bavail, bsize } = await statfs(storeRoot);
+    const free = bavail * bsize;
+    return free < MIN_FREE_BYTES ? `full: ${Math.floor(free / 1024 / 1024)} MiB free, needs ${MIN_FREE_BYTES / 1024 / 1024} MiB` : null;
+  });
+  return { ready: Object.values(checks).every((value) => value === "ok"), checks };
+}
+
+function withTimeout<T>(work: Promise<T>, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS))),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,148 @@
+// Safe by default, over the real HTTP server: health and readiness endpoints, unexpected
+// errors masked in every mode with a request ID that is on the log line, no CORS unless
+// configured, no form or text POSTs (CSRF), introspection and GraphiQL as configured.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Logger } from "../src/domain/deps.js";
+import { SimulatedHypervisor } from "../src/hypervisor/simulated.js";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
+import { createActiveServer } from "./helpers/documents.js";
+
+const base = (t: TestApp) => t.url.replace(/\/graphql$/, "");
+
+describe("health and readiness", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.stop());
+
+  it("/healthz says the process is up and /readyz that every check passes, without a token", async () => {
+    const health = await fetch(`${base(t)}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${base(t)}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok", imageStore: "ok" } });
+  });
+
+  it("/readyz is 503 naming the image store when it cannot be written", async () => {
+    const store = path.join(t.dataDir, "store");
+    mkdirSync(store, { recursive: true });
+    renameSync(store, `${store}.away`);
+    writeFileSync(store, "not a folder");
+    try {
+      const ready = await fetch(`${base(t)}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = await ready.json();
+      expect(body.status).toBe("not ready");
+      expect(body.checks.database).toBe("ok");
+      expect(body.checks.imageStore).not.toBe("ok");
+    } finally {
+      rmSync(store);
+      renameSync(`${store}.away`, store);
+    }
+    expect((await fetch(`${base(t)}/readyz`)).status).toBe(200);
+  });
+
+  it("/readyz is 503 naming a migration that is not applied", async () => {
+    const db = t.app.domain.deps.db;
+    const [last] = (await db.$queryRawUnsafe(`SELECT id, migration_name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1`)) as Array<{ id: string; migration_name: string }>;
+    await db.$executeRawUnsafe(`UPDATE _prisma_migrations SET rolled_back_at = CURRENT_TIMESTAMP WHERE id = '${last.id}'`);
+    try {
+      const body = await (await fetch(`${base(t)}/readyz`)).json();
+      expect(body.checks.migrations).toBe(`not applied: ${last.migration_name}`);
+    } finally {
+      await db.$executeRawUnsafe(`UPDATE _prisma_migrations SET rolled_back_at = NULL WHERE id = '${last.id}'`);
+    }
+  });
+});
+
+describe("unexpected errors", () => {
+  for (const mode of ["development", "production"] as const) {
+    it(`are masked in ${mode}, with a request ID that is on the log line with the real error`, async () => {
+      const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+      const log: Logger = { info: () => undefined, warn: () => undefined, error: (message, fields) => lines.push({ message, fields }) };
+      const dataDir = tempDataDir();
+      // A hypervisor whose console breaks with an internal detail in its message.
+      class BrokenConsole extends SimulatedHypervisor {
+        override consoleTail(): Promise<string[]> {
+          return Promise.reject(new Error("EACCES: permission denied, open '/srv/secret/console.log'"));
+        }
+      }
+      const env: Record<string, string> = mode === "production" ? { NODE_ENV: "production", DATABASE_URL: `file:${path.join(dataDir, "imprint.db")}`, HOST: "127.0.0.1" } : { NODE_ENV: "development" };
+      const t = await startTestApp({ dataDir, env, log, ports: { hypervisor: new BrokenConsole(path.join(dataDir, "machines")) } });
+      try {
+        const server = await createActiveServer(t.client, { hostname: "masked01" });
+        const { body } = await t.client.raw(`query($id: ID!) { node(id: $id) { ... on Server { console } } }`, { id: server.id });
+        const error = body.errors?.[0];
+        expect(error?.message).toBe("Unexpected error.");
+        expect(JSON.stringify(body)).not.toContain("/srv/secret");
+        const requestId = (error?.extensions as { requestId?: string }).requestId;
+        expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+        const logged = lines.find((line) => line.fields?.requestId === requestId);
+        expect(String(logged?.fields?.error)).toContain("/srv/secret/console.log");
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+});
+
+describe("browsers", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.stop());
+
+  it("gets no CORS permission for any origin unless one is configured", async () => {
+    const preflight = await fetch(t.url, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+    const simple = await fetch(t.url, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/json", authorization: `Bearer ${t.client.token}` }, body: JSON.stringify({ query: "{ viewer { name } }" }) });
+    expect(simple.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("trusts exactly the configured origins, with credentials", async () => {
+    const own = await startTestApp({ env: { IMPRINT_CORS_ORIGINS: "https://console.example.com" } });
+    try {
+      const ask = (origin: string) => fetch(own.url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } });
+      const allowed = await ask("https://console.example.com");
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("https://console.example.com");
+      expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+      expect((await ask("https://evil.example")).headers.get("access-control-allow-origin")).not.toBe("https://evil.example");
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it("refuses form and text POSTs (what another site can make a browser send) before they run", async () => {
+    const mutation = `mutation { createServer(input: { hostname: "csrf01", domain: "example.com", datacenter: "dal10", cpu: 1, memoryMb: 1024, os: "DEBIAN_12_64", volumes: [{ role: BOOT, capacityGb: 2 }] }) { __typename } }`;
+    const before = await t.app.domain.deps.db.server.count();
+    for (const [type, body] of [
+      ["application/x-www-form-urlencoded", new URLSearchParams({ query: mutation }).toString()],
+      ["text/plain", JSON.stringify({ query: mutation })],
+      ["multipart/form-data; boundary=x", `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${mutation}\r\n--x--\r\n`],
+    ]) {
+      const response = await fetch(t.url, { method: "POST", headers: { "content-type": type, authorization: `Bearer ${t.client.token}` }, body });
+      expect(response.status, type).toBe(415);
+    }
+    expect(await t.app.domain.deps.db.server.count()).toBe(before);
+  });
+
+  it("answers introspection and serves GraphiQL in development, and neither when switched off", async () => {
+    expect((await t.client.raw(`{ __schema { queryType { name } } }`)).body.data).toEqual({ __schema: { queryType: { name: "Query" } } });
+    const off = await startTestApp({ env: { IMPRINT_INTROSPECTION: "false", IMPRINT_GRAPHIQL: "false" } });
+    try {
+      const refused = await off.client.raw(`{ __schema { queryType { name } } }`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors?.[0].message).toMatch(/introspection/i);
+      const page = await fetch(off.url, { headers: { accept: "text/html" } });
+      expect(page.headers.get("content-type") ?? "").not.toContain("text/html");
+    } finally {
+      await off.stop();
+    }
+  });
+});
