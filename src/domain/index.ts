@@ -1,5 +1,6 @@
 // The domain as one object: what the GraphQL layer calls, built from the adapters.
 import { Accounts } from "./accounts/accounts.js";
+import { AuditTrail } from "./accounts/audit.js";
 import type { DomainDeps } from "./deps.js";
 import { Operations } from "./operations/operations.js";
 import { allPipelines } from "./pipelines.js";
@@ -15,10 +16,12 @@ export function createDomain(deps: DomainDeps) {
   const templates = new Templates(deps, operations);
   const deployments = new Deployments(deps, operations, templates);
   const accounts = new Accounts(deps);
+  const audit = new AuditTrail(deps);
   return {
     deps,
     runner,
     accounts,
+    audit,
     operations,
     servers,
     templates,

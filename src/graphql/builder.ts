@@ -1,4 +1,5 @@
-// The Pothos schema builder. Plugin order matters: errors first (so scope-auth's refusal
+// The Pothos schema builder. Plugin order matters: the audit trail outermost (it records
+// every mutation's outcome), then errors (so scope-auth's refusal
 // becomes a typed ForbiddenError in a mutation's result), scope-auth, relay, then
 // complexity and dataloader.
 import SchemaBuilder from "@pothos/core";
@@ -12,6 +13,7 @@ import { scopesOf } from "../domain/accounts/index.js";
 import { ForbiddenError, ValidationError } from "../domain/kernel/index.js";
 import type { Domain, Viewer } from "../domain/index.js";
 import { fieldCost } from "./query-limits.js";
+import "./audit-plugin.js";
 
 export interface GraphQLContext {
   viewer: Viewer;
@@ -33,7 +35,7 @@ export const builder = new SchemaBuilder<{
     ByteCount: { Input: number; Output: number | bigint };
   };
 }>({
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, ComplexityPlugin, DataloaderPlugin],
+  plugins: ["imprintAudit", ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, ComplexityPlugin, DataloaderPlugin],
   scopeAuth: {
     authScopes: (ctx) => scopesOf(ctx.viewer.role),
     unauthorizedError: (_parent, _ctx, info, result) => new ForbiddenError(requiredRole(info, result.failure)),

@@ -10,6 +10,7 @@ import "./types/server.js";
 import "./types/catalog.js";
 import "./types/api-token.js";
 import "./types/viewer.js";
+import "./types/audit.js";
 import "./types/image-template.js";
 import "./types/deployment.js";
 

@@ -2,3 +2,4 @@
 export * from "./accounts.js";
 export * from "./quotas.js";
 export * from "./roles.js";
+export * from "./audit.js";
