@@ -1,13 +1,16 @@
+// Structured logs: one JSON object per line on stderr (pino), pretty in development.
+// LOG_LEVEL picks the level (default info; error in tests).
+import pino from "pino";
 import type { Logger } from "./domain/deps.js";
 
-/** Plain lines on stderr: `level message {fields}`. Quiet below errors in tests. */
-export function createLogger(env: string): Logger {
-  const line = (level: string, message: string, fields?: Record<string, unknown>) =>
-    process.stderr.write(`${new Date().toISOString()} ${level} ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}\n`);
-  const quiet = env === "test";
+export function createLogger(env: string, level = process.env.LOG_LEVEL): Logger {
+  const base = pino(
+    { level: level || (env === "test" ? "error" : "info"), base: undefined },
+    env === "development" ? pino.transport({ target: "pino-pretty", options: { destination: 2, translateTime: "SYS:HH:MM:ss.l" } }) : pino.destination(2),
+  );
   return {
-    info: (message, fields) => (quiet ? undefined : line("info", message, fields)),
-    warn: (message, fields) => (quiet ? undefined : line("warn", message, fields)),
-    error: (message, fields) => line("error", message, fields),
+    info: (message, fields) => base.info(fields ?? {}, message),
+    warn: (message, fields) => base.warn(fields ?? {}, message),
+    error: (message, fields) => base.error(fields ?? {}, message),
   };
 }

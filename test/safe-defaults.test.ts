@@ -8,6 +8,7 @@ import type { Logger } from "../src/domain/deps.js";
 import { SimulatedHypervisor } from "../src/hypervisor/simulated.js";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
 import { createActiveServer } from "./helpers/documents.js";
+import { startChildServer } from "./helpers/child.js";
 
 const base = (t: TestApp) => t.url.replace(/\/graphql$/, "");
 
@@ -143,6 +144,43 @@ describe("browsers", () => {
       expect(page.headers.get("content-type") ?? "").not.toContain("text/html");
     } finally {
       await off.stop();
+    }
+  });
+});
+
+describe("logs", () => {
+  it("write one line per request (request ID, account, operation, duration, outcome) and one per operation state change", async () => {
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const keep = (message: string, fields?: Record<string, unknown>) => void lines.push({ message, fields });
+    const t = await startTestApp({ log: { info: keep, warn: keep, error: keep } });
+    try {
+      const response = await fetch(t.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.client.token}`, "x-request-id": "req-test-0001" },
+        body: JSON.stringify({ query: "query MyServers { servers { totalCount } }" }),
+      });
+      expect(response.headers.get("x-request-id")).toBe("req-test-0001");
+      const server = await createActiveServer(t.client, { hostname: "logged01" });
+      const request = lines.find((line) => line.message === "request" && line.fields?.requestId === "req-test-0001");
+      expect(request?.fields).toMatchObject({ method: "POST", path: "/graphql", status: 200, operationName: "MyServers", outcome: "ok", accountId: expect.stringMatching(/^acct_/) });
+      expect(typeof request?.fields?.durationMs).toBe("number");
+      const kinds = lines.filter((line) => line.message.startsWith("operation ")).map((line) => `${line.message} ${line.fields?.kind}`);
+      expect(kinds).toEqual(expect.arrayContaining(["operation RUNNING PROVISION", "operation SUCCEEDED PROVISION"]));
+      expect(server.id).toBeTruthy();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("are JSON lines at LOG_LEVEL on stderr of a real process", async () => {
+    const child = await startChildServer(tempDataDir(), { LOG_LEVEL: "info" });
+    try {
+      const health = await fetch(child.url.replace(/\/graphql$/, "/healthz"));
+      expect(health.status).toBe(200);
+      const [line] = await child.waitForOutput(/\{[^\n]*"msg":"request"[^\n]*\}/);
+      expect(JSON.parse(line)).toMatchObject({ level: 30, msg: "request", path: "/healthz", status: 200 });
+    } finally {
+      await child.kill();
     }
   });
 });

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { GraphQLError } from "graphql";
 import type { Logger } from "../domain/deps.js";
+import { requestFacts } from "../ops/request-log.js";
 import type { YogaServerOptions } from "graphql-yoga";
 import { DomainError, NotFoundError, UnavailableError, ValidationError, faultOf } from "../domain/kernel/index.js";
 
@@ -33,7 +34,7 @@ export function createMaskError(log: Logger, debug: boolean): MaskError {
     const typed = maskTyped(error);
     if (typed) return typed;
     if (error instanceof GraphQLError && !error.originalError) return error; // a request error yoga made (bad JSON, …)
-    const requestId = randomUUID();
+    const requestId = requestFacts()?.requestId ?? randomUUID();
     const inner = innermostError(error);
     log.error("unexpected error", { requestId, error: String((inner as Error)?.stack ?? inner) });
     return new GraphQLError(debug ? String((inner as Error)?.message ?? message) : message, {

@@ -19,6 +19,8 @@ import { TokenRateLimit } from "./rate-limit.js";
 import { getSchema } from "./schema.js";
 import { createTokenWatch } from "./token-watch.js";
 import { withOperatorEndpoints, type OperatorEndpoints } from "../ops/endpoints.js";
+import { withRequestLog } from "../ops/request-log.js";
+import { useRequestFacts } from "./request-facts.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -77,6 +79,7 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
       ...(config.exposure.introspection ? [] : [useNoIntrospection()]),
       ...queryLimitPlugins(config.limits),
       tokenWatch.plugin,
+      useRequestFacts(),
     ],
     // No origin is trusted unless configured: yoga's default reflects any Origin.
     cors: config.exposure.corsOrigins.length > 0 ? { origin: config.exposure.corsOrigins, credentials: true, methods: ["GET", "POST"] } : false,
@@ -107,7 +110,7 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
   });
 
   const graphqlHandler = withBodyLimit(config.limits.maxBodyBytes, yoga);
-  const http = createServer(options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler);
+  const http = createServer(withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler));
   // noServer: attached to the HTTP server, ws would re-emit its errors (EADDRINUSE), which
   // graphql-ws reports as "Internal error emitted on the WebSocket server" with a stack.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });

@@ -136,7 +136,10 @@ export class OperationRunner {
           if (this.stopped || this.running.size >= this.deps.config.maxConcurrentOperations) break;
           const now = this.deps.clock.now();
           const claimed = await transitionOperation(this.deps.db, { id: row.id }, "RUNNING", { ownerId: this.ownerId, heartbeatAt: now, startedAt: now });
-          if (claimed.count === 1) this.execute({ ...row, status: "RUNNING", ownerId: this.ownerId, startedAt: now });
+          if (claimed.count === 1) {
+            this.deps.log.info("operation RUNNING", { operationId: row.id, kind: row.kind, accountId: row.accountId });
+            this.execute({ ...row, status: "RUNNING", ownerId: this.ownerId, startedAt: now });
+          }
         }
       } while (this.pumpAgain);
     } finally {
@@ -269,6 +272,13 @@ export class OperationRunner {
       ...releaseTemplate,
     ]);
     const updated = await db.operation.findUniqueOrThrow({ where: { id: last.id } });
+    this.deps.log.info(`operation ${outcome.status}`, {
+      operationId: last.id,
+      kind: last.kind,
+      accountId: updated.accountId,
+      durationMs: updated.startedAt && updated.finishedAt ? updated.finishedAt.getTime() - updated.startedAt.getTime() : null,
+      errorCode: outcome.errorCode ?? undefined,
+    });
     this.deps.events.publishOperation(toSnapshot(updated));
   }
 
