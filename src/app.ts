@@ -22,6 +22,7 @@ import type { Hypervisor } from "./hypervisor/hypervisor.js";
 import { Catalog } from "./domain/kernel/index.js";
 import { reconcileMachines } from "./domain/servers/index.js";
 import { readiness } from "./ops/health.js";
+import { Metrics } from "./ops/metrics.js";
 
 export interface App {
   config: Config;
@@ -55,6 +56,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
   const codec = options.ports?.codec ?? new CodecPool();
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
+  // Open subscriptions are counted by the GraphQL server, made below.
+  let openSubscriptions = () => 0;
+  const metrics = new Metrics(db, () => openSubscriptions());
   const domain = createDomain({
     db,
     volumes: options.ports?.volumes ?? new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
@@ -68,12 +72,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     clock: systemClock,
     ids: timeOrderedIds(systemClock),
+    metrics,
   });
   const demo = config.seedDemo ? await ensureDemo(domain.deps, domain.accounts, domain.servers) : null;
   const graphql = createGraphQLServer(config, domain, {
     graphiqlToken: config.env === "development" ? demo?.token : undefined,
-    operator: { readiness: () => readiness(db, path.join(config.dataDir, "store")) },
+    operator: {
+      readiness: () => readiness(db, path.join(config.dataDir, "store")),
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    },
+    metrics,
   });
+  openSubscriptions = () => graphql.openSubscriptions();
 
   return {
     config,

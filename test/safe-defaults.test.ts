@@ -9,6 +9,7 @@ import { SimulatedHypervisor } from "../src/hypervisor/simulated.js";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
 import { createActiveServer } from "./helpers/documents.js";
 import { startChildServer } from "./helpers/child.js";
+import { watchConsole } from "./helpers/console.js";
 
 const base = (t: TestApp) => t.url.replace(/\/graphql$/, "");
 
@@ -181,6 +182,44 @@ describe("logs", () => {
       expect(JSON.parse(line)).toMatchObject({ level: 30, msg: "request", path: "/healthz", status: 200 });
     } finally {
       await child.kill();
+    }
+  });
+});
+
+describe("metrics", () => {
+  it("counts requests, operations, bytes, the store, open subscriptions and refusals at /metrics", async () => {
+    const t = await startTestApp();
+    try {
+      const scrape = async () => (await fetch(t.url.replace(/\/graphql$/, "/metrics"))).text();
+      const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"=,]/g, (c) => `\\${c}`)} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+      const server = await createActiveServer(t.client, { hostname: "metrics01" });
+      await t.client.query(`{ servers { totalCount } }`);
+      let inner = "id";
+      for (let i = 0; i < 4; i++) inner = `operations { edges { node { server { ${inner} } } } }`;
+      const deep = `{ node(id: "x") { ... on Server { ${inner} } } }`; // 18 deep
+      expect((await t.client.raw(deep)).status).toBe(400);
+      const { captureImageTemplate } = await t.client.query(`mutation($id: ID!) { captureImageTemplate(input: { serverId: $id, name: "metrics-image" }) { ... on CaptureImageTemplatePayload { operation { id } } } }`, { id: server.id });
+      const sse = t.client.sseSubscribe(`subscription($id: ID!) { operationProgress(id: $id) { status } }`, { id: captureImageTemplate.operation.id });
+      await sse.done;
+
+      const text = await scrape();
+      expect(value(text, `imprint_http_request_duration_seconds_count{operation="query servers",outcome="ok"}`)).toBeGreaterThanOrEqual(1);
+      expect(value(text, `imprint_operation_duration_seconds_count{kind="PROVISION",status="SUCCEEDED"}`)).toBe(1);
+      expect(value(text, `imprint_operation_duration_seconds_count{kind="CAPTURE",status="SUCCEEDED"}`)).toBe(1);
+      expect(value(text, `imprint_bytes_total{direction="captured"}`)).toBeGreaterThan(0);
+      expect(value(text, `imprint_refusals_total{limit="depth"}`)).toBe(1);
+      expect(value(text, "imprint_store_chunks")).toBeGreaterThan(0);
+      expect(value(text, "imprint_store_bytes")).toBeGreaterThan(0);
+      expect(value(text, "imprint_open_subscriptions")).toBe(0);
+      const console = watchConsole(t.client, server.id, "sse", 1);
+      try {
+        await console.waitFor(/./, "the subscription's first line");
+        expect(value(await scrape(), "imprint_open_subscriptions")).toBe(1);
+      } finally {
+        console.close();
+      }
+    } finally {
+      await t.stop();
     }
   });
 });

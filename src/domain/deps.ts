@@ -26,6 +26,15 @@ export interface DomainDeps {
   log: Logger;
   clock: Clock;
   ids: IdSource;
+  /** Where operations report what they did (Prometheus in app.ts). */
+  metrics: DomainMetrics;
+}
+
+export interface DomainMetrics {
+  operationFinished(kind: string, status: string, seconds: number): void;
+  bytesMoved(direction: "captured" | "restored", bytes: number): void;
+  /** A request refused by a quota (the other limits are counted at the edge). */
+  refused(limit: string): void;
 }
 
 /** The authenticated caller. Every read and write is scoped to its account. */

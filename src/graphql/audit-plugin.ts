@@ -31,6 +31,7 @@ export class AuditPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
         const result = await resolver(parent, args, context, info);
         // A refusal comes back as the errors plugin's proxy of the domain error: known by its code.
         const code = (result as { code?: unknown } | null)?.code;
+        if (code === "QUOTA_EXCEEDED") ctx.domain.deps.metrics.refused(`quota ${(result as { quota?: string }).quota ?? ""}`.trim());
         await record(typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code) ? code : "OK", result);
         return result;
       } catch (error) {

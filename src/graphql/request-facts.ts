@@ -7,13 +7,20 @@ import { requestFacts } from "../ops/request-log.js";
 
 export function useRequestFacts(): Plugin<{ viewer?: Viewer }> {
   return {
+    // Refused before execution (a query limit, a bad document): the refusal is the outcome.
+    onValidate() {
+      return ({ result }) => {
+        const facts = requestFacts();
+        if (facts && result.length > 0) facts.outcome = String(result[0].extensions?.code ?? "GRAPHQL_VALIDATION_FAILED");
+      };
+    },
     onExecute({ args }) {
       const facts = requestFacts();
       if (!facts) return;
       facts.accountId = args.contextValue.viewer?.accountId;
       const operation = getOperationAST(args.document, args.operationName);
-      facts.operationName =
-        operation?.name?.value ?? `${operation?.operation ?? "query"} ${operation?.selectionSet.selections.map((s) => ("name" in s && s.name ? s.name.value : "…")).join(",")}`;
+      facts.rootFields = `${operation?.operation ?? "query"} ${(operation?.selectionSet.selections ?? []).map((s) => ("name" in s && s.name ? s.name.value : "…")).slice(0, 3).join(",")}`;
+      facts.operationName = operation?.name?.value ?? facts.rootFields;
       return {
         onExecuteDone({ result }) {
           if (!("errors" in result)) return;

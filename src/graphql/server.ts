@@ -20,6 +20,7 @@ import { getSchema } from "./schema.js";
 import { createTokenWatch } from "./token-watch.js";
 import { withOperatorEndpoints, type OperatorEndpoints } from "../ops/endpoints.js";
 import { withRequestLog } from "../ops/request-log.js";
+import type { Metrics } from "../ops/metrics.js";
 import { useRequestFacts } from "./request-facts.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -50,6 +51,8 @@ type WsContextExtra = {
 
 export interface GraphQLServer {
   http: HttpServer;
+  /** Subscriptions open now, SSE and WebSocket. */
+  openSubscriptions(): number;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
   close(): Promise<void>;
 }
@@ -69,7 +72,11 @@ function yogaLogger(config: Config): YogaLogger {
   };
 }
 
-export function createGraphQLServer(config: Config, domain: Domain, options: { graphiqlToken?: string; operator?: OperatorEndpoints } = {}): GraphQLServer {
+export function createGraphQLServer(
+  config: Config,
+  domain: Domain,
+  options: { graphiqlToken?: string; operator?: OperatorEndpoints; metrics?: Metrics } = {},
+): GraphQLServer {
   const rateLimit = new TokenRateLimit(config.limits.ratePerMinute);
   const tokenWatch = createTokenWatch(domain.deps.events, domain.deps.clock);
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
@@ -110,7 +117,11 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
   });
 
   const graphqlHandler = withBodyLimit(config.limits.maxBodyBytes, yoga);
-  const http = createServer(withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler));
+  const http = createServer(
+    withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler, (facts, status, seconds) =>
+      options.metrics?.request(facts.rootFields ?? "none", facts.outcome ?? (status < 400 ? "ok" : `http ${status}`), seconds),
+    ),
+  );
   // noServer: attached to the HTTP server, ws would re-emit its errors (EADDRINUSE), which
   // graphql-ws reports as "Internal error emitted on the WebSocket server" with a stack.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
@@ -169,6 +180,7 @@ export function createGraphQLServer(config: Config, domain: Domain, options: { g
   return {
     http,
     yoga,
+    openSubscriptions: () => tokenWatch.openCount(),
     async close() {
       tokenWatch.close();
       await wsServer.dispose();

@@ -15,6 +15,8 @@ type End = (reason: string) => void;
 
 export interface TokenWatch {
   plugin: Plugin<{ viewer?: Viewer }>;
+  /** Subscriptions open now. */
+  openCount(): number;
   close(): void;
 }
 
@@ -56,6 +58,7 @@ export function createTokenWatch(events: EventBus, clock: Clock): TokenWatch {
 
   return {
     plugin,
+    openCount: () => [...open.values()].reduce((sum, ends) => sum + ends.size, 0),
     close() {
       unsubscribe();
       clearInterval(sweep);

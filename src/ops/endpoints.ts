@@ -5,6 +5,7 @@ import type { Readiness } from "./health.js";
 
 export interface OperatorEndpoints {
   readiness(): Promise<Readiness>;
+  metrics(): Promise<{ contentType: string; body: string }>;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -20,6 +21,16 @@ export function withOperatorEndpoints(endpoints: OperatorEndpoints, next: Reques
       void endpoints.readiness().then(
         ({ ready, checks }) => json(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks }),
         (error: Error) => json(res, 503, { status: "not ready", checks: { readiness: error.message } }),
+      );
+      return;
+    }
+    if (req.method === "GET" && pathname === "/metrics") {
+      void endpoints.metrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+          res.end(body);
+        },
+        (error: Error) => json(res, 500, { error: error.message }),
       );
       return;
     }

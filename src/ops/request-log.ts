@@ -13,7 +13,12 @@ export interface RequestFacts {
   operationName?: string;
   /** ok, or the first error code of the answer. */
   outcome?: string;
+  /** The operation type and root fields, e.g. "query servers" (a bounded metrics label). */
+  rootFields?: string;
 }
+
+/** Told of every finished request (metrics). */
+export type RequestDone = (facts: RequestFacts, status: number, seconds: number) => void;
 
 const current = new AsyncLocalStorage<RequestFacts>();
 
@@ -24,13 +29,15 @@ export function requestFacts(): RequestFacts | undefined {
 
 const SANE_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
-export function withRequestLog(log: Logger, next: RequestListener): RequestListener {
+export function withRequestLog(log: Logger, next: RequestListener, done?: RequestDone): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const offered = req.headers["x-request-id"];
     const facts: RequestFacts = { requestId: typeof offered === "string" && SANE_ID.test(offered) ? offered : randomUUID() };
     const started = process.hrtime.bigint();
     res.setHeader("x-request-id", facts.requestId);
     res.once("close", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      done?.(facts, res.statusCode, seconds);
       log.info("request", {
         requestId: facts.requestId,
         method: req.method,

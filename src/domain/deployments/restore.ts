@@ -57,6 +57,7 @@ export async function restoreVolume(
       const raw = await ahead[i]!;
       ahead[i] = null;
       await naming(target, () => file.write(raw, 0, raw.length, index * CHUNK_SIZE));
+      deps.metrics.bytesMoved("restored", raw.length);
       progress.advance(raw.length);
       next = index + 1;
     }

@@ -272,6 +272,7 @@ export class OperationRunner {
       ...releaseTemplate,
     ]);
     const updated = await db.operation.findUniqueOrThrow({ where: { id: last.id } });
+    if (updated.startedAt && updated.finishedAt) this.deps.metrics.operationFinished(last.kind, outcome.status, (updated.finishedAt.getTime() - updated.startedAt.getTime()) / 1000);
     this.deps.log.info(`operation ${outcome.status}`, {
       operationId: last.id,
       kind: last.kind,

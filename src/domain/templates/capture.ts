@@ -112,6 +112,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       }),
     ]);
 
+    deps.metrics.bytesMoved("captured", captured.reduce((sum, v) => sum + v.dataBytes, 0));
     await progress.step("powering on");
     const failure = await restoreServer(deps, server.id, server.powerState as PowerState);
     if (failure) throw failure;
