@@ -1,7 +1,7 @@
 // Reads the configuration, builds the app, serves it. Nothing else.
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { serve } from "./serve.js";
+import { serve, startFailure } from "./serve.js";
 
 async function main(): Promise<void> {
   // Capture and restore keep volume reads and chunk writes (open, write, fsync, rename) in
@@ -18,10 +18,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  await serve(await createApp(config));
+  let app;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    console.error(`imprint: failed to start: ${startFailure(error, config)}`);
+    process.exit(1);
+  }
+  await serve(app);
 }
 
 main().catch((error) => {
-  console.error("imprint: failed to start:", error);
+  console.error(`imprint: failed to start: ${(error as Error)?.message ?? error}`);
   process.exit(1);
 });

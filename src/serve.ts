@@ -8,7 +8,7 @@ export async function serve(app: App): Promise<void> {
   try {
     ({ url } = await app.start());
   } catch (error) {
-    console.error(`imprint: failed to start: ${startFailure(error, config.port)}`);
+    console.error(`imprint: failed to start: ${startFailure(error, config)}`);
     await app.stop().catch(() => undefined);
     process.exit(1);
   }
@@ -40,9 +40,18 @@ export async function serve(app: App): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-function startFailure(error: unknown, port: number): string {
+/** One line for why the start failed, naming what to fix (a port, a folder, a file). */
+export function startFailure(error: unknown, config: Pick<App["config"], "port" | "dataDir" | "databaseUrl">): string {
   const code = (error as NodeJS.ErrnoException)?.code;
-  if (code === "EADDRINUSE") return `port ${port} is already in use (set PORT to another port)`;
-  if (code === "EACCES") return `no permission to listen on port ${port} (set PORT)`;
-  return (error as Error)?.message ?? String(error);
+  const message = (error as Error)?.message ?? String(error);
+  const databaseFile = config.databaseUrl.replace(/^file:/, "");
+  if (code === "EADDRINUSE") return `port ${config.port} is already in use (set PORT to another port)`;
+  if (code === "EACCES" && (error as { syscall?: string }).syscall === "listen") return `no permission to listen on port ${config.port} (set PORT)`;
+  if (["EACCES", "EROFS", "ENOTDIR", "EEXIST", "ENOENT"].includes(code ?? "")) {
+    return `the data directory ${config.dataDir} cannot be used (${code}): it must be a writable folder (IMPRINT_DATA_DIR)`;
+  }
+  if (code === "SQLITE_NOTADB" || /file is not a database/.test(message)) return `the database file ${databaseFile} is not an SQLite database (corrupt, or another file)`;
+  if (code === "SQLITE_CANTOPEN" || /unable to open database file/.test(message)) return `the database file ${databaseFile} cannot be opened (check the path and its folder's permissions)`;
+  if (code === "SQLITE_CORRUPT" || /malformed/.test(message)) return `the database file ${databaseFile} is corrupt`;
+  return message.split("\n")[0];
 }

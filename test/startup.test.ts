@@ -1,6 +1,11 @@
 // Start-up and shutdown order, with real processes: an instance that cannot listen takes
 // no work, and a stop always ends.
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations } from "../src/db/migrate.js";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
 import { exited, spawnServer, startChildServer } from "./helpers/child.js";
 import { GraphQLClient } from "./helpers/clients.js";
@@ -62,5 +67,41 @@ describe("SIGTERM", () => {
     } finally {
       await t2.stop();
     }
+  });
+});
+
+describe("start-up failures", () => {
+  async function failedStart(dataDir: string, env: Record<string, string> = {}) {
+    const { code, output } = await exited(spawnServer(dataDir, env));
+    const lines = output.trim().split("\n");
+    return { code, lines };
+  }
+
+  it("names a data directory that cannot be used, in one line, exit 1", async () => {
+    const file = path.join(tempDataDir(), "not-a-folder");
+    writeFileSync(file, "x");
+    const { code, lines } = await failedStart(file);
+    expect(code).toBe(1);
+    expect(lines).toEqual([`imprint: failed to start: the data directory ${file} cannot be used (EEXIST): it must be a writable folder (IMPRINT_DATA_DIR)`]);
+  });
+
+  it("names a database file that is not a database", async () => {
+    const dataDir = tempDataDir();
+    writeFileSync(path.join(dataDir, "imprint.db"), randomBytes(8192));
+    const { code, lines } = await failedStart(dataDir);
+    expect(code).toBe(1);
+    expect(lines).toEqual([`imprint: failed to start: the database file ${path.join(dataDir, "imprint.db")} is not an SQLite database (corrupt, or another file)`]);
+  });
+
+  it("names a database from a newer version (a migration it does not know)", async () => {
+    const dataDir = tempDataDir();
+    const file = path.join(dataDir, "imprint.db");
+    applyMigrations(`file:${file}`);
+    const sqlite = new Database(file);
+    sqlite.exec(`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('x', 'x', CURRENT_TIMESTAMP, '20991231000000_from_the_future', 1)`);
+    sqlite.close();
+    const { code, lines } = await failedStart(dataDir);
+    expect(code).toBe(1);
+    expect(lines).toEqual([`imprint: failed to start: the database file ${file} was migrated by a newer imprint (unknown migrations: 20991231000000_from_the_future); use that version or a backup`]);
   });
 });

@@ -44,6 +44,8 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
     const names = readdirSync(migrationsDir)
       .filter((name) => existsSync(path.join(migrationsDir, name, "migration.sql")))
       .sort();
+    const unknown = [...done].filter((name) => !names.includes(name));
+    if (unknown.length > 0) throw new Error(`the database file ${file} was migrated by a newer imprint (unknown migrations: ${unknown.join(", ")}); use that version or a backup`);
     const applied: string[] = [];
     for (const name of names) {
       if (done.has(name)) continue;
@@ -68,7 +70,7 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
         sqlite.exec("COMMIT");
       } catch (error) {
         sqlite.exec("ROLLBACK");
-        throw new Error(`migration ${name} failed: ${(error as Error).message}`);
+        throw new Error(`migration ${name} of ${file} failed: ${(error as Error).message}`);
       }
     }
     return applied;
