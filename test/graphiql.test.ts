@@ -1,10 +1,14 @@
 // GraphiQL at /graphql, with its assets inlined (no CDN) and, in development, the demo
 // token filled in; the demo data of a first start.
+import { request } from "node:http";
+import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { GraphQLClient } from "./helpers/clients.js";
 
 const TOKEN = "imp_graphiql-test-token-0123";
+/** A non-loopback address of this machine to connect from, as another host would. */
+const EXTERNAL = Object.values(networkInterfaces()).flat().find((address) => address && address.family === "IPv4" && !address.internal)?.address;
 let t: TestApp;
 
 beforeAll(async () => {
@@ -28,6 +32,36 @@ describe("GraphiQL", () => {
 });
 
 describe("first start", () => {
+  it("is sent compressed with an ETag, and a revalidation costs a 304, not the page", async () => {
+    const first = await fetch(t.url, { headers: { accept: "text/html", "accept-encoding": "gzip" } });
+    expect(first.headers.get("content-encoding")).toBe("gzip");
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const compressed = Number(first.headers.get("content-length") ?? (await first.arrayBuffer()).byteLength);
+    expect(compressed).toBeLessThan(3 * 1024 * 1024);
+    const again = await fetch(t.url, { headers: { accept: "text/html", "if-none-match": etag! } });
+    expect(again.status).toBe(304);
+    expect((await again.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it.skipIf(!EXTERNAL)("carries the demo token only to this machine (loopback), never to another address", async () => {
+    const external = EXTERNAL!;
+    const port = new URL(t.url).port;
+    const html = await new Promise<string>((resolve, reject) => {
+      // Bound to the machine's own non-loopback address, as another host would arrive.
+      const req = request({ host: "127.0.0.1", port, path: "/graphql", localAddress: external, headers: { accept: "text/html" } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve(body));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(html).toContain("imprint");
+    expect(html).not.toContain(TOKEN);
+  });
+
   it("creates a demo account with virtual and bare metal servers in two datacenters", async () => {
     const client = new GraphQLClient(t.url, TOKEN);
     const { servers } = await client.query(`{ servers(first: 50) { edges { node { kind datacenter volumes { role } latestOperation { kind } } } } }`);

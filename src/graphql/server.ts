@@ -2,7 +2,6 @@
 // Server-Sent Events (built into yoga) and over WebSocket (graphql-ws), plus GraphiQL
 // with its assets inlined so it works without internet.
 import { createServer, type Server as HttpServer } from "node:http";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createLogger, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
@@ -14,6 +13,7 @@ import type { GraphQLContext } from "./builder.js";
 import { withBodyLimit } from "./body-limit.js";
 import { domainErrorIn, createMaskError } from "./error-masking.js";
 import { useJsonPostsOnly, useNoIntrospection } from "./browser-safety.js";
+import { useGraphiQLPage } from "./graphiql-page.js";
 import { queryLimitPlugins } from "./query-limits.js";
 import { TokenRateLimit } from "./rate-limit.js";
 import { getSchema } from "./schema.js";
@@ -82,6 +82,7 @@ export function createGraphQLServer(
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
     plugins: [
+      ...(config.exposure.graphiql ? [useGraphiQLPage(GRAPHQL_PATH, { title: "imprint", defaultQuery: WELCOME_QUERY, loopbackToken: options.graphiqlToken })] : []),
       useJsonPostsOnly(),
       ...(config.exposure.introspection ? [] : [useNoIntrospection()]),
       ...queryLimitPlugins(config.limits),
@@ -97,14 +98,8 @@ export function createGraphQLServer(
     landingPage: false,
     logging: yogaLogger(config),
     maskedErrors: { maskError: createMaskError(domain.deps.log, config.exposure.debugErrors), isDev: false },
-    renderGraphiQL,
-    graphiql: config.exposure.graphiql
-      ? {
-          title: "imprint",
-          defaultQuery: WELCOME_QUERY,
-          headers: options.graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) : undefined,
-        }
-      : false,
+    // GraphiQL is served by useGraphiQLPage (compressed, cacheable, the token for loopback only).
+    graphiql: false,
     context: async (initial): Promise<GraphQLContext> => {
       // The one authentication path: every HTTP request, SSE stream and WebSocket subscription
       // (whose token comes from the connection) is checked against the token's current state.
