@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { captureBenchmarks } from "./capture.js";
 import { concurrencyBenchmarks } from "./concurrency.js";
 import { readPathBenchmarks } from "./read-path.js";
+import { pluginOverheadBenchmarks } from "./plugins-overhead.js";
 import { scaleBenchmarks } from "./scale.js";
 import { subscriptionBenchmarks } from "./subscriptions.js";
 import type { Row } from "./lib.js";
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   scale: scaleBenchmarks,
   subscriptions: subscriptionBenchmarks,
   concurrency: concurrencyBenchmarks,
+  plugins: pluginOverheadBenchmarks,
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);

@@ -49,7 +49,7 @@ export interface AppOptions {
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const log = options.log ?? createLogger(config.env);
+  const log = options.log ?? createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
   const migrationsApplied = applyMigrations(config.databaseUrl);
   const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, ...options.db });

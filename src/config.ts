@@ -34,6 +34,8 @@ export interface Config {
   hypervisor: HypervisorConfig;
   /** What the HTTP endpoint shows and to whom. */
   exposure: ExposureConfig;
+  /** pino level (LOG_LEVEL); error in tests, info otherwise. */
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 }
 
 export interface ExposureConfig {
@@ -193,6 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
       storedBytes: integer(env, "IMPRINT_QUOTA_STORED_GB", 1024, 0, 1_000_000) * 1024 ** 3,
       concurrentOperations: integer(env, "IMPRINT_QUOTA_CONCURRENT_OPERATIONS", 20, 1, 10_000),
     },
+    logLevel: oneOf(env, "LOG_LEVEL", mode === "test" ? "error" : "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const),
     exposure: {
       graphiql: flag(env, "IMPRINT_GRAPHIQL", !production),
       introspection: flag(env, "IMPRINT_INTROSPECTION", !production),

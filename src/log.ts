@@ -1,11 +1,12 @@
 // Structured logs: one JSON object per line on stderr (pino), pretty in development.
-// LOG_LEVEL picks the level (default info; error in tests).
+// LOG_LEVEL (config.logLevel) picks the level.
 import pino from "pino";
+import type { Config } from "./config.js";
 import type { Logger } from "./domain/deps.js";
 
-export function createLogger(env: string, level = process.env.LOG_LEVEL): Logger {
+export function createLogger({ env, logLevel }: Pick<Config, "env" | "logLevel">): Logger {
   const base = pino(
-    { level: level || (env === "test" ? "error" : "info"), base: undefined },
+    { level: logLevel, base: undefined },
     env === "development" ? pino.transport({ target: "pino-pretty", options: { destination: 2, translateTime: "SYS:HH:MM:ss.l" } }) : pino.destination(2),
   );
   return {

@@ -31,6 +31,8 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
     IMPRINT_HEARTBEAT_MS: "200",
     // Tests poll and fire requests far faster than a client would; the limit has its own test.
     IMPRINT_RATE_LIMIT_PER_MINUTE: "1000000",
+    // Quiet also when a test runs in development mode; the log tests set their own level.
+    LOG_LEVEL: "error",
     ...extra,
   };
 }
