@@ -15,7 +15,10 @@ import {
   type GraphQLField,
   type GraphQLOutputType,
   type ValidationContext,
+  type ExecutionArgs,
+  validate,
 } from "graphql";
+import { requestFacts } from "../ops/request-log.js";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { RequestLimits } from "../config.js";
 import { DEFAULT_PAGE_SIZE } from "../domain/kernel/index.js";
@@ -39,30 +42,46 @@ export function fieldCost(args: Record<string, unknown>, _ctx: unknown, field: G
   return isList(field.type) ? { field: 1, multiplier: SHORT_LIST_SIZE } : 1;
 }
 
-const COST = Symbol("queryCost");
+/**
+ * The cost depends on each request's variables (page sizes), so it is computed for every
+ * execution, with the complexity rule alone, after the (cached) validation of the document:
+ * a cached "valid" must not let the same document through with larger pages.
+ */
+function price(args: ExecutionArgs, maxCost: number): { cost: number; refusal: GraphQLError | null } {
+  let cost = 0;
+  const [error] = validate(args.schema, args.document, [
+    createComplexityRule({
+      variableValues: (args.variableValues as Record<string, unknown> | undefined) ?? {},
+      operationName: args.operationName ?? undefined,
+      context: args.contextValue as object,
+      maxComplexity: maxCost,
+      onResult: (state) => {
+        cost = state.complexity;
+      },
+    }),
+  ]);
+  if (!error) return { cost, refusal: null };
+  const facts = requestFacts();
+  if (facts) facts.outcome = String(error.extensions?.code ?? "QUERY_COMPLEXITY");
+  return { cost, refusal: new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } }) };
+}
 
 function useQueryCost(maxCost: number): Plugin {
   return {
-    onValidate({ context, addValidationRule }) {
-      const params = (context as { params?: { variables?: Record<string, unknown>; operationName?: string } }).params ?? {};
-      addValidationRule(
-        createComplexityRule({
-          variableValues: params.variables ?? {},
-          operationName: params.operationName ?? undefined,
-          context,
-          maxComplexity: maxCost,
-          onResult: (state) => {
-            (context as Record<symbol, number>)[COST] = state.complexity;
-          },
-        }),
-      );
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const { refusal } = price(args, maxCost);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
-    onExecute({ args }) {
-      const requested = (args.contextValue as unknown as Record<symbol, number | undefined>)[COST];
+    onExecute({ args, setResultAndStopExecution }) {
+      const { cost, refusal } = price(args, maxCost);
+      if (refusal) {
+        setResultAndStopExecution({ errors: [refusal] });
+        return;
+      }
       return {
         onExecuteDone({ result, setResult }) {
-          if (requested === undefined || isAsyncIterable(result)) return;
-          setResult({ ...result, extensions: { ...result.extensions, cost: { requested, limit: maxCost } } });
+          if (isAsyncIterable(result)) return;
+          setResult({ ...result, extensions: { ...result.extensions, cost: { requested: cost, limit: maxCost } } });
         },
       };
     },

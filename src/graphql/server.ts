@@ -91,9 +91,6 @@ export function createGraphQLServer(
     ],
     // No origin is trusted unless configured: yoga's default reflects any Origin.
     cors: config.exposure.corsOrigins.length > 0 ? { origin: config.exposure.corsOrigins, credentials: true, methods: ["GET", "POST"] } : false,
-    // Parsed documents are cached; validation results are not: the cost rule depends on each
-    // request's variables (page sizes), and a cached "valid" let any page size through.
-    parserAndValidationCache: { validationCache: false },
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: yogaLogger(config),
