@@ -36,6 +36,12 @@ export type ServerRow = Prisma.ServerGetPayload<object>;
 
 /** Most console lines one request may read. */
 export const CONSOLE_MAX_LINES = 1000;
+
+function checkLastLines(lastLines: number): void {
+  if (!Number.isInteger(lastLines) || lastLines < 0 || lastLines > CONSOLE_MAX_LINES) {
+    throw ValidationError.field("lastLines", `must be a whole number from 0 to ${CONSOLE_MAX_LINES}`);
+  }
+}
 export type VolumeRow = Prisma.VolumeGetPayload<object>;
 
 export interface VolumeSpec {
@@ -210,17 +216,13 @@ export class Servers {
 
   /** The last lines of a server's serial console (the caller has loaded the server as the viewer's). */
   async consoleTail(server: ServerRow, lastLines: number): Promise<string[]> {
-    if (!Number.isInteger(lastLines) || lastLines < 0 || lastLines > CONSOLE_MAX_LINES) {
-      throw new ValidationError([{ field: "lastLines", message: `must be a whole number from 0 to ${CONSOLE_MAX_LINES}` }]);
-    }
+    checkLastLines(lastLines);
     return this.deps.hypervisor.consoleTail(server.id, lastLines);
   }
 
   /** The server's last `lastLines` console lines, then each line as the machine writes it, until the subscriber leaves. */
   async *followConsole(viewer: Viewer, serverId: string, lastLines = 0): AsyncGenerator<string> {
-    if (!Number.isInteger(lastLines) || lastLines < 0 || lastLines > CONSOLE_MAX_LINES) {
-      throw new ValidationError([{ field: "lastLines", message: `must be a whole number from 0 to ${CONSOLE_MAX_LINES}` }]);
-    }
+    checkLastLines(lastLines);
     const server = await this.deps.db.server.findFirst({ where: { id: serverId, accountId: viewer.accountId }, select: { id: true } });
     if (!server) throw new NotFoundError("Server", serverId, "id");
     const stop = new AbortController();
