@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import type { Plugin } from "graphql-yoga";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 
 interface Page {
   html: Buffer;
@@ -20,27 +20,33 @@ function render(options: Record<string, unknown>): Page {
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 
-export function useGraphiQLPage(path: string, options: { title: string; defaultQuery: string; loopbackToken?: string }): Plugin {
+/** Serves the page from node's own response (a 9 MB body is better not streamed through the fetch adapter). */
+export function withGraphiQLPage(
+  path: string,
+  options: { title: string; defaultQuery: string; loopbackToken?: string },
+  next: RequestListener,
+): RequestListener {
   const plain = render({ title: options.title, defaultQuery: options.defaultQuery });
   const withToken = options.loopbackToken
     ? render({ title: options.title, defaultQuery: options.defaultQuery, headers: JSON.stringify({ Authorization: `Bearer ${options.loopbackToken}` }) })
     : null;
-  return {
-    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (request.method !== "GET" || !request.headers.get("accept")?.includes("text/html") || url.pathname !== path) return;
-      const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } }).req?.socket?.remoteAddress ?? "";
-      const page = withToken && LOOPBACK.has(address) ? withToken : plain;
-      const headers: Record<string, string> = {
-        "content-type": "text/html; charset=utf-8",
-        etag: page.etag,
-        vary: "Accept-Encoding",
-        // The page with a token is for this browser only; the other one may be shared.
-        "cache-control": page === plain ? "public, max-age=300" : "private, no-cache",
-      };
-      if (request.headers.get("if-none-match") === page.etag) return endResponse(new fetchAPI.Response(null, { status: 304, headers }));
-      const gzip = /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
-      if (gzip) headers["content-encoding"] = "gzip";
-      endResponse(new fetchAPI.Response(new Uint8Array(gzip ? page.gzip : page.html), { status: 200, headers }));
-    },
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== "GET" || !req.headers.accept?.includes("text/html") || (req.url ?? "").split("?")[0] !== path) return next(req, res);
+    const page = withToken && LOOPBACK.has(req.socket.remoteAddress ?? "") ? withToken : plain;
+    const headers: Record<string, string | number> = {
+      "content-type": "text/html; charset=utf-8",
+      etag: page.etag,
+      vary: "Accept-Encoding",
+      // The page with a token is for this browser only; the other one may be shared.
+      "cache-control": page === plain ? "public, max-age=300" : "private, no-cache",
+    };
+    if (req.headers["if-none-match"] === page.etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    const body = gzip ? page.gzip : page.html;
+    res.writeHead(200, { ...headers, ...(gzip ? { "content-encoding": "gzip" } : {}), "content-length": body.length });
+    res.end(body);
   };
 }

@@ -13,7 +13,7 @@ import type { GraphQLContext } from "./builder.js";
 import { withBodyLimit } from "./body-limit.js";
 import { domainErrorIn, createMaskError } from "./error-masking.js";
 import { useJsonPostsOnly, useNoIntrospection } from "./browser-safety.js";
-import { useGraphiQLPage } from "./graphiql-page.js";
+import { withGraphiQLPage } from "./graphiql-page.js";
 import { queryLimitPlugins } from "./query-limits.js";
 import { TokenRateLimit } from "./rate-limit.js";
 import { getSchema } from "./schema.js";
@@ -82,7 +82,6 @@ export function createGraphQLServer(
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
     plugins: [
-      ...(config.exposure.graphiql ? [useGraphiQLPage(GRAPHQL_PATH, { title: "imprint", defaultQuery: WELCOME_QUERY, loopbackToken: options.graphiqlToken })] : []),
       useJsonPostsOnly(),
       ...(config.exposure.introspection ? [] : [useNoIntrospection()]),
       ...queryLimitPlugins(config.limits),
@@ -95,7 +94,7 @@ export function createGraphQLServer(
     landingPage: false,
     logging: yogaLogger(config),
     maskedErrors: { maskError: createMaskError(domain.deps.log, config.exposure.debugErrors), isDev: false },
-    // GraphiQL is served by useGraphiQLPage (compressed, cacheable, the token for loopback only).
+    // GraphiQL is served by withGraphiQLPage (compressed, cacheable, the token for loopback only).
     graphiql: false,
     context: async (initial): Promise<GraphQLContext> => {
       // The one authentication path: every HTTP request, SSE stream and WebSocket subscription
@@ -108,12 +107,21 @@ export function createGraphQLServer(
     },
   });
 
-  const graphqlHandler = withBodyLimit(config.limits.maxBodyBytes, yoga);
+  const yogaHandler = withBodyLimit(config.limits.maxBodyBytes, yoga);
+  const graphqlHandler = config.exposure.graphiql
+    ? withGraphiQLPage(GRAPHQL_PATH, { title: "imprint", defaultQuery: WELCOME_QUERY, loopbackToken: options.graphiqlToken }, yogaHandler)
+    : yogaHandler;
   const http = createServer(
     withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler, (facts, status, seconds) =>
       options.metrics?.request(facts.rootFields ?? "none", facts.outcome ?? (status < 400 ? "ok" : `http ${status}`), seconds),
     ),
   );
+  // Node closes an idle keep-alive socket after 5 s, counted from when a response was handed
+  // to the kernel, not from when the client read it: a slow client of a large body (the 2.4 MB
+  // GraphiQL page) lost its tail. 65 s, as load balancers expect of their backends.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+
   // noServer: attached to the HTTP server, ws would re-emit its errors (EADDRINUSE), which
   // graphql-ws reports as "Internal error emitted on the WebSocket server" with a stack.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
