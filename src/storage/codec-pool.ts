@@ -91,14 +91,17 @@ export class CodecPool {
       const worker = this.idle.pop()!;
       const job = this.queue.shift()!;
       this.busy.set(worker, job);
+      this.dispatching(worker);
       const owned = job.data.byteOffset === 0 && job.data.byteLength === job.data.buffer.byteLength;
       worker.postMessage({ id: job.id, job: job.job, data: job.data, level: ZSTD_LEVEL }, owned ? [job.data.buffer as ArrayBuffer] : []);
-      this.dispatched(worker);
     }
   }
 
-  /** Called after a job is handed to a worker (a seam for tests that make workers die). */
-  protected dispatched(_worker: Worker): void {}
+  /**
+   * Called as a job is handed to a worker, just before it is posted (a seam for tests that
+   * make workers die: a worker terminated here never runs the job, whatever the load).
+   */
+  protected dispatching(_worker: Worker): void {}
 
   private done(worker: Worker, message: { id: number; data?: Uint8Array; hash?: string; error?: string }): void {
     const job = this.busy.get(worker);

@@ -134,7 +134,7 @@ export class DyingCodecPool extends CodecPool {
     super();
   }
 
-  protected override dispatched(worker: Worker): void {
+  protected override dispatching(worker: Worker): void {
     if (++this.jobs === this.killAtJob) void worker.terminate();
   }
 }
