@@ -1,9 +1,8 @@
 // The default adapter: no process, a machine is a state file and a console log. It behaves
 // as a guest would where the API can see it: power changes take effect, the console says
 // what booted with which hostname, and the state outlives a restart of imprint.
-import { appendFile, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { followLines, tailLines } from "./console-log.js";
 import type { Hypervisor, MachineSpec, MachineState, StopResult } from "./hypervisor.js";
 import { MachineDirs } from "./machine-dirs.js";
 
@@ -44,19 +43,16 @@ export class SimulatedHypervisor implements Hypervisor {
     return text === "RUNNING" || text === "STOPPED" ? text : null;
   }
 
-  async running(): Promise<string[]> {
-    const ids = await readdir(this.dirs.root).catch(() => [] as string[]);
-    const states = await Promise.all(ids.map(async (id) => [id, await this.state(id)] as const));
-    return states.filter(([, state]) => state === "RUNNING").map(([id]) => id);
+  running(): Promise<string[]> {
+    return this.dirs.running((serverId) => this.state(serverId));
   }
 
   consoleTail(serverId: string, lines: number): Promise<string[]> {
-    return tailLines(this.dirs.file(serverId, "console.log"), lines);
+    return this.dirs.consoleTail(serverId, lines);
   }
 
-  async *consoleFollow(serverId: string, signal: AbortSignal, backlog = 0): AsyncIterable<string> {
-    await this.dirs.ensure(serverId);
-    yield* followLines(this.dirs.file(serverId, "console.log"), signal, backlog);
+  consoleFollow(serverId: string, signal: AbortSignal, backlog = 0): AsyncIterable<string> {
+    return this.dirs.consoleFollow(serverId, signal, backlog);
   }
 
   remove(serverId: string): Promise<void> {

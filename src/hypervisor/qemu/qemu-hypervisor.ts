@@ -8,7 +8,6 @@ import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { followLines, tailLines } from "../console-log.js";
 import type { Hypervisor, MachineSpec, MachineState, StopResult } from "../hypervisor.js";
 import { MachineDirs } from "../machine-dirs.js";
 import { kvmWorks, type Accel } from "./accel.js";
@@ -121,19 +120,16 @@ export class QemuHypervisor implements Hypervisor {
     return (await this.livePid(serverId)) === null ? "STOPPED" : "RUNNING";
   }
 
-  async running(): Promise<string[]> {
-    const ids = await readdir(this.dirs.root).catch(() => [] as string[]);
-    const live = await Promise.all(ids.map(async (id) => ((await this.livePid(id)) === null ? null : id)));
-    return live.filter((id): id is string => id !== null);
+  running(): Promise<string[]> {
+    return this.dirs.running((serverId) => this.state(serverId));
   }
 
   consoleTail(serverId: string, lines: number): Promise<string[]> {
-    return tailLines(this.dirs.file(serverId, "console.log"), lines);
+    return this.dirs.consoleTail(serverId, lines);
   }
 
-  async *consoleFollow(serverId: string, signal: AbortSignal, backlog = 0): AsyncIterable<string> {
-    await this.dirs.ensure(serverId);
-    yield* followLines(this.dirs.file(serverId, "console.log"), signal, backlog);
+  consoleFollow(serverId: string, signal: AbortSignal, backlog = 0): AsyncIterable<string> {
+    return this.dirs.consoleFollow(serverId, signal, backlog);
   }
 
   async remove(serverId: string): Promise<void> {
