@@ -5,7 +5,7 @@
 import { requireServerTransition, transitionServer, GIB } from "../kernel/index.js";
 import type { DeployRun } from "./deployments.js";
 import type { DomainDeps } from "../deps.js";
-import { nocloudSeed, failNewServer, startMachine, stopMachine, bringMachineTo, truePowerState, type NewServerUndo } from "../servers/index.js";
+import { nocloudSeed, failNewServer, returnMachineTo, startMachine, stopMachine, type NewServerUndo } from "../servers/index.js";
 import type { Pipeline, OperationRow, Progress } from "../operations/index.js";
 import { restoreVolume } from "./restore.js";
 import type { PowerState } from "../kernel/index.js";
@@ -132,16 +132,8 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     }
     for (const id of undo.stagedVolumeIds ?? []) await deps.volumes.remove(id);
     const serverId = operation.serverId ?? "";
-    // Back in the power state it had; a machine that will not start leaves it HALTED, not stuck.
-    let powerState = undo.powerStateBefore;
-    if (powerState) {
-      try {
-        await bringMachineTo(deps, serverId, powerState);
-      } catch (error) {
-        deps.log.warn("the server's machine did not start again after its reload ended", { serverId, error: (error as Error).message });
-        powerState = await truePowerState(deps, serverId, "HALTED");
-      }
-    }
-    await transitionServer(deps.db, { id: serverId }, "ACTIVE", powerState ? { powerState } : {}, ["RELOADING"]);
+    const { reached, failure } = await returnMachineTo(deps, serverId, undo.powerStateBefore);
+    if (failure) deps.log.warn("the server's machine did not start again after its reload ended", { serverId, error: failure.message });
+    await transitionServer(deps.db, { id: serverId }, "ACTIVE", reached ? { powerState: reached } : {}, ["RELOADING"]);
   },
 };

@@ -56,6 +56,25 @@ export async function bringMachineTo(deps: DomainDeps, serverId: string, powerSt
   else await stopMachine(deps, serverId);
 }
 
+/**
+ * After an operation took the machine offline: back to `powerState` (when one was recorded).
+ * A machine that will not start does not leave the server stuck: `reached` is its true state
+ * (HALTED) and `failure` says why, for the caller to report.
+ */
+export async function returnMachineTo(
+  deps: DomainDeps,
+  serverId: string,
+  powerState: PowerState | undefined,
+): Promise<{ reached: PowerState | undefined; failure: Error | null }> {
+  if (!powerState) return { reached: undefined, failure: null };
+  try {
+    await bringMachineTo(deps, serverId, powerState);
+    return { reached: powerState, failure: null };
+  } catch (error) {
+    return { reached: await truePowerState(deps, serverId, "HALTED"), failure: error as Error };
+  }
+}
+
 /** The power state the machine really has (the record's when the adapter does not know it). */
 export async function truePowerState(deps: DomainDeps, serverId: string, recorded: PowerState): Promise<PowerState> {
   const state = await deps.hypervisor.state(serverId);

@@ -9,7 +9,7 @@ import type { DomainDeps } from "../deps.js";
 import type { Pipeline, RunContext } from "../operations/index.js";
 import type { PowerState } from "../kernel/index.js";
 import type { CaptureRun, RecordedConfiguration } from "./templates.js";
-import { bringMachineTo, stopMachine, truePowerState } from "../servers/index.js";
+import { returnMachineTo, stopMachine } from "../servers/index.js";
 
 interface Undo {
   /** The power state to return the server to, recorded before it is changed. */
@@ -150,16 +150,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
 async function restoreServer(deps: DomainDeps, serverId: string, powerState: PowerState | undefined): Promise<Error | null> {
   const server = await deps.db.server.findUnique({ where: { id: serverId } });
   if (server?.status !== "CAPTURING") return null;
-  let failure: Error | null = null;
-  let reached = powerState;
-  if (powerState) {
-    try {
-      await bringMachineTo(deps, serverId, powerState);
-    } catch (error) {
-      failure = error as Error;
-      reached = await truePowerState(deps, serverId, "HALTED");
-    }
-  }
+  const { reached, failure } = await returnMachineTo(deps, serverId, powerState);
   await transitionServer(deps.db, { id: serverId }, "ACTIVE", reached ? { powerState: reached } : {}, ["CAPTURING"]);
   return failure;
 }
