@@ -1,6 +1,7 @@
 // Runs a built app as a process: listen, then take work; on SIGINT/SIGTERM stop within a
 // deadline, also when an operation is stuck on I/O. Start-up failures are one line.
 import type { App } from "./app.js";
+import { sqliteFilePath } from "./db/migrate.js";
 
 export async function serve(app: App): Promise<void> {
   const { config } = app;
@@ -44,7 +45,7 @@ export async function serve(app: App): Promise<void> {
 export function startFailure(error: unknown, config: Pick<App["config"], "port" | "dataDir" | "databaseUrl">): string {
   const code = (error as NodeJS.ErrnoException)?.code;
   const message = (error as Error)?.message ?? String(error);
-  const databaseFile = config.databaseUrl.replace(/^file:/, "");
+  const databaseFile = sqliteFilePath(config.databaseUrl);
   if (code === "EADDRINUSE") return `port ${config.port} is already in use (set PORT to another port)`;
   if (code === "EACCES" && (error as { syscall?: string }).syscall === "listen") return `no permission to listen on port ${config.port} (set PORT)`;
   if (["EACCES", "EROFS", "ENOTDIR", "EEXIST", "ENOENT"].includes(code ?? "")) {

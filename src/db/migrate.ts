@@ -22,6 +22,13 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`;
 
+/** The committed migrations, in the order they apply. */
+export function migrationNames(migrationsDir = MIGRATIONS_DIR): string[] {
+  return readdirSync(migrationsDir)
+    .filter((name) => existsSync(path.join(migrationsDir, name, "migration.sql")))
+    .sort();
+}
+
 export function sqliteFilePath(databaseUrl: string): string {
   return databaseUrl.replace(/^file:/, "");
 }
@@ -41,9 +48,7 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
         .all()
         .map((row) => (row as { migration_name: string }).migration_name),
     );
-    const names = readdirSync(migrationsDir)
-      .filter((name) => existsSync(path.join(migrationsDir, name, "migration.sql")))
-      .sort();
+    const names = migrationNames(migrationsDir);
     const unknown = [...done].filter((name) => !names.includes(name));
     if (unknown.length > 0) throw new Error(`the database file ${file} was migrated by a newer imprint (unknown migrations: ${unknown.join(", ")}); use that version or a backup`);
     const applied: string[] = [];

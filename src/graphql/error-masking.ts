@@ -21,12 +21,7 @@ export function domainErrorIn(error: unknown): DomainError | null {
 
 /** The domain error, or the typed fault (a full or busy database) the innermost error stands for. */
 function typedErrorIn(error: unknown): DomainError | null {
-  let innermost = error;
-  for (let current = error; current; current = (current as { originalError?: unknown }).originalError) {
-    if (current instanceof DomainError) return current;
-    innermost = current;
-  }
-  return faultOf(innermost, "the request");
+  return domainErrorIn(error) ?? faultOf(innermostError(error), "the request");
 }
 
 export function createMaskError(log: Logger, debug: boolean): MaskError {

@@ -2,11 +2,10 @@
 // every migration is applied, the image store is writable and not full. A failing check
 // makes it 503, naming the check and why (load balancers route on it; operators read it).
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "../db/client.js";
-import { MIGRATIONS_DIR } from "../db/migrate.js";
+import { migrationNames } from "../db/migrate.js";
 
 /** Below this much free space the store cannot take a capture's chunks. */
 const MIN_FREE_BYTES = 64 * 1024 * 1024;
@@ -34,7 +33,7 @@ export async function readiness(db: Db, storeRoot: string): Promise<Readiness> {
     const applied = new Set(
       ((await db.$queryRawUnsafe(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)) as Array<{ migration_name: string }>).map((row) => row.migration_name),
     );
-    const pending = readdirSync(MIGRATIONS_DIR).filter((name) => existsSync(path.join(MIGRATIONS_DIR, name, "migration.sql")) && !applied.has(name));
+    const pending = migrationNames().filter((name) => !applied.has(name));
     return pending.length ? `not applied: ${pending.join(", ")}` : null;
   });
   await run("imageStore", async () => {

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { dataExtents } from "@imprint/sparse-extents";
 import { CHUNK_SIZE, isAllZero } from "./chunk-codec.js";
+import { readFully } from "./files.js";
 
 export const VOLUME_DIGEST_NAME = "imprint-volume-sha256-v1";
 /** 32 zero bytes per hole, fed in runs of up to 4096 holes. */
@@ -60,15 +61,7 @@ export async function chunkListOfFile(file: string): Promise<{ lengthBytes: numb
       const first = Math.max(Math.floor(flat[e] / CHUNK_SIZE), last + 1);
       const end = Math.min(Math.ceil(flat[e + 1] / CHUNK_SIZE), chunkCount(size));
       for (let index = first; index < end; index++) {
-        const length = Math.min(CHUNK_SIZE, size - index * CHUNK_SIZE);
-        let done = 0;
-        while (done < length) {
-          const { bytesRead } = await handle.read(buffer, done, length - done, index * CHUNK_SIZE + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        buffer.fill(0, done, length);
-        const chunk = buffer.subarray(0, length);
+        const chunk = await readFully(handle, buffer, Math.min(CHUNK_SIZE, size - index * CHUNK_SIZE), index * CHUNK_SIZE);
         if (!isAllZero(chunk)) chunks.push([index, createHash("sha256").update(chunk).digest("hex")]);
         last = index;
       }

@@ -1,8 +1,8 @@
 // CAPTURE: halt the server, read its volumes in 4 MiB chunks into the image store
 // (zero chunks as holes, each chunk stored once), record its configuration and the
 // manifest, and bring the server back to the power state it had.
-import type { FileHandle } from "node:fs/promises";
 import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
+import { readFully } from "../../storage/files.js";
 import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.js";
 import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.js";
 import type { DomainDeps } from "../deps.js";
@@ -213,19 +213,5 @@ async function captureVolume(
   const storedBytes = [...volumeChunkSizes.values()].reduce((sum, size) => sum + size, 0);
   const digest = volumeDigest(length, chunks);
   return { index: volume.index, role: volume.role, capacityGb: volume.capacityGb, lengthBytes: length, dataBytes, storedBytes, digest, chunks };
-}
-
-/** Reads `size` bytes at `position`; past the end of the file reads as zeros. */
-async function readFully(file: FileHandle, buffer: Buffer, size: number, position: number): Promise<Buffer> {
-  let done = 0;
-  while (done < size) {
-    const { bytesRead } = await file.read(buffer, done, size - done, position + done);
-    if (bytesRead === 0) {
-      buffer.fill(0, done, size);
-      break;
-    }
-    done += bytesRead;
-  }
-  return buffer.subarray(0, size);
 }
 
