@@ -49,9 +49,9 @@ export interface DeployRun {
 }
 
 /** Whether a deploy or reload starts the host: as asked, else as the source server was at capture. */
-function startsHost(asked: boolean | null | undefined, template: { configuration: string }): boolean {
+function startsHost(asked: boolean | null | undefined, recorded: RecordedConfiguration): boolean {
   if (asked !== undefined && asked !== null) return asked;
-  return (JSON.parse(template.configuration) as RecordedConfiguration).powerState !== "HALTED";
+  return recorded.powerState !== "HALTED";
 }
 
 export class Deployments {
@@ -126,7 +126,7 @@ export class Deployments {
         data: this.operations.newOperationData(viewer, operationId, "DEPLOY", {
           serverId: server.id,
           imageTemplateId: template.id,
-          input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, template) } satisfies DeployRun,
+          input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, config) } satisfies DeployRun,
         }),
       });
       return { server, operation };
@@ -178,7 +178,7 @@ export class Deployments {
         allowedStatuses: ["ACTIVE"],
         statusWhileRunning: "RELOADING",
         imageTemplateId: template.id,
-        input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, template) } satisfies DeployRun,
+        input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, JSON.parse(template.configuration) as RecordedConfiguration) } satisfies DeployRun,
       },
       {
         // Counted as a deployment of the template until the reload ends.
