@@ -1,5 +1,6 @@
-// GraphiQL at /graphql for browsers, where enabled: rendered once (its assets are inlined:
-// about 9 MB), served gzip-compressed with an ETag so a browser revalidates instead of
+// GraphiQL at /graphql for browsers, where enabled: rendered once, when first asked for (its
+// assets are inlined: about 9 MB, a second of compression that every start, and every test
+// app, would otherwise pay), served gzip-compressed with an ETag so a browser revalidates instead of
 // downloading it again. The demo token is filled in only for requests from this machine
 // (loopback) in development; anyone else gets the page without it.
 import { createHash } from "node:crypto";
@@ -15,7 +16,7 @@ interface Page {
 
 function render(options: Record<string, unknown>): Page {
   const html = Buffer.from(renderGraphiQL(options));
-  return { html, gzip: gzipSync(html, { level: 9 }), etag: `"${createHash("sha256").update(html).digest("hex").slice(0, 32)}"` };
+  return { html, gzip: gzipSync(html), etag: `"${createHash("sha256").update(html).digest("hex").slice(0, 32)}"` };
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
@@ -26,13 +27,14 @@ export function withGraphiQLPage(
   options: { title: string; defaultQuery: string; loopbackToken?: string },
   next: RequestListener,
 ): RequestListener {
-  const plain = render({ title: options.title, defaultQuery: options.defaultQuery });
-  const withToken = options.loopbackToken
-    ? render({ title: options.title, defaultQuery: options.defaultQuery, headers: JSON.stringify({ Authorization: `Bearer ${options.loopbackToken}` }) })
-    : null;
+  let plain: Page | undefined;
+  let withToken: Page | undefined;
   return (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== "GET" || !req.headers.accept?.includes("text/html") || (req.url ?? "").split("?")[0] !== path) return next(req, res);
-    const page = withToken && LOOPBACK.has(req.socket.remoteAddress ?? "") ? withToken : plain;
+    const token = options.loopbackToken && LOOPBACK.has(req.socket.remoteAddress ?? "") ? options.loopbackToken : null;
+    const page = token
+      ? (withToken ??= render({ title: options.title, defaultQuery: options.defaultQuery, headers: JSON.stringify({ Authorization: `Bearer ${token}` }) }))
+      : (plain ??= render({ title: options.title, defaultQuery: options.defaultQuery }));
     const headers: Record<string, string | number> = {
       "content-type": "text/html; charset=utf-8",
       etag: page.etag,
