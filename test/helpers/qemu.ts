@@ -43,11 +43,8 @@ export function killMachines(dataDir: string): void {
   const root = path.join(dataDir, "machines");
   if (!existsSync(root)) return;
   for (const id of readdirSync(root)) {
-    const pidFile = path.join(root, id, "qemu.pid");
-    if (!existsSync(pidFile)) continue;
-    const pid = Number(readFileSync(pidFile, "utf8").trim());
-    const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, "utf8") : "";
-    if (cmdline.includes(`guest=imprint-${id}`)) process.kill(pid, "SIGKILL");
+    const pid = machinePid(dataDir, id);
+    if (pid !== null) process.kill(pid, "SIGKILL");
   }
 }
 
