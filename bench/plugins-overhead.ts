@@ -4,14 +4,16 @@
 // BEFORE_TREE names a checkout of the commit before them (git worktree add …), with
 // node_modules linked and `npx prisma generate` run in it.
 import path from "node:path";
-import autocannon from "autocannon";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { median, ratio, type Row } from "./lib.js";
+import { loadRun } from "./load.js";
 import { PAGE_QUERY } from "./read-path.js";
 import { seedServers } from "./seed.js";
 
-const RUNS = 3;
+// Runs of the same code differ by up to 25% on this machine: many short alternating runs,
+// after one warm-up each, so the medians compare like with like.
+const RUNS = 9;
 const SECONDS = 5;
 
 interface Started {
@@ -31,12 +33,6 @@ async function start(tree: string): Promise<Started> {
   return { url, token, stop: () => app.stop() };
 }
 
-async function load(target: Started, body: string) {
-  const result = await autocannon({ url: target.url, method: "POST", connections: 32, duration: SECONDS, headers: { "content-type": "application/json", authorization: `Bearer ${target.token}` }, body });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load run had ${result.non2xx} non-2xx and ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
-}
-
 export async function pluginOverheadBenchmarks(): Promise<Row[]> {
   const before = process.env.BEFORE_TREE;
   if (!before) {
@@ -47,12 +43,15 @@ export async function pluginOverheadBenchmarks(): Promise<Row[]> {
   const now = await start(path.resolve(import.meta.dirname, ".."));
   try {
     const body = JSON.stringify({ query: PAGE_QUERY, variables: { first: 50 } });
+    await loadRun({ url: old.url, token: old.token, body, seconds: 2 });
+    await loadRun({ url: now.url, token: now.token, body, seconds: 2 });
     const oldRuns = [];
     const nowRuns = [];
     for (let run = 0; run < RUNS; run++) {
-      oldRuns.push(await load(old, body));
-      nowRuns.push(await load(now, body));
+      oldRuns.push(await loadRun({ url: old.url, token: old.token, body, seconds: SECONDS }));
+      nowRuns.push(await loadRun({ url: now.url, token: now.token, body, seconds: SECONDS }));
     }
+    console.error(`plugins: requests/s with them ${nowRuns.map((r) => r.rps.toFixed(0)).join(" ")}; before them ${oldRuns.map((r) => r.rps.toFixed(0)).join(" ")}`);
     const rps = median(nowRuns.map((r) => r.rps));
     const oldRps = median(oldRuns.map((r) => r.rps));
     return [
