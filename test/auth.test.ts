@@ -44,6 +44,19 @@ describe("authentication", () => {
     expect(used?.getTime()).toBeGreaterThanOrEqual(before - 1000);
   });
 
+  it("keeps a recently used token for a few seconds, and drops it when the bus says another instance revoked it", async () => {
+    const { token } = await t.app.domain.accounts.create("revoked-elsewhere");
+    const client = new GraphQLClient(t.url, token);
+    const db = t.app.domain.deps.db;
+    expect((await client.raw(`{ viewer { name } }`)).status).toBe(200);
+    // Another instance revokes it: its row changes at once, its event reaches this one after.
+    const { id } = await db.apiToken.findFirstOrThrow({ where: { account: { name: "revoked-elsewhere" } } });
+    await db.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    expect((await client.raw(`{ viewer { name } }`)).status).toBe(200); // still the recent copy
+    t.app.domain.deps.events.publishTokenRevoked(id);
+    expect((await client.raw(`{ viewer { name } }`)).status).toBe(401);
+  });
+
   it("refuses an SSE subscription without a valid token", async () => {
     const client = new GraphQLClient(t.url, "imp_wrong");
     await expect(client.sseSubscribe(OPERATION_PROGRESS, { id: operationId }).done).rejects.toThrow();

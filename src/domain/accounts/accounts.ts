@@ -6,6 +6,7 @@ import { checkText, ConflictError, FieldProblems, NotFoundError } from "../kerne
 import { isRole, ROLES, scopesOf, type Role } from "./roles.js";
 
 import { accountStoredBytes } from "./quotas.js";
+import { TokenCache, type CachedToken } from "./token-cache.js";
 
 export function hashToken(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
@@ -21,18 +22,37 @@ const TOKEN_NAME_MAX = 100;
 export type ApiTokenRow = Awaited<ReturnType<DomainDeps["db"]["apiToken"]["findFirstOrThrow"]>>;
 
 export class Accounts {
-  constructor(private readonly deps: Pick<DomainDeps, "db" | "clock" | "ids" | "events">) {}
+  private readonly recentTokens: TokenCache;
+
+  constructor(private readonly deps: Pick<DomainDeps, "db" | "clock" | "ids" | "events">) {
+    this.recentTokens = new TokenCache(deps.events);
+  }
 
   /** The viewer a bearer token stands for, or null for a missing, unknown, revoked or expired token. */
   async authenticate(secret: string | null | undefined): Promise<Viewer | null> {
     if (!secret) return null;
-    const token = await this.deps.db.apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
-    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= this.deps.clock.millis())) return null;
+    const token = await this.liveToken(hashToken(secret));
+    if (!token || (token.expiresAt && token.expiresAt.getTime() <= this.deps.clock.millis())) return null;
     // When a token was last used, to the minute: one write a minute, not one per request.
     if (!token.lastUsedAt || this.deps.clock.millis() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      await this.deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: this.deps.clock.now() } });
+      token.lastUsedAt = this.deps.clock.now();
+      await this.deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: token.lastUsedAt } });
     }
     return { accountId: token.accountId, tokenId: token.id, role: isRole(token.role) ? token.role : "VIEWER", expiresAt: token.expiresAt };
+  }
+
+  /** The token with this hash unless it is unknown or revoked, from the recent ones when it is there. */
+  private async liveToken(tokenHash: string): Promise<CachedToken | null> {
+    const recent = this.recentTokens.get(tokenHash);
+    if (recent) return recent;
+    const row = await this.deps.db.apiToken.findUnique({
+      where: { tokenHash },
+      select: { id: true, accountId: true, role: true, expiresAt: true, lastUsedAt: true, revokedAt: true },
+    });
+    if (!row || row.revokedAt) return null;
+    const token = { id: row.id, accountId: row.accountId, role: row.role, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt };
+    this.recentTokens.set(tokenHash, token);
+    return token;
   }
 
   /** A new token of the viewer's account; its secret is in the answer and nowhere else. */
@@ -55,6 +75,8 @@ export class Accounts {
     const token = await this.deps.db.apiToken.findFirst({ where: { id: tokenId, accountId: viewer.accountId } });
     if (!token) throw new NotFoundError("ApiToken", tokenId, "id");
     if (count === 0) throw new ConflictError(`token "${token.name}" is already revoked`, "REVOKED");
+    // Also on this instance's cache directly: the next request must be refused whatever the bus does.
+    this.recentTokens.forget(token.id);
     this.deps.events.publishTokenRevoked(token.id);
     return token;
   }
