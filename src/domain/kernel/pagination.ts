@@ -32,6 +32,8 @@ export function keyset(args: PageArgs, max: number, order: Order) {
   return {
     size,
     take: size + 1,
+    order,
+    afterId: args.afterId ?? null,
     orderBy: { id: order },
     idAfter: args.afterId ? (order === "asc" ? { gt: args.afterId } : { lt: args.afterId }) : undefined,
   };

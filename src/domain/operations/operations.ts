@@ -2,6 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import type { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
+import { joinSql, sql } from "../../db/raw-sql.js";
 import {
   ConflictError,
   type DomainError,
@@ -154,7 +155,10 @@ export class Operations {
   }
 
   async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(OperationSnapshot | null)[]> {
-    const rows = await this.deps.db.operation.findMany({ where: { accountId: viewer.accountId, id: { in: [...ids] } } });
+    if (ids.length === 0) return [];
+    const rows = await this.deps.db.$queryRaw<OperationRow[]>(
+      sql`SELECT * FROM "Operation" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
+    );
     return inIdOrder(ids, rows).map((row) => (row ? this.freshest(row) : null));
   }
 
@@ -186,16 +190,11 @@ export class Operations {
     );
   }
 
-  /** The newest operation of each server, in two statements whatever the number of servers. */
+  /** The newest operation of each server, in one statement whatever the number of servers. */
   async latestForServers(serverIds: readonly string[]): Promise<(OperationSnapshot | null)[]> {
-    const latest = await this.deps.db.operation.groupBy({
-      by: ["serverId"],
-      where: { serverId: { in: [...serverIds] } },
-      _max: { id: true },
-    });
-    const rows = await this.deps.db.operation.findMany({
-      where: { id: { in: latest.map((group) => group._max.id!).filter(Boolean) } },
-    });
+    if (serverIds.length === 0) return [];
+    const rows = await this.deps.db.$queryRaw<OperationRow[]>(sql`SELECT * FROM "Operation" WHERE "id" IN
+      (SELECT MAX("id") FROM "Operation" WHERE "serverId" IN (${joinSql(serverIds)}) GROUP BY "serverId")`);
     const byServer = new Map(rows.map((row) => [row.serverId, this.freshest(row)]));
     return serverIds.map((id) => byServer.get(id) ?? null);
   }

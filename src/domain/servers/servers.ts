@@ -17,6 +17,7 @@ import {
   type Tx,
 } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
+import { afterCursor, allOf, containsText, countOf, joinSql, orderAndLimit, sql } from "../../db/raw-sql.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.js";
@@ -243,26 +244,27 @@ export class Servers {
   }
 
   async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(ServerRow | null)[]> {
-    const rows = await this.deps.db.server.findMany({ where: { accountId: viewer.accountId, id: { in: [...ids] } } });
+    if (ids.length === 0) return [];
+    const rows = await this.deps.db.$queryRaw<ServerRow[]>(
+      sql`SELECT * FROM "Server" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
+    );
     return inIdOrder(ids, rows);
   }
 
   async list(viewer: Viewer, args: PageArgs, filter: ServerFilter = {}): Promise<Page<ServerRow>> {
     const page = keyset(args, this.deps.config.maxPageSize, "asc");
-    const where: Prisma.ServerWhereInput = {
-      accountId: viewer.accountId,
-      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
-      ...(filter.kind ? { kind: filter.kind } : {}),
-      ...(filter.datacenter ? { datacenter: filter.datacenter } : {}),
-      ...(filter.hostnameContains ? { hostname: { contains: filter.hostnameContains } } : {}),
-      ...(filter.sourceImageTemplateId ? { sourceImageTemplateId: filter.sourceImageTemplateId } : {}),
-    };
-    const rows = await this.deps.db.server.findMany({
-      where: { ...where, ...(page.idAfter ? { id: page.idAfter } : {}) },
-      orderBy: page.orderBy,
-      take: page.take,
-    });
-    return toPage(rows, page.size, () => this.deps.db.server.count({ where }));
+    const where = allOf([
+      sql`"accountId" = ${viewer.accountId}`,
+      ...(filter.status?.length ? [sql`"status" IN (${joinSql(filter.status)})`] : []),
+      ...(filter.kind ? [sql`"kind" = ${filter.kind}`] : []),
+      ...(filter.datacenter ? [sql`"datacenter" = ${filter.datacenter}`] : []),
+      ...(filter.hostnameContains ? [containsText(sql`"hostname"`, filter.hostnameContains)] : []),
+      ...(filter.sourceImageTemplateId ? [sql`"sourceImageTemplateId" = ${filter.sourceImageTemplateId}`] : []),
+    ]);
+    const rows = await this.deps.db.$queryRaw<ServerRow[]>(
+      sql`SELECT * FROM "Server" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
+    );
+    return toPage(rows, page.size, async () => countOf(await this.deps.db.$queryRaw(sql`SELECT COUNT(*) AS "count" FROM "Server" WHERE ${where}`)));
   }
 
   /** The NoCloud files of the server's config drive, or null before it has one. */
@@ -271,8 +273,9 @@ export class Servers {
   }
 
   /** Volumes of many servers in one statement, in index order. */
-  volumesOf(serverIds: readonly string[]): Promise<VolumeRow[]> {
-    return this.deps.db.volume.findMany({ where: { serverId: { in: [...serverIds] } }, orderBy: [{ serverId: "asc" }, { index: "asc" }] });
+  async volumesOf(serverIds: readonly string[]): Promise<VolumeRow[]> {
+    if (serverIds.length === 0) return [];
+    return this.deps.db.$queryRaw<VolumeRow[]>(sql`SELECT * FROM "Volume" WHERE "serverId" IN (${joinSql(serverIds)}) ORDER BY "serverId", "index"`);
   }
 }
 

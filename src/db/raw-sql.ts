@@ -1,0 +1,44 @@
+// Raw SQL through Prisma ($queryRaw) for the few hottest reads: the read path's page of
+// servers and the loaders of its fields. For a page of 50 servers, Prisma's query compiler
+// and result mapping took about 3 times the statement itself (bench/findings.md, issue 13).
+// Identifiers are double-quoted, as both SQLite and PostgreSQL read them; rows are `SELECT *`,
+// which $queryRaw returns with the same JavaScript types as the model (test/raw-sql.test.ts).
+import { Prisma } from "./generated/client.js";
+
+export type Sql = Prisma.Sql;
+export const sql = Prisma.sql;
+export const joinSql = Prisma.join;
+export const emptySql = Prisma.empty;
+
+/** `a AND b AND …` of the conditions given. */
+export function allOf(conditions: Sql[]): Sql {
+  return joinSql(conditions, " AND ");
+}
+
+/** `column LIKE pattern`: a literal substring, `%`, `_` and `\` included. */
+export function containsText(column: Sql, text: string): Sql {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+}
+
+/** One keyset page over time-ordered ids (kernel/pagination.ts). */
+export interface KeysetPage {
+  order: "asc" | "desc";
+  afterId: string | null;
+  take: number;
+}
+
+/** The page's condition on ids: none for the first page. */
+export function afterCursor(page: KeysetPage): Sql[] {
+  if (page.afterId === null) return [];
+  return [page.order === "asc" ? sql`"id" > ${page.afterId}` : sql`"id" < ${page.afterId}`];
+}
+
+export function orderAndLimit(page: KeysetPage): Sql {
+  return page.order === "asc" ? sql`ORDER BY "id" ASC LIMIT ${page.take}` : sql`ORDER BY "id" DESC LIMIT ${page.take}`;
+}
+
+/** COUNT(*) comes back as a bigint on SQLite and PostgreSQL alike. */
+export function countOf(rows: Array<{ count: bigint | number }>): number {
+  return Number(rows[0]?.count ?? 0);
+}

@@ -1,0 +1,82 @@
+// The hottest reads are raw SQL (db/raw-sql.ts). They must give exactly what Prisma's model
+// queries give: the same rows, the same JavaScript types (Date, bigint, boolean), the same
+// filters and pages.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Viewer } from "../src/domain/index.js";
+import { startTestApp, type TestApp } from "./helpers/app.js";
+import { GraphQLClient } from "./helpers/clients.js";
+import { captureTemplate, createActiveServer } from "./helpers/documents.js";
+
+let t: TestApp;
+let viewer: Viewer;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const { token } = await t.app.domain.accounts.create("raw-sql");
+  viewer = (await t.app.domain.accounts.authenticate(token))!;
+  const client = new GraphQLClient(t.url, token);
+  const web = await createActiveServer(client, { hostname: "web01", datacenter: "dal10" });
+  await createActiveServer(client, { hostname: "web02", datacenter: "fra02" });
+  await createActiveServer(client, { hostname: "db01", datacenter: "dal10" });
+  await captureTemplate(client, web.id, "raw-sql-template");
+  // Another account's rows must never come back.
+  await createActiveServer(t.client, { hostname: "web03", datacenter: "dal10" });
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+const db = () => t.app.domain.deps.db;
+
+describe("raw SQL reads", () => {
+  it("return the rows Prisma returns, with the same types", async () => {
+    const servers = await db().server.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "asc" } });
+    const ids = servers.map((s) => s.id);
+    expect(ids).toHaveLength(3);
+    expect(await t.app.domain.servers.loadMany(viewer, ids)).toEqual(servers);
+    expect((await t.app.domain.servers.list(viewer, { first: 10 })).items).toEqual(servers);
+    expect(await t.app.domain.servers.volumesOf(ids)).toEqual(
+      await db().volume.findMany({ where: { serverId: { in: ids } }, orderBy: [{ serverId: "asc" }, { index: "asc" }] }),
+    );
+    const templates = await db().imageTemplate.findMany({ where: { accountId: viewer.accountId } });
+    expect(templates).toHaveLength(1);
+    expect(await t.app.domain.templates.loadMany(viewer, templates.map((tpl) => tpl.id))).toEqual(templates);
+    const operations = await db().operation.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "asc" } });
+    expect(typeof operations[0].bytesTotal).toBe("bigint");
+    expect(typeof operations[0].cancelRequested).toBe("boolean");
+    const loaded = await t.app.domain.operations.loadMany(viewer, operations.map((op) => op.id));
+    expect(loaded.map((op) => op?.id)).toEqual(operations.map((op) => op.id));
+    const latest = await t.app.domain.operations.latestForServers(ids);
+    const expected = ids.map((id) => operations.filter((op) => op.serverId === id).at(-1)!.id);
+    expect(latest.map((op) => op?.id)).toEqual(expected);
+    expect(latest.find((op) => op?.kind === "CAPTURE")).toBeDefined();
+  });
+
+  it("answer nothing for no ids and for another account's ids", async () => {
+    const theirs = (await db().server.findMany({ where: { NOT: { accountId: viewer.accountId } } })).map((s) => s.id);
+    expect(theirs.length).toBeGreaterThan(0);
+    expect(await t.app.domain.servers.loadMany(viewer, [])).toEqual([]);
+    expect(await t.app.domain.servers.volumesOf([])).toEqual([]);
+    expect(await t.app.domain.operations.latestForServers([])).toEqual([]);
+    expect(await t.app.domain.servers.loadMany(viewer, theirs)).toEqual(theirs.map(() => null));
+  });
+
+  it("filter and page servers as Prisma's where-clauses do", async () => {
+    const all = await db().server.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "asc" } });
+    const list = async (filter: object, first = 10, afterId?: string) =>
+      (await t.app.domain.servers.list(viewer, { first, afterId }, filter)).items.map((s) => s.hostname);
+    expect(await list({ datacenter: "dal10" })).toEqual(["web01", "db01"]);
+    expect(await list({ hostnameContains: "web" })).toEqual(["web01", "web02"]);
+    expect(await list({ hostnameContains: "WEB" })).toEqual(["web01", "web02"]); // as SQLite's LIKE, and Prisma's contains on it
+    expect(await list({ hostnameContains: "%" })).toEqual([]); // literal, not a wildcard
+    expect(await list({ hostnameContains: "w_b" })).toEqual([]);
+    expect(await list({ status: ["ACTIVE"], kind: "VIRTUAL", datacenter: "fra02" })).toEqual(["web02"]);
+    expect(await list({ status: ["FAILED", "DELETING"] })).toEqual([]);
+    const page = await t.app.domain.servers.list(viewer, { first: 2 });
+    expect(page.hasNextPage).toBe(true);
+    expect(await page.totalCount()).toBe(3);
+    expect(await list({}, 2, all[1].id)).toEqual([all[2].hostname]);
+    const filtered = await t.app.domain.servers.list(viewer, { first: 1 }, { datacenter: "dal10" });
+    expect(await filtered.totalCount()).toBe(2);
+  });
+});
