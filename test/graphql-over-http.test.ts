@@ -2,6 +2,7 @@
 import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.js";
+import { serverInput } from "./helpers/documents.js";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -27,4 +28,24 @@ describe("GraphQL over HTTP", () => {
       expect(result.status, result.status === "ok" ? "" : `${result.reason} (HTTP ${result.response?.status})`).toBe("ok");
     });
   }
+});
+
+// Queries run compiled by graphql-jit (graphql/jit.ts); these are the cases it must stay away from.
+describe("compiled queries", () => {
+  const post = (body: object) =>
+    fetch(t.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.client.token}` }, body: JSON.stringify(body) }).then((r) => r.json());
+
+  it("run the operation named in a document of several, each time", async () => {
+    const query = `query Name { viewer { name } } query Role { viewer { role } }`;
+    expect(await post({ query, operationName: "Name" })).toMatchObject({ data: { viewer: { name: "main" } } });
+    expect(await post({ query, operationName: "Role" })).toMatchObject({ data: { viewer: { role: "ADMIN" } } });
+    expect(await post({ query, operationName: "Name" })).toMatchObject({ data: { viewer: { name: "main" } } });
+  });
+
+  it("leave mutations to graphql-js, which applies an input object's default values from variables", async () => {
+    const { kind, ...input } = serverInput({ hostname: "jit01" });
+    expect(kind).toBe("VIRTUAL"); // the default, left out of the variables
+    const { data } = await post({ query: `mutation($input: CreateServerInput!) { createServer(input: $input) { __typename ... on CreateServerPayload { server { kind } } } }`, variables: { input } });
+    expect(data.createServer).toEqual({ __typename: "CreateServerPayload", server: { kind: "VIRTUAL" } });
+  });
 });

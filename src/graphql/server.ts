@@ -22,6 +22,7 @@ import { withOperatorEndpoints, type OperatorEndpoints } from "../ops/endpoints.
 import { withRequestLog } from "../ops/request-log.js";
 import type { Metrics } from "../ops/metrics.js";
 import { useRequestFacts } from "./request-facts.js";
+import { useJitForQueries } from "./jit.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -87,6 +88,7 @@ export function createGraphQLServer(
       ...queryLimitPlugins(config.limits),
       tokenWatch.plugin,
       useRequestFacts(),
+      useJitForQueries(domain.deps.log),
     ],
     // No origin is trusted unless configured: yoga's default reflects any Origin.
     cors: config.exposure.corsOrigins.length > 0 ? { origin: config.exposure.corsOrigins, credentials: true, methods: ["GET", "POST"] } : false,
