@@ -109,15 +109,19 @@ export async function captureBenchmarks(): Promise<Row[]> {
     for (let i = 0; i < changed; i++) {
       await writeMixedContent(server.dataVolume, 4 * MIB, `changed:${i}`, Math.floor((i * chunks) / changed) * 4 * MIB);
     }
-    const second = await timedCapture(bench, server.id, "mixed-changed");
+    // What the store grew by (a template's storedBytes counts shared chunks in full).
+    const storeBytes = async () => Number((await bench.app.domain.deps.db.chunk.aggregate({ _sum: { storedBytes: true } }))._sum.storedBytes ?? 0n);
+    const beforeSecond = await storeBytes();
+    await timedCapture(bench, server.id, "mixed-changed");
+    const added = (await storeBytes()) - beforeSecond;
     rows.push({
       benchmark: "4. dedupe",
-      measure: `second capture, ${changed} of ${chunks} chunks (1%) changed`,
-      imprint: `${mib(second.storedBytes)} new`,
+      measure: `second capture, ${changed} of ${chunks} chunks (1%) changed: what the store grew by`,
+      imprint: `${mib(added)} new`,
       baseline: `${mib(stored)} first capture`,
-      ratio: ratio(second.storedBytes, stored),
+      ratio: ratio(added, stored),
       target: "about 0.01",
-      met: second.storedBytes / stored < 0.02 ? "yes" : "no",
+      met: added / stored < 0.02 ? "yes" : "no",
     });
 
     // 3. Sparse: 20 GiB holding 200 MiB of data, against a 1 GiB volume with the same 200 MiB.

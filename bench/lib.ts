@@ -74,8 +74,11 @@ export async function startBenchApp(env: Record<string, string> = {}, dbOptions:
     IMPRINT_DATA_DIR: dataDir,
     IMPRINT_SEED_DEMO: "false",
     IMPRINT_OS_IMAGE_MB: "8",
-    // One token drives each benchmark, far past a client's rate: the limit is not measured here.
+    // One token drives each benchmark, far past a client's rate and an account's quotas (the
+    // read-path data alone is 200 servers): limits are not what these measure.
     IMPRINT_RATE_LIMIT_PER_MINUTE: "1000000",
+    IMPRINT_QUOTA_SERVERS: "1000000",
+    IMPRINT_QUOTA_TEMPLATES: "1000000",
     LOG_LEVEL: "error",
     ...env,
   });
@@ -136,7 +139,7 @@ export const SERVER_FIELDS = `server { id } operation { id }`;
 /** A server with a 2 GiB boot volume and a data volume of `dataGb`, its data volume's path. */
 export async function benchServer(bench: BenchApp, hostname: string, dataGb: number): Promise<{ id: string; dataVolume: string }> {
   const { createServer } = await bench.gql<any>(
-    `mutation($input: CreateServerInput!) { createServer(input: $input) { ... on CreateServerPayload { ${SERVER_FIELDS} } } }`,
+    `mutation($input: CreateServerInput!) { createServer(input: $input) { __typename ... on CreateServerPayload { ${SERVER_FIELDS} } ... on Error { message } } }`,
     {
       input: {
         hostname, domain: "bench.example.com", datacenter: "dal10", cpu: 2, memoryMb: 4096, os: "DEBIAN_12_64",
@@ -144,6 +147,7 @@ export async function benchServer(bench: BenchApp, hostname: string, dataGb: num
       },
     },
   );
+  if (!createServer.operation) throw new Error(`createServer ${hostname} refused: ${createServer.message}`);
   await bench.waitFor(createServer.operation.id);
   const rawId = Buffer.from(createServer.server.id, "base64").toString().split(":")[1];
   const volume = await bench.app.domain.deps.db.volume.findFirstOrThrow({ where: { serverId: rawId, index: 1 } });

@@ -27,7 +27,15 @@ for (const name of chosen) {
   const suite = suites[name];
   if (!suite) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(suites).join(", ")}`);
   console.error(`running ${name}...`);
-  rows.push(...(await suite()));
+  try {
+    const suiteRows = await suite();
+    for (const row of suiteRows) console.error(`  ${row.benchmark} | ${row.measure} | ${row.imprint} | ${row.baseline} | ${row.ratio} | ${row.met}`);
+    rows.push(...suiteRows);
+  } catch (error) {
+    // One broken suite must not throw away the others' minutes of measurements.
+    console.error(`  ${name} failed:`, error);
+    rows.push({ benchmark: name, measure: "the benchmark failed", imprint: String((error as Error).message ?? error).slice(0, 200), baseline: "-", ratio: "-", target: "-", met: "no" });
+  }
 }
 
 const header: Array<keyof Row> = ["benchmark", "measure", "imprint", "baseline", "ratio", "target", "met"];
