@@ -98,7 +98,7 @@ const TemplateVolumeRef = builder.objectRef<TemplateVolumeRow>("TemplateVolume")
     role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
     capacityGb: t.exposeInt("capacityGb"),
     sizeBytes: t.field({ type: "ByteCount", description: "Bytes of data (non-zero chunks).", resolve: (v) => v.dataBytes }),
-    storedBytes: t.field({ type: "ByteCount", description: "Compressed bytes this volume added to the store.", resolve: (v) => v.storedBytes }),
+    storedBytes: t.field({ type: "ByteCount", description: "Compressed bytes of this volume's chunks in the image store, counted in full even when other templates share them.", resolve: (v) => v.storedBytes }),
     digest: t.exposeString("digest", {
       description: "SHA-256 over the volume's chunk list, holes included (docs/manifest-format.md). `npm run verify-volume -- FILE DIGEST` checks a raw disk file against it.",
     }),
