@@ -4,12 +4,12 @@
 import { CHUNK_SIZE } from "../../storage/chunk-codec.js";
 import { volumeDigest } from "../../storage/volume-digest.js";
 import type { DomainDeps } from "../deps.js";
-import { IntegrityError, naming } from "../kernel/index.js";
+import { IntegrityError, naming, TaskWindow } from "../kernel/index.js";
 import type { Progress } from "../operations/index.js";
 import type { TemplateVolumeRow } from "../templates/index.js";
 
-/** Chunks decoded ahead of the one being written. */
-const CHUNKS_AHEAD = 8;
+/** Chunks being read, decoded and written at once. */
+const CHUNKS_IN_FLIGHT = 8;
 
 export interface RestoreTarget {
   deps: DomainDeps;
@@ -39,33 +39,27 @@ export async function restoreVolume(
   const skipHolesUntil = (index: number) => {
     for (; next < index; next++) progress.advance(chunkLength(next));
   };
-  // Chunks are fetched and decoded (on codec workers) ahead of the one being written.
-  const ahead = entries.map(() => null as Promise<Buffer> | null);
-  const fetch = (i: number) => {
-    if (i < entries.length && !ahead[i]) {
-      ahead[i] = deps.chunks.read(entries[i][1], what);
-      ahead[i]!.catch(() => undefined); // awaited in order below; not an unhandled rejection meanwhile
-    }
-  };
+  // Several chunks at once, each read, decoded and verified (on a codec worker) and written at
+  // its place: a chunk's write overlaps the next ones' decoding.
+  const window = new TaskWindow(CHUNKS_IN_FLIGHT);
   const file = await naming(target, () => deps.volumes.open(volumeId, "write"));
   try {
-    for (let i = 0; i < entries.length; i++) {
-      for (let j = i; j < i + CHUNKS_AHEAD; j++) fetch(j);
-      const [index] = entries[i];
+    for (const [index, hash] of entries) {
       skipHolesUntil(index);
-      signal.throwIfAborted();
-      const raw = await ahead[i]!;
-      ahead[i] = null;
-      await naming(target, () => file.write(raw, 0, raw.length, index * CHUNK_SIZE));
-      deps.metrics.bytesMoved("restored", raw.length);
-      progress.advance(raw.length);
       next = index + 1;
+      signal.throwIfAborted();
+      await window.add(async () => {
+        const raw = await deps.chunks.read(hash, what);
+        await naming(target, () => file.write(raw, 0, raw.length, index * CHUNK_SIZE));
+        deps.metrics.bytesMoved("restored", raw.length);
+        progress.advance(raw.length);
+      });
     }
+    await window.drain();
     skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
     await naming(target, () => file.sync());
   } finally {
-    await file.close();
-    // Let decodes still running settle before the caller cleans up.
-    await Promise.allSettled(ahead.filter(Boolean) as Promise<Buffer>[]);
+    // Chunks still in flight settle before the file closes and the caller cleans up.
+    await window.drain().catch(() => undefined).finally(() => file.close());
   }
 }
