@@ -4,17 +4,22 @@ const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const zstd = require("zstd-napi");
 
-/** Moves the result back without a copy when it owns its whole ArrayBuffer. */
-function reply(id, data, hash) {
-  const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  parentPort.postMessage({ id, data, hash }, owned ? [data.buffer] : []);
+const ownsItsMemory = (data) => data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+
+/**
+ * Moves the result back without a copy when it owns its whole ArrayBuffer; `input`, the job's
+ * own buffer, goes back too, for the caller to reuse.
+ */
+function reply(id, data, hash, input) {
+  const transfer = [data, input].filter((buffer) => buffer && ownsItsMemory(buffer)).map((buffer) => buffer.buffer);
+  parentPort.postMessage({ id, data, hash, input }, transfer);
 }
 
 parentPort.on("message", ({ id, job, data, level }) => {
   try {
     if (job === "compress") {
       const hash = createHash("sha256").update(data).digest("hex");
-      reply(id, zstd.compress(data, { compressionLevel: level }), hash);
+      reply(id, zstd.compress(data, { compressionLevel: level }), hash, data);
     } else if (job === "decompress") {
       const raw = zstd.decompress(data);
       reply(id, raw, createHash("sha256").update(raw).digest("hex"));

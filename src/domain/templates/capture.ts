@@ -178,7 +178,9 @@ async function captureVolume(
     return extent < extents.length && extents[extent][0] < offset + size;
   };
   const file = await naming(source, () => deps.volumes.open(volume.id, "read"));
-  const readBuffer = Buffer.allocUnsafe(CHUNK_SIZE);
+  // Chunk buffers are reused: a data chunk's buffer travels to a codec worker and back while
+  // the next chunks are read into others (at most one per chunk in flight, plus one).
+  const freeBuffers: Buffer[] = [];
   try {
     for (let offset = 0, index = 0; offset < length; offset += CHUNK_SIZE, index++) {
       signal.throwIfAborted();
@@ -187,10 +189,10 @@ async function captureVolume(
         progress.advance(size);
         continue;
       }
-      // Read into one reused buffer; a data chunk gets its own copy, since it travels to a
-      // codec worker while the next chunk is read.
-      const chunk = await naming(source, () => readFully(file, readBuffer, size, offset));
+      const buffer = freeBuffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE);
+      const chunk = await naming(source, () => readFully(file, buffer, size, offset));
       if (isAllZero(chunk)) {
+        freeBuffers.push(buffer);
         progress.advance(size);
         continue;
       }
@@ -198,9 +200,12 @@ async function captureVolume(
       const entry: [number, string] = [index, ""];
       chunks.push(entry);
       dataBytes += size;
-      const data = Buffer.from(chunk);
+      // A short last chunk is a view of its buffer: it goes as a copy, the buffer stays here.
+      const data = chunk.length === buffer.length ? buffer : Buffer.from(chunk);
+      if (data !== buffer) freeBuffers.push(buffer);
       await window.add(async () => {
-        const { hash, storedBytes } = await deps.chunks.put(data);
+        const { hash, storedBytes, raw } = await deps.chunks.put(data);
+        if (raw.length === CHUNK_SIZE) freeBuffers.push(raw);
         entry[1] = hash;
         volumeChunkSizes.set(hash, storedBytes);
         chunkSizes.set(hash, storedBytes);

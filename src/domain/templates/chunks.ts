@@ -11,6 +11,8 @@ import { StoreLock } from "./store-lock.js";
 
 export interface StoredChunk {
   hash: string;
+  /** The chunk's bytes, in the buffer given to put (it went to a codec worker and came back). */
+  raw: Buffer;
   /** Compressed bytes written to the store by this call (0 when it was there already). */
   written: number;
   /** Compressed size of the chunk in the store. */
@@ -37,23 +39,23 @@ export class Chunks {
   /**
    * Names a chunk by its SHA-256 and stores it unless the store has it, present and not
    * known to be damaged (a missing or damaged chunk is rewritten from these bytes, which
-   * heals the templates that use it). The chunk's buffer moves to a codec worker (see
-   * CodecPool.compress). Call under `lock.shared`, and reference the chunk before the lock
-   * is released.
+   * heals the templates that use it). The chunk's buffer moves to a codec worker and comes
+   * back as `raw` (see CodecPool.compress). Call under `lock.shared`, and reference the chunk
+   * before the lock is released.
    */
   async put(raw: Buffer): Promise<StoredChunk> {
     const size = raw.length;
     // Hashing and compressing together on a worker keeps the reading thread free; for a
     // chunk the store already has, the compression is wasted, which only costs CPU.
-    const { compressed, sha256: hash } = await this.codec.compress(raw);
+    const { compressed, sha256: hash, raw: back } = await this.codec.compress(raw);
     const storedBytes = compressed.length;
     const pending = this.writing.get(hash);
     if (pending) {
       await pending;
-      return { hash, written: 0, storedBytes };
+      return { hash, raw: back, written: 0, storedBytes };
     }
     const known = await this.db.chunk.findUnique({ where: { hash }, select: { damagedAt: true } });
-    if (known && !known.damagedAt && (await this.store.hasChunk(hash))) return { hash, written: 0, storedBytes };
+    if (known && !known.damagedAt && (await this.store.hasChunk(hash))) return { hash, raw: back, written: 0, storedBytes };
     const write = (async () => {
       // The file first: a row always means the bytes are on the store.
       await naming(this.store.name, () => this.store.putChunk(hash, compressed));
@@ -74,7 +76,7 @@ export class Chunks {
     })();
     this.writing.set(hash, write);
     try {
-      return { hash, written: await write, storedBytes };
+      return { hash, raw: back, written: await write, storedBytes };
     } finally {
       this.writing.delete(hash);
     }
