@@ -57,8 +57,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const codec = options.ports?.codec ?? new CodecPool();
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
   // Open subscriptions are counted by the GraphQL server, made below.
-  let openSubscriptions = () => 0;
-  const metrics = new Metrics(db, () => openSubscriptions());
+  let subscriptions = () => ({ open: 0, sources: 0 });
+  const metrics = new Metrics(db, () => subscriptions());
   const domain = createDomain({
     db,
     volumes: options.ports?.volumes ?? new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
@@ -83,7 +83,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     metrics,
   });
-  openSubscriptions = () => graphql.openSubscriptions();
+  subscriptions = () => ({ open: graphql.openSubscriptions(), sources: graphql.subscriptionSources() });
 
   return {
     config,

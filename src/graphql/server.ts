@@ -23,6 +23,7 @@ import { withRequestLog } from "../ops/request-log.js";
 import type { Metrics } from "../ops/metrics.js";
 import { useRequestFacts } from "./request-facts.js";
 import { useJitForQueries } from "./jit.js";
+import { createSharedSubscriptions } from "./shared-subscriptions.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -54,6 +55,8 @@ export interface GraphQLServer {
   http: HttpServer;
   /** Subscriptions open now, SSE and WebSocket. */
   openSubscriptions(): number;
+  /** Their sources: subscribers of the same subscription share one. */
+  subscriptionSources(): number;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
   close(): Promise<void>;
 }
@@ -80,6 +83,7 @@ export function createGraphQLServer(
 ): GraphQLServer {
   const rateLimit = new TokenRateLimit(config.limits.ratePerMinute);
   const tokenWatch = createTokenWatch(domain.deps.events, domain.deps.clock);
+  const shared = createSharedSubscriptions();
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
     plugins: [
@@ -87,6 +91,7 @@ export function createGraphQLServer(
       ...(config.exposure.introspection ? [] : [useNoIntrospection()]),
       ...queryLimitPlugins(config.limits),
       tokenWatch.plugin,
+      shared.plugin,
       useRequestFacts(),
       useJitForQueries(domain.deps.log),
     ],
@@ -183,6 +188,7 @@ export function createGraphQLServer(
     http,
     yoga,
     openSubscriptions: () => tokenWatch.openCount(),
+    subscriptionSources: () => shared.sourceCount(),
     async close() {
       tokenWatch.close();
       await wsServer.dispose();

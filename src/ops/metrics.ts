@@ -1,7 +1,7 @@
 // Prometheus metrics at GET /metrics (prom-client, one registry per app): requests by
 // operation and outcome with latency, operations by kind and status with durations, bytes
-// captured and restored, the image store's size and chunk count, open subscriptions, and
-// refusals by limit. Counts of rows are read when scraped, not kept.
+// captured and restored, the image store's size and chunk count, open subscriptions and their
+// sources, and refusals by limit. Counts of rows are read when scraped, not kept.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Db } from "../db/client.js";
 import type { DomainMetrics } from "../domain/deps.js";
@@ -25,7 +25,7 @@ export class Metrics implements DomainMetrics {
   private readonly bytes = new Counter({ name: "imprint_bytes_total", help: "Bytes of volume data captured and restored", labelNames: ["direction"], registers: [this.registry] });
   private readonly refusals = new Counter({ name: "imprint_refusals_total", help: "Requests refused by a limit", labelNames: ["limit"], registers: [this.registry] });
 
-  constructor(db: Db, openSubscriptions: () => number) {
+  constructor(db: Db, subscriptions: () => { open: number; sources: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: "imprint_process_" });
     new Gauge({
       name: "imprint_store_chunks",
@@ -49,7 +49,15 @@ export class Metrics implements DomainMetrics {
       help: "Subscriptions open over SSE and WebSocket",
       registers: [this.registry],
       collect() {
-        this.set(openSubscriptions());
+        this.set(subscriptions().open);
+      },
+    });
+    new Gauge({
+      name: "imprint_subscription_sources",
+      help: "Sources of the open subscriptions (subscribers of the same subscription share one)",
+      registers: [this.registry],
+      collect() {
+        this.set(subscriptions().sources);
       },
     });
   }

@@ -1,4 +1,5 @@
 // The operations list, cancelOperation, and the subscriptions that follow operations.
+import type { Sharing } from "../shared-subscriptions.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
@@ -56,6 +57,8 @@ builder.subscriptionField("operationProgress", (t) =>
     type: OperationNode,
     description: "The operation's current state, then every change; completes after the terminal state.",
     args: { id: t.arg.id({ required: true }) },
+    // Every event is the whole state: followers of the same operation share one source (shared-subscriptions.ts).
+    extensions: { sharing: "latest" satisfies Sharing },
     subscribe: (_root, args, ctx) => ctx.domain.operations.follow(ctx.viewer, parseGlobalId(String(args.id), "Operation", "id")),
     resolve: (snapshot) => snapshot as never,
   }),
@@ -65,6 +68,7 @@ builder.subscriptionField("operationEvents", (t) =>
   t.field({
     type: OperationNode,
     description: "Every change of every operation of the viewer's account.",
+    extensions: { sharing: "live" satisfies Sharing },
     subscribe: (_root, _args, ctx) => ctx.domain.operations.feed(ctx.viewer),
     resolve: (snapshot) => snapshot as never,
   }),

@@ -1,0 +1,67 @@
+// Followers of the same operation share one source (graphql/shared-subscriptions.ts): one
+// event listener and one execution per change, whatever the number of subscribers; each of
+// them still starts with the current state and ends after the terminal one.
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
+import { CAPTURE, createActiveServer, OPERATION_PROGRESS } from "./helpers/documents.js";
+import { FaultyImageStore, Gate } from "./helpers/faults.js";
+import { until } from "./helpers/wait.js";
+
+let t: TestApp;
+const gate = new Gate();
+
+beforeAll(async () => {
+  // The store holds the capture at its first chunk write until the subscribers are in.
+  const dataDir = tempDataDir();
+  t = await startTestApp({ dataDir, ports: { store: new FaultyImageStore(path.join(dataDir, "store"), { pauseAtPut: { nth: 1, gate } }) } });
+});
+afterAll(async () => {
+  gate.release();
+  await t.stop();
+});
+
+async function gauges(): Promise<{ open: number; sources: number }> {
+  const text = await (await fetch(new URL("/metrics", t.url))).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+  return { open: gauge("imprint_open_subscriptions"), sources: gauge("imprint_subscription_sources") };
+}
+
+describe("subscribers of the same operation", () => {
+  it("share one source, each starting with the current state and ending after the terminal one", async () => {
+    const server = await createActiveServer(t.client, { hostname: "shared01" });
+    const started = (await t.client.query(CAPTURE, { input: { serverId: server.id, name: "shared01-image" } })).captureImageTemplate;
+    await gate.reached;
+    const firstEvents: string[] = [];
+    const subscribe = (transport: "sse" | "ws") =>
+      (transport === "sse" ? t.client.sseSubscribe.bind(t.client) : t.client.wsSubscribe.bind(t.client))(
+        OPERATION_PROGRESS,
+        { id: started.operation.id },
+        (event: any) => void (firstEvents.length < 6 && firstEvents.push(event.operationProgress.status)),
+      );
+    const followers = [subscribe("sse"), subscribe("ws"), subscribe("sse"), subscribe("ws")];
+    await until(async () => (await gauges()).open === 4, "four subscribers open");
+    // Another account's subscription to its own operations is its own source.
+    const stranger = await t.newAccount("stranger");
+    const feed = stranger.sseSubscribe(`subscription { operationEvents { id } }`);
+    await until(async () => (await gauges()).open === 5, "the stranger's subscription open");
+    expect(await gauges()).toEqual({ open: 5, sources: 2 });
+    // A late follower, once the others have their first event, still starts with the current state.
+    await until(async () => firstEvents.length >= 4, "every follower's first event");
+    const late = subscribe("sse");
+    await until(async () => (await gauges()).open === 6, "the late follower open");
+    expect((await gauges()).sources).toBe(2);
+    // Nothing has changed since it joined (the capture still waits): only the latest state can have come.
+    await until(async () => late.events.length > 0, "the late follower's first event, before any change");
+    expect(late.events[0].operationProgress.status).toBe("RUNNING");
+
+    gate.release();
+    for (const follower of [...followers, late]) {
+      const events = (await follower.done).map((event: any) => event.operationProgress.status);
+      expect(events[0]).toBe("RUNNING");
+      expect(events.at(-1)).toBe("SUCCEEDED");
+    }
+    feed.close();
+    await until(async () => (await gauges()).sources === 0, "every source closed");
+  });
+});
