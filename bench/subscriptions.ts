@@ -1,13 +1,17 @@
 // Subscriptions (issue item 6): 5,000 SSE and 5,000 WebSocket subscribers (SUBSCRIBERS to
 // change it) on one running operation; delay from publish to delivery, and the server's
 // memory per subscriber. The server runs as its own process, so its memory is its own.
+import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
+import { randomFillSync } from "node:crypto";
+import { open } from "node:fs/promises";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
 import WebSocket from "ws";
+import { LocalVolumeDriver } from "../src/storage/volume-driver.js";
 import { percentile, type Row } from "./lib.js";
 
 const PER_TRANSPORT = Number(process.env.SUBSCRIBERS ?? 10_000) / 2;
@@ -19,13 +23,28 @@ function rssBytes(pid: number): number {
   return Number(match![1]) * 1024;
 }
 
+/** Writes random bytes over the start of the server's boot volume (found in the server's database). */
+async function fillWithRandomData(dataDir: string, serverGlobalId: string, bytes: number): Promise<void> {
+  const serverId = Buffer.from(serverGlobalId, "base64").toString().split(":")[1];
+  const db = new Database(path.join(dataDir, "imprint.db"), { readonly: true });
+  const { id } = db.prepare(`SELECT id FROM Volume WHERE serverId = ? AND "index" = 0`).get(serverId) as { id: string };
+  db.close();
+  const file = await open(new LocalVolumeDriver(path.join(dataDir, "volumes")).pathOf(id), "r+");
+  const block = Buffer.allocUnsafe(4 * 1024 * 1024);
+  try {
+    for (let offset = 0; offset < bytes; offset += block.length) await file.write(randomFillSync(block), 0, block.length, offset);
+  } finally {
+    await file.close();
+  }
+}
+
 export async function subscriptionBenchmarks(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-bench-subs-"));
   const child = spawn(process.execPath, ["--import", "tsx", "bench/slow-store-server.ts"], {
     env: {
       ...process.env, NODE_ENV: "test", PORT: "0", IMPRINT_DATA_DIR: dataDir, IMPRINT_DEMO_TOKEN: TOKEN,
-      // A 2 GiB boot volume of synthetic content, captured at 8 chunks a second: about a minute.
-      IMPRINT_OS_IMAGE_MB: "2048", IMPRINT_BENCH_CHUNK_WRITE_MS: "1000",
+      // 2 GiB of data (written below) captured at 8 chunks a second: about a minute.
+      IMPRINT_OS_IMAGE_MB: "8", IMPRINT_BENCH_CHUNK_WRITE_MS: "1000",
       IMPRINT_RATE_LIMIT_PER_MINUTE: "1000000", LOG_LEVEL: "error",
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -56,6 +75,7 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
       await new Promise((resolve) => setTimeout(resolve, 100));
       status = (await gql(`query($id: ID!) { node(id: $id) { ... on Server { status } } }`, { id: created.server.id })).node.status;
     }
+    await fillWithRandomData(dataDir, created.server.id, 2 * 1024 ** 3);
     const before = rssBytes(child.pid!);
     const capture = (await gql(`mutation($id: ID!) { captureImageTemplate(input: { serverId: $id, name: "subs" }) { ... on CaptureImageTemplatePayload { operation { id } } } }`, { id: created.server.id })).captureImageTemplate;
     const operationId = capture.operation.id;
@@ -80,6 +100,7 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
       if (subscriber === lastSubscriber) lastDelays.push(delay);
     };
     const firstEvent: Array<Promise<void>> = [];
+    const connecting = performance.now();
     for (let i = 0; i < 2 * PER_TRANSPORT; i++) {
       const sink = onEvent(i);
       firstEvent.push(
@@ -107,6 +128,7 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
       );
     }
     await Promise.all(firstEvent);
+    console.error(`subscriptions: ${connected} subscribers had their first event after ${((performance.now() - connecting) / 1000).toFixed(1)} s`);
     if (failures.size) console.error("subscribers that failed:", Object.fromEntries(failures));
     const after = rssBytes(child.pid!);
     measuring = true;
