@@ -4,7 +4,6 @@
 // found by one timer for the whole server, not one per subscriber.
 import type { Plugin } from "graphql-yoga";
 import { GraphQLError, type ExecutionResult } from "graphql";
-import { Repeater } from "graphql-yoga";
 import type { Viewer } from "../domain/index.js";
 import type { EventBus } from "../domain/operations/index.js";
 import type { Clock } from "../domain/kernel/index.js";
@@ -66,28 +65,73 @@ export function createTokenWatch(events: EventBus, clock: Clock): TokenWatch {
   };
 }
 
+/**
+ * The subscription's events until the token stops; then one last event saying why, and the
+ * end. A thin iterator rather than a Repeater: it costs one promise per event, and with
+ * thousands of subscribers every event passes through it thousands of times.
+ */
 function endWhenTokenStops(source: AsyncIterable<ExecutionResult>, register: (end: End) => () => void): AsyncIterableIterator<ExecutionResult> {
-  return new Repeater<ExecutionResult>(async (push, stop) => {
-    const iterator = source[Symbol.asyncIterator]();
-    let ended = false;
-    const unregister = register((reason) => {
-      if (ended) return;
-      ended = true;
-      void push({ errors: [new GraphQLError(`subscription ended: ${reason}`, { extensions: { code: "UNAUTHENTICATED" } })] }).then(() => stop());
-    });
-    void stop.then(() => {
-      unregister();
-      void iterator.return?.();
-    });
-    try {
-      for (;;) {
-        const next = await Promise.race([iterator.next(), stop.then(() => ({ done: true, value: undefined }) as const)]);
-        if (next.done || ended) break;
-        await push(next.value);
-      }
-      if (!ended) stop();
-    } catch (error) {
-      stop(error);
+  const iterator = source[Symbol.asyncIterator]();
+  let state: "open" | "ending" | "done" = "open";
+  let lastEvent: ExecutionResult | null = null;
+  /** The consumer's pending next(), if it is waiting. */
+  let waiting: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
+  const finish = () => {
+    if (state === "done") return;
+    state = "done";
+    unregister();
+  };
+  const unregister = register((reason) => {
+    if (state !== "open") return;
+    const event = { errors: [new GraphQLError(`subscription ended: ${reason}`, { extensions: { code: "UNAUTHENTICATED" } })] };
+    void iterator.return?.();
+    if (waiting) {
+      const wake = waiting;
+      waiting = null;
+      finish();
+      wake({ value: event, done: false });
+    } else {
+      state = "ending";
+      lastEvent = event;
     }
   });
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next(): Promise<IteratorResult<ExecutionResult>> {
+      if (state === "done") return Promise.resolve({ value: undefined, done: true });
+      if (state === "ending") {
+        finish();
+        return Promise.resolve({ value: lastEvent!, done: false });
+      }
+      return new Promise((resolve, reject) => {
+        waiting = resolve;
+        iterator.next().then(
+          (result) => {
+            if (waiting !== resolve) return; // the token stopped meanwhile: already answered
+            waiting = null;
+            if (result.done) finish();
+            resolve(result);
+          },
+          (error) => {
+            if (waiting !== resolve) return;
+            waiting = null;
+            finish();
+            reject(error);
+          },
+        );
+      });
+    },
+    async return() {
+      finish();
+      await iterator.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error?: unknown) {
+      finish();
+      await iterator.return?.();
+      throw error;
+    },
+  };
 }
