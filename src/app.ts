@@ -48,6 +48,9 @@ export interface AppOptions {
   ports?: Partial<Ports>;
 }
 
+/** The kernel caps it at net.core.somaxconn (4096 on current Linux). */
+const LISTEN_BACKLOG = 4096;
+
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
@@ -94,7 +97,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // The port first: an instance that cannot listen (EADDRINUSE) must not take queued work.
       await new Promise<void>((resolve, reject) => {
         graphql.http.once("error", reject);
-        graphql.http.listen(config.port, config.host, () => {
+        // A deep accept queue: after a restart every subscriber reconnects at once, and with
+        // Node's default of 511 the connections past it wait for SYN retries (1 s, 3 s, 7 s…).
+        graphql.http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
           graphql.http.off("error", reject);
           resolve();
         });
