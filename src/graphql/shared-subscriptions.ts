@@ -54,7 +54,7 @@ class SharedSource {
       for (;;) {
         const next = await this.source.next();
         if (next.done) break;
-        this.latest = next.value;
+        this.latest = serializedOnce(next.value);
         for (const subscriber of this.subscribers) subscriber.push(next.value);
       }
       this.finish();
@@ -132,6 +132,20 @@ function sharingOf(schema: GraphQLSchema, document: DocumentNode, operationName:
   const field = schema.getSubscriptionType()?.getFields()[selection.name.value];
   const sharing = field?.extensions?.sharing;
   return sharing === "latest" || sharing === "live" ? sharing : null;
+}
+
+/**
+ * yoga writes a result with its `stringify` when it has one: an SSE subscriber's event is then
+ * the same string for every subscriber, made once. (Only for the result itself: yoga passes a
+ * copy when it takes internals out of errors, and a copy is serialized as usual.)
+ */
+function serializedOnce(result: ExecutionResult): ExecutionResult {
+  let text: string | undefined;
+  Object.defineProperty(result, "stringify", {
+    value: (value: unknown) => (value === result ? (text ??= JSON.stringify(value)) : JSON.stringify(value)),
+    enumerable: false,
+  });
+  return result;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
