@@ -68,7 +68,7 @@ describe.skipIf(unavailable !== null)(`faults with QEMU machines${unavailable ? 
   /** The guest was taken offline and is up again: its console says ready after its last shutdown. */
   async function bootsAgain(client: GraphQLClient, serverId: string, dataDir: string) {
     await until(async () => {
-      const lines = (await client.query(`query($id: ID!) { node(id: $id) { ... on Server { console(lastLines: 200) } } }`, { id: serverId })).node.console as string[];
+      const lines = (await client.query(`query($id: ID!) { node(id: $id) { ... on Server { console(lastLines: 1000) } } }`, { id: serverId })).node.console as string[];
       const down = lines.findLastIndex((line) => line === "imprint-guest shutting down");
       return down >= 0 && lines.slice(down).some((line) => /^imprint-guest ready hostname=guest01 /.test(line));
     }, "guest01 ready after its shutdown", 90_000);

@@ -16,7 +16,7 @@ import { rawId } from "./helpers/store.js";
 
 const unavailable = qemuUnavailable();
 const MARKER = `marker-${Math.random().toString(36).slice(2, 10)}`;
-const SERVER = `query($id: ID!) { node(id: $id) { ... on Server { status powerState console(lastLines: 200) } } }`;
+const SERVER = `query($id: ID!) { node(id: $id) { ... on Server { status powerState console(lastLines: 1000) } } }`;
 const RELOAD = `mutation($input: ReloadServerInput!) { reloadServer(input: $input) { __typename ... on ReloadServerPayload { operation { id } } ${ERROR_FIELDS} } }`;
 const POWER_OFF = `mutation($id: ID!) { powerOffServer(input: { id: $id }) { __typename ... on PowerOffServerPayload { operation { id } } ${ERROR_FIELDS} } }`;
 
