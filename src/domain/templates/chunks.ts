@@ -2,6 +2,7 @@
 // templates), referenced by the templates that use it, and removed when none does. What
 // reads learn about a chunk's health is recorded on it, and decides its templates' status:
 // a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
+import { Semaphore } from "async-mutex";
 import type { Db } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import { CodecError, type CodecPool } from "../../storage/codec-pool.js";
@@ -24,8 +25,16 @@ export function shortHash(hash: string): string {
   return hash.slice(0, 12);
 }
 
+/**
+ * Chunks being hashed, compressed or decoded at once, across every operation: four captures
+ * together take the codec workers and the main thread no more than one does, so requests are
+ * not starved and the operations do not slow each other down by contention.
+ */
+export const CHUNKS_AT_ONCE = 8;
+
 export class Chunks {
   readonly lock = new StoreLock();
+  private readonly slots = new Semaphore(CHUNKS_AT_ONCE);
   /** Chunks this process is writing now: a second capture of the same bytes waits for the first. */
   private readonly writing = new Map<string, Promise<number>>();
 
@@ -43,7 +52,11 @@ export class Chunks {
    * back as `raw` (see CodecPool.compress). Call under `lock.shared`, and reference the chunk
    * before the lock is released.
    */
-  async put(raw: Buffer): Promise<StoredChunk> {
+  put(raw: Buffer): Promise<StoredChunk> {
+    return this.slots.runExclusive(() => this.storeOnce(raw));
+  }
+
+  private async storeOnce(raw: Buffer): Promise<StoredChunk> {
     const size = raw.length;
     // Hashing and compressing together on a worker keeps the reading thread free; for a
     // chunk the store already has, the compression is wasted, which only costs CPU.
@@ -134,7 +147,11 @@ export class Chunks {
    * match is recorded as damaged (its templates become DAMAGED) and is an IntegrityError;
    * `context` names the template and volume for the message.
    */
-  async read(hash: string, context: string): Promise<Buffer> {
+  read(hash: string, context: string): Promise<Buffer> {
+    return this.slots.runExclusive(() => this.readVerified(hash, context));
+  }
+
+  private async readVerified(hash: string, context: string): Promise<Buffer> {
     let stored: Buffer;
     try {
       stored = await this.store.getChunk(hash);
