@@ -2,7 +2,11 @@
 // event listener and one execution per change, whatever the number of subscribers; each of
 // them still starts with the current state and ends after the terminal one.
 import path from "node:path";
+import { createYoga } from "graphql-yoga";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GraphQLContext } from "../src/graphql/builder.js";
+import { getSchema } from "../src/graphql/schema.js";
+import { createSharedSubscriptions } from "../src/graphql/shared-subscriptions.js";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
 import { CAPTURE, createActiveServer, OPERATION_PROGRESS } from "./helpers/documents.js";
 import { FaultyImageStore, Gate } from "./helpers/faults.js";
@@ -63,5 +67,27 @@ describe("subscribers of the same operation", () => {
     }
     feed.close();
     await until(async () => (await gauges()).sources === 0, "every source closed");
+  });
+});
+
+describe("a shared source", () => {
+  it("closes when its subscribers are returned before they were ever read", async () => {
+    // yoga's own pipeline with the real schema and this plugin: subscribe, and give up at once,
+    // as a transport does when its client goes before the first event.
+    const shared = createSharedSubscriptions();
+    const yoga = createYoga<Record<string, unknown>, GraphQLContext>({ schema: getSchema(), plugins: [shared.plugin], logging: false });
+    const { token } = await t.app.domain.accounts.create("returns-at-once");
+    const viewer = (await t.app.domain.accounts.authenticate(token))!;
+    const { subscribe, parse } = yoga.getEnveloped({});
+    const document = parse(`subscription { operationEvents { id } }`);
+    const open = async () =>
+      (await subscribe({ schema: getSchema(), document, contextValue: { viewer, domain: t.app.domain } })) as AsyncIterableIterator<unknown>;
+    const first = await open();
+    const second = await open();
+    expect(shared.sourceCount()).toBe(1);
+    await first.return!();
+    expect(shared.sourceCount()).toBe(1);
+    await second.return!();
+    expect(shared.sourceCount()).toBe(0);
   });
 });

@@ -18,16 +18,18 @@ export type Sharing = "latest" | "live";
 /** Results a slow subscriber has not read yet: older ones are dropped first, never the newest. */
 const SUBSCRIBER_BUFFER = 64;
 
-interface Subscriber {
-  push(result: ExecutionResult): void;
-  stop(error?: unknown): void;
+/** A subscriber; its push and stop exist once the transport has started reading it. */
+interface Member {
+  push?(result: ExecutionResult): void;
+  stop?(error?: unknown): void;
 }
 
 class SharedSource {
-  readonly subscribers = new Set<Subscriber>();
-  latest: ExecutionResult | null = null;
+  /** Every subscriber handed out and not gone, started or not: the last one to go closes the source. */
+  private readonly members = new Set<Member>();
+  private latest: ExecutionResult | null = null;
   private finished = false;
-  /** Why the source failed, for a subscriber that joins after it did. */
+  /** Why the source failed, for a subscriber that starts after it did. */
   private failure: unknown = undefined;
 
   constructor(
@@ -38,15 +40,27 @@ class SharedSource {
   }
 
   join(sharing: Sharing): AsyncIterableIterator<ExecutionResult> {
-    return new Repeater<ExecutionResult>(async (push, stop) => {
-      const subscriber: Subscriber = { push: (result) => void push(result), stop };
-      this.subscribers.add(subscriber);
-      if (sharing === "latest" && this.latest) subscriber.push(this.latest);
+    const member: Member = {};
+    this.members.add(member);
+    const leave = () => {
+      if (this.members.delete(member) && this.members.size === 0) this.close();
+    };
+    const subscriber = new Repeater<ExecutionResult>(async (push, stop) => {
+      member.push = (result) => void push(result);
+      member.stop = stop;
+      if (sharing === "latest" && this.latest) member.push(this.latest);
       if (this.finished) stop(this.failure);
       await stop;
-      this.subscribers.delete(subscriber);
-      if (this.subscribers.size === 0) this.close();
+      leave();
     }, new SlidingBuffer(SUBSCRIBER_BUFFER));
+    // A subscriber returned before it was ever read (its client went at once) never runs the
+    // executor above: it must leave here, or the source would outlive its last reader.
+    const returnSubscriber = subscriber.return.bind(subscriber);
+    subscriber.return = (value?: PromiseLike<unknown> | unknown) => {
+      leave();
+      return returnSubscriber(value);
+    };
+    return subscriber;
   }
 
   private async pump(): Promise<void> {
@@ -55,7 +69,7 @@ class SharedSource {
         const next = await this.source.next();
         if (next.done) break;
         this.latest = serializedOnce(next.value);
-        for (const subscriber of this.subscribers) subscriber.push(next.value);
+        for (const member of this.members) member.push?.(next.value);
       }
       this.finish();
     } catch (error) {
@@ -69,7 +83,7 @@ class SharedSource {
     this.finished = true;
     this.failure = error;
     this.forget();
-    for (const subscriber of this.subscribers) subscriber.stop(error);
+    for (const member of this.members) member.stop?.(error);
   }
 
   /** The last subscriber left. */
