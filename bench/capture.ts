@@ -175,6 +175,8 @@ export async function captureBenchmarks(): Promise<Row[]> {
 }
 
 async function timedDeploy(bench: BenchApp, templateId: string, hostname: string): Promise<number> {
+  // As before each baseline run: the last run's writeback (and its deleted volume) not timed here.
+  await timeCommand("sync");
   const started = performance.now();
   const { deployImageTemplate } = await bench.gql<any>(
     `mutation($input: DeployImageTemplateInput!) { deployImageTemplate(input: $input) { ... on DeployImageTemplatePayload { server { id } operation { id } } ... on Error { message } } }`,
