@@ -58,8 +58,8 @@ export async function concurrencyBenchmarks(): Promise<Row[]> {
         imprint: `${busy.toFixed(1)} ms`,
         baseline: `${idle.toFixed(1)} ms`,
         ratio: (busy / idle).toFixed(2),
-        target: "<= 2",
-        met: busy / idle <= 2 ? "yes" : "no",
+        target: "<= 1.5",
+        met: busy / idle <= 1.5 ? "yes" : "no",
       },
     ];
   } finally {
