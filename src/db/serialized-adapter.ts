@@ -30,6 +30,7 @@ class SerializedTransaction implements Transaction {
   constructor(
     private readonly inner: Transaction,
     private readonly releaseLock: () => void,
+    private readonly onStatement: (sql: string) => void,
   ) {
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
@@ -37,10 +38,12 @@ class SerializedTransaction implements Transaction {
   }
 
   queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    this.onStatement(query.sql);
     return this.guard(query, () => this.inner.queryRaw(query));
   }
 
   executeRaw(query: SqlQuery): Promise<number> {
+    this.onStatement(query.sql);
     return this.guard(query, () => this.inner.executeRaw(query));
   }
 
@@ -87,7 +90,10 @@ class SerializedAdapter implements SqlDriverAdapter {
   readonly adapterName: string;
   private readonly lock = new Mutex();
 
-  constructor(private readonly inner: SqlDriverAdapter) {
+  constructor(
+    private readonly inner: SqlDriverAdapter,
+    private readonly onStatement: (sql: string) => void,
+  ) {
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
     if (inner.getConnectionInfo) this.getConnectionInfo = () => inner.getConnectionInfo!();
@@ -96,10 +102,12 @@ class SerializedAdapter implements SqlDriverAdapter {
   getConnectionInfo?: SqlDriverAdapter["getConnectionInfo"];
 
   queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    this.onStatement(query.sql);
     return this.lock.runExclusive(() => this.inner.queryRaw(query));
   }
 
   executeRaw(query: SqlQuery): Promise<number> {
+    this.onStatement(query.sql);
     return this.lock.runExclusive(() => this.inner.executeRaw(query));
   }
 
@@ -110,7 +118,7 @@ class SerializedAdapter implements SqlDriverAdapter {
   async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
     const release = await this.lock.acquire();
     try {
-      return new SerializedTransaction(await this.inner.startTransaction(isolationLevel), release);
+      return new SerializedTransaction(await this.inner.startTransaction(isolationLevel), release, this.onStatement);
     } catch (error) {
       release();
       throw error;
@@ -122,11 +130,22 @@ class SerializedAdapter implements SqlDriverAdapter {
   }
 }
 
+export interface SerializedOptions {
+  /** Told of each connection made (the hottest reads use it directly: db/raw-sql.ts). */
+  connected?: (adapter: SqlDriverAdapter) => void;
+  /** Told of every statement, through Prisma or not (benchmarks count them). */
+  onStatement?: (sql: string) => void;
+}
+
 /** Wraps a driver adapter factory so that each connection it makes is serialized. */
-export function serialized(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+export function serialized(factory: SqlDriverAdapterFactory, { connected, onStatement = () => undefined }: SerializedOptions = {}): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => new SerializedAdapter(await factory.connect()),
+    connect: async () => {
+      const adapter = new SerializedAdapter(await factory.connect(), onStatement);
+      connected?.(adapter);
+      return adapter;
+    },
   };
 }

@@ -2,7 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import type { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { joinSql, sql } from "../../db/raw-sql.js";
+import { joinSql, selectRows, sql } from "../../db/raw-sql.js";
 import {
   ConflictError,
   type DomainError,
@@ -156,7 +156,8 @@ export class Operations {
 
   async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(OperationSnapshot | null)[]> {
     if (ids.length === 0) return [];
-    const rows = await this.deps.db.$queryRaw<OperationRow[]>(
+    const rows = await selectRows<OperationRow>(
+      this.deps.db,
       sql`SELECT * FROM "Operation" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
     );
     return inIdOrder(ids, rows).map((row) => (row ? this.freshest(row) : null));
@@ -193,7 +194,7 @@ export class Operations {
   /** The newest operation of each server, in one statement whatever the number of servers. */
   async latestForServers(serverIds: readonly string[]): Promise<(OperationSnapshot | null)[]> {
     if (serverIds.length === 0) return [];
-    const rows = await this.deps.db.$queryRaw<OperationRow[]>(sql`SELECT * FROM "Operation" WHERE "id" IN
+    const rows = await selectRows<OperationRow>(this.deps.db, sql`SELECT * FROM "Operation" WHERE "id" IN
       (SELECT MAX("id") FROM "Operation" WHERE "serverId" IN (${joinSql(serverIds)}) GROUP BY "serverId")`);
     const byServer = new Map(rows.map((row) => [row.serverId, this.freshest(row)]));
     return serverIds.map((id) => byServer.get(id) ?? null);

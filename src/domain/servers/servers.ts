@@ -17,7 +17,7 @@ import {
   type Tx,
 } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { afterCursor, allOf, containsText, countOf, joinSql, orderAndLimit, sql } from "../../db/raw-sql.js";
+import { afterCursor, allOf, containsText, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.js";
@@ -245,7 +245,8 @@ export class Servers {
 
   async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(ServerRow | null)[]> {
     if (ids.length === 0) return [];
-    const rows = await this.deps.db.$queryRaw<ServerRow[]>(
+    const rows = await selectRows<ServerRow>(
+      this.deps.db,
       sql`SELECT * FROM "Server" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
     );
     return inIdOrder(ids, rows);
@@ -261,10 +262,11 @@ export class Servers {
       ...(filter.hostnameContains ? [containsText(sql`"hostname"`, filter.hostnameContains)] : []),
       ...(filter.sourceImageTemplateId ? [sql`"sourceImageTemplateId" = ${filter.sourceImageTemplateId}`] : []),
     ]);
-    const rows = await this.deps.db.$queryRaw<ServerRow[]>(
+    const rows = await selectRows<ServerRow>(
+      this.deps.db,
       sql`SELECT * FROM "Server" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
     );
-    return toPage(rows, page.size, async () => countOf(await this.deps.db.$queryRaw(sql`SELECT COUNT(*) AS "count" FROM "Server" WHERE ${where}`)));
+    return toPage(rows, page.size, async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "Server" WHERE ${where}`)));
   }
 
   /** The NoCloud files of the server's config drive, or null before it has one. */
@@ -275,7 +277,7 @@ export class Servers {
   /** Volumes of many servers in one statement, in index order. */
   async volumesOf(serverIds: readonly string[]): Promise<VolumeRow[]> {
     if (serverIds.length === 0) return [];
-    return this.deps.db.$queryRaw<VolumeRow[]>(sql`SELECT * FROM "Volume" WHERE "serverId" IN (${joinSql(serverIds)}) ORDER BY "serverId", "index"`);
+    return selectRows<VolumeRow>(this.deps.db, sql`SELECT * FROM "Volume" WHERE "serverId" IN (${joinSql(serverIds)}) ORDER BY "serverId", "index"`);
   }
 }
 

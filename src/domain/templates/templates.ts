@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../db/generated/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { joinSql, sql } from "../../db/raw-sql.js";
+import { joinSql, selectRows, sql } from "../../db/raw-sql.js";
 import {
   INITIAL,
   transitionTemplates,
@@ -265,7 +265,8 @@ export class Templates {
 
   async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(TemplateRow | null)[]> {
     if (ids.length === 0) return [];
-    const rows = await this.deps.db.$queryRaw<TemplateRow[]>(
+    const rows = await selectRows<TemplateRow>(
+      this.deps.db,
       sql`SELECT * FROM "ImageTemplate" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
     );
     return inIdOrder(ids, rows);
