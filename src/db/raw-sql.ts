@@ -13,7 +13,6 @@ import { Prisma } from "./generated/client.js";
 export type Sql = Prisma.Sql;
 export const sql = Prisma.sql;
 export const joinSql = Prisma.join;
-export const emptySql = Prisma.empty;
 
 /** `a AND b AND …` of the conditions given. */
 export function allOf(conditions: Sql[]): Sql {
@@ -43,7 +42,7 @@ export function orderAndLimit(page: KeysetPage): Sql {
   return page.order === "asc" ? sql`ORDER BY "id" ASC LIMIT ${page.take}` : sql`ORDER BY "id" DESC LIMIT ${page.take}`;
 }
 
-/** COUNT(*) comes back as a bigint on SQLite and PostgreSQL alike. */
+/** COUNT(*) comes back as a number or a bigint, depending on the driver. */
 export function countOf(rows: Array<{ count: bigint | number }>): number {
   return Number(rows[0]?.count ?? 0);
 }
