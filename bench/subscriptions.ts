@@ -138,7 +138,8 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
     await gql(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename } }`, { id: operationId });
     if (delays.length === 0) throw new Error("the operation ended before the subscribers were measured");
     const perSubscriber = (after - before) / (2 * PER_TRANSPORT);
-    const p99 = percentile(lastDelays.length ? lastDelays : delays, 99);
+    // Every delivery counts, not only the last subscriber's: the target is for all 10,000.
+    const p99 = percentile(delays, 99);
     return [
       {
         benchmark: "6. subscriptions",
