@@ -1,10 +1,33 @@
 // Worker threads that die: the job fails with a clear error, the pool replaces the worker,
 // and closing the pool rejects what is queued. No promise waits for ever.
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { CodecPool } from "../src/storage/codec-pool.js";
 import { DyingCodecPool } from "./helpers/faults.js";
+import { until } from "./helpers/wait.js";
+
+/** Threads of this process running at the given nice value (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadsAtNice(nice: number): number {
+  return readdirSync("/proc/self/task").filter((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19 - 3]) === nice;
+  }).length;
+}
 
 describe("CodecPool", () => {
+  it("runs its workers at a lower priority than the thread that serves requests", async () => {
+    const before = threadsAtNice(10);
+    const pool = new CodecPool(2);
+    try {
+      await Promise.all([1, 2, 3, 4].map(() => pool.compress(randomBytes(1024 * 1024))));
+      await until(async () => threadsAtNice(10) === before + 2, "both workers at nice 10", 10_000);
+      expect(threadsAtNice(10)).toBe(before + 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("fails the job of a worker that dies, and keeps working with a new one", async () => {
     const pool = new DyingCodecPool(2);
     try {

@@ -4,6 +4,16 @@ const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const zstd = require("zstd-napi");
 
+// Background work must not starve requests: this thread runs at a lower priority (nice 10)
+// than the main thread, which serves them. Linux gives each thread its own nice value; the
+// thread's id is the last part of /proc/thread-self. Elsewhere it keeps the default.
+try {
+  const threadId = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
+  require("node:os").setPriority(threadId, 10);
+} catch {
+  // no /proc (not Linux), or not allowed: normal priority
+}
+
 const ownsItsMemory = (data) => data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
 
 /**
