@@ -10,13 +10,11 @@
 // - "live": a stream of changes from now on (operationEvents); a late subscriber gets the next ones.
 // A field without it (serverConsole, whose backlog depends on when one subscribes) is not shared.
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
-import { Repeater, SlidingBuffer, type Plugin } from "graphql-yoga";
+import { isAsyncIterable, Repeater, SlidingBuffer, type Plugin } from "graphql-yoga";
+import { SUBSCRIBER_BUFFER } from "../domain/operations/index.js";
 import type { GraphQLContext } from "./builder.js";
 
 export type Sharing = "latest" | "live";
-
-/** Results a slow subscriber has not read yet: older ones are dropped first, never the newest. */
-const SUBSCRIBER_BUFFER = 64;
 
 /** A subscriber; its push and stop exist once the transport has started reading it. */
 interface Member {
@@ -116,7 +114,7 @@ export function createSharedSubscriptions(): SharedSubscriptions {
         let shared = sharedHere.get(key);
         if (!shared) {
           const result = await subscribeFn(subscribeArgs);
-          if (!isAsyncIterable(result)) return result; // refused at the start: nothing to share
+          if (!isAsyncIterable<ExecutionResult>(result)) return result; // refused at the start: nothing to share
           // Another subscriber may have opened the same source while this one subscribed.
           const opened = sharedHere.get(key);
           if (opened) {
@@ -160,8 +158,4 @@ function serializedOnce(result: ExecutionResult): ExecutionResult {
     enumerable: false,
   });
   return result;
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
-  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 }

@@ -2,7 +2,7 @@
 // WebSocket): the subscription gets a last event with an UNAUTHENTICATED error saying why, and
 // ends. Revocations arrive on the event bus (from this instance or another); expiries are
 // found by one timer for the whole server, not one per subscriber.
-import type { Plugin } from "graphql-yoga";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import { GraphQLError, type ExecutionResult } from "graphql";
 import type { Viewer } from "../domain/index.js";
 import type { EventBus } from "../domain/operations/index.js";
@@ -49,7 +49,7 @@ export function createTokenWatch(events: EventBus, clock: Clock): TokenWatch {
       if (!viewer) return;
       return {
         onSubscribeResult({ result, setResult }) {
-          if (Symbol.asyncIterator in result) setResult(endWhenTokenStops(result as AsyncIterable<ExecutionResult>, (end) => register(viewer, end)));
+          if (isAsyncIterable<ExecutionResult>(result)) setResult(endWhenTokenStops(result, (end) => register(viewer, end)));
         },
       };
     },

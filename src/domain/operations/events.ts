@@ -29,7 +29,7 @@ function unlimitedEventTarget(): OperationEventTarget {
  * newest, so the terminal state always arrives. (graphql-yoga's createPubSub shares one
  * buffer among all subscribers, so each subscriber gets its own here.)
  */
-const SUBSCRIBER_BUFFER = 64;
+export const SUBSCRIBER_BUFFER = 64;
 
 export function createEventBus(eventTarget: OperationEventTarget = unlimitedEventTarget()): EventBus {
   const publish = (topic: string, snapshot: OperationSnapshot) =>
