@@ -6,10 +6,7 @@ import { volumeDigest } from "../../storage/volume-digest.js";
 import type { DomainDeps } from "../deps.js";
 import { IntegrityError, naming, TaskWindow } from "../kernel/index.js";
 import type { Progress } from "../operations/index.js";
-import type { TemplateVolumeRow } from "../templates/index.js";
-
-/** Chunks being read, decoded and written at once. */
-const CHUNKS_IN_FLIGHT = 8;
+import { CHUNKS_AT_ONCE, type TemplateVolumeRow } from "../templates/index.js";
 
 export interface RestoreTarget {
   deps: DomainDeps;
@@ -41,7 +38,7 @@ export async function restoreVolume(
   };
   // Several chunks at once, each read, decoded and verified (on a codec worker) and written at
   // its place: a chunk's write overlaps the next ones' decoding.
-  const window = new TaskWindow(CHUNKS_IN_FLIGHT);
+  const window = new TaskWindow(CHUNKS_AT_ONCE);
   const file = await naming(target, () => deps.volumes.open(volumeId, "write"));
   try {
     for (const [index, hash] of entries) {

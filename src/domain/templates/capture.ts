@@ -8,6 +8,7 @@ import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "
 import type { DomainDeps } from "../deps.js";
 import type { Pipeline, RunContext } from "../operations/index.js";
 import type { PowerState } from "../kernel/index.js";
+import { CHUNKS_AT_ONCE } from "./chunks.js";
 import type { CaptureRun, RecordedConfiguration } from "./templates.js";
 import { returnMachineTo, stopMachine } from "../servers/index.js";
 
@@ -155,9 +156,6 @@ async function restoreServer(deps: DomainDeps, serverId: string, powerState: Pow
   return failure;
 }
 
-/** Chunks being compressed and written while the next ones are read. */
-const CHUNKS_IN_FLIGHT = 8;
-
 async function captureVolume(
   { deps, signal, progress }: RunContext<CaptureRun, Undo>,
   volume: { id: string; index: number; role: string; capacityGb: number; serverFqdn: string },
@@ -168,7 +166,7 @@ async function captureVolume(
   const chunks: Array<[number, string]> = [];
   const volumeChunkSizes = new Map<string, number>();
   let dataBytes = 0;
-  const window = new TaskWindow(CHUNKS_IN_FLIGHT);
+  const window = new TaskWindow(CHUNKS_AT_ONCE);
   const extents = await naming(source, () => deps.volumes.dataExtents(volume.id));
   let extent = 0;
   /** Whether [offset, offset + size) may hold data; holes are not read. */

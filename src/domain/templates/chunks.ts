@@ -28,7 +28,8 @@ export function shortHash(hash: string): string {
 /**
  * Chunks being hashed, compressed or decoded at once, across every operation: four captures
  * together take the codec workers and the main thread no more than one does, so requests are
- * not starved and the operations do not slow each other down by contention.
+ * not starved and the operations do not slow each other down by contention. An operation's
+ * own window (capture, restore, verify) is as wide: one alone may use every slot.
  */
 export const CHUNKS_AT_ONCE = 8;
 

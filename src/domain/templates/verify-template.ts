@@ -3,11 +3,8 @@
 // operation fails with INTEGRITY naming the chunks and volumes; a template whose chunks all
 // read whole again is ACTIVE again.
 import { IntegrityError, TaskWindow } from "../kernel/index.js";
-import { shortHash } from "./chunks.js";
+import { CHUNKS_AT_ONCE, shortHash } from "./chunks.js";
 import type { Pipeline } from "../operations/index.js";
-
-/** Chunks read and checked at once (decompression runs on the codec workers). */
-const CHUNKS_IN_FLIGHT = 8;
 
 export const verifyTemplatePipeline: Pipeline<unknown, object> = {
   kind: "VERIFY_TEMPLATE",
@@ -26,7 +23,7 @@ export const verifyTemplatePipeline: Pipeline<unknown, object> = {
     for (const [i, volume] of volumes.entries()) {
       await progress.step(`verifying volume ${i + 1} of ${volumes.length}`);
       const what = `image template "${template.name}" (${template.globalIdentifier}), volume ${volume.index}`;
-      const window = new TaskWindow(CHUNKS_IN_FLIGHT);
+      const window = new TaskWindow(CHUNKS_AT_ONCE);
       try {
         for (const [, hash] of volume.entries) {
           signal.throwIfAborted();
