@@ -28,23 +28,18 @@ export function connectionOf(db: Db): SqlDriverAdapter {
 export async function createDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
   // Serialized: a statement outside a transaction waits for the open one (see serialized-adapter.ts).
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
-  let connection: SqlDriverAdapter | undefined;
-  let client: Db | undefined;
+  // Prisma connects on the first statement below, once `db` exists.
+  let db: Db;
   const adapter = serialized(new PrismaBetterSQLite3({ url: databaseUrl, timeout: busyTimeoutMs }), {
     onStatement: options.onStatement,
-    connected: (connected) => {
-      connection = connected;
-      if (client) connections.set(client, connected);
-    },
+    connected: (connection) => connections.set(db, connection),
   });
-  const db = new PrismaClient({ adapter });
-  client = db;
+  db = new PrismaClient({ adapter });
   // WAL lets readers go on while the runner writes; foreign keys are off by default in SQLite.
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   await db.$queryRawUnsafe(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-  if (connection) connections.set(db, connection);
   return db;
 }
 
