@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   benchServer, commandExists, deleteTemplate, GIB, median, mib, MIB, ratio, seconds, startBenchApp,
-  timeCommand, timedCapture, writeMixedContent, type BenchApp, type Row,
+  timeCommand, timedCapture, timeRow, writeMixedContent, type BenchApp, type Row,
 } from "./lib.js";
 
 const RUNS = 3;
@@ -34,15 +34,10 @@ export async function captureBenchmarks(): Promise<Row[]> {
     for (let run = 0; run < RUNS; run++) shell.push(await timeCommand("sync").then(() => timeCommand(`sha256sum '${server.dataVolume}' > /dev/null && zstd -3 -T0 -q -f '${server.dataVolume}' -o '${zst}'`)));
     const captureMs = median(captures);
     const shellMs = median(shell);
-    rows.push({
-      benchmark: "1. capture 1 GiB mixed",
-      measure: "mutation to SUCCEEDED vs sha256sum + zstd -3 -T0",
-      imprint: `${seconds(captureMs)} (${(GIB / MIB / (captureMs / 1000)).toFixed(0)} MiB/s)`,
-      baseline: seconds(shellMs),
-      ratio: ratio(captureMs, shellMs),
-      target: "<= 0.5",
-      met: captureMs / shellMs <= 0.5 ? "yes" : "no",
-    });
+    rows.push(
+      timeRow("1. capture 1 GiB mixed", "mutation to SUCCEEDED vs sha256sum + zstd -3 -T0", captureMs, shellMs, 0.5, "",
+        `${seconds(captureMs)} (${(GIB / MIB / (captureMs / 1000)).toFixed(0)} MiB/s)`),
+    );
     const zstSize = statSync(zst).size;
     let qemu = "qemu-img not installed (apt-get install qemu-utils)";
     let qemuRatio = "-";
@@ -83,24 +78,10 @@ export async function captureBenchmarks(): Promise<Row[]> {
       await timeCommand("sync");
       durable.push(await timeCommand(`zstd -d -q -f '${zst}' -o '${restored}' && sync '${restored}'`));
     }
-    rows.push({
-      benchmark: "2. restore 1 GiB mixed",
-      measure: "deploy to SUCCEEDED (hashes verified) vs zstd -d",
-      imprint: seconds(median(restores)),
-      baseline: seconds(median(unzstd)),
-      ratio: ratio(median(restores), median(unzstd)),
-      target: "<= 1.2",
-      met: median(restores) / median(unzstd) <= 1.2 ? "yes" : "no",
-    });
-    rows.push({
-      benchmark: "2. restore 1 GiB mixed",
-      measure: "same, baseline also fsyncs its output (imprint does)",
-      imprint: seconds(median(restores)),
-      baseline: seconds(median(durable)),
-      ratio: ratio(median(restores), median(durable)),
-      target: "context",
-      met: "-",
-    });
+    rows.push(
+      timeRow("2. restore 1 GiB mixed", "deploy to SUCCEEDED (hashes verified) vs zstd -d", median(restores), median(unzstd), 1.2),
+      timeRow("2. restore 1 GiB mixed", "same, baseline also fsyncs its output (imprint does)", median(restores), median(durable), null),
+    );
 
     // 4. Dedupe: 1% of the chunks changed between two captures.
     // New content of the same mix, so the changed chunks compress like the rest.
@@ -143,30 +124,17 @@ export async function captureBenchmarks(): Promise<Row[]> {
       target: "within 10% (0.90-1.10)",
       met: Math.abs(sparseCapture.storedBytes / statSync(zstSparse).size - 1) <= 0.1 ? "yes" : "no",
     });
-    rows.push({
-      benchmark: "3. sparse 20 GiB / 200 MiB",
-      measure: "capture time vs the same 200 MiB on a 1 GiB volume",
-      imprint: seconds(sparseCapture.ms),
-      baseline: seconds(denseCapture.ms),
-      ratio: ratio(sparseCapture.ms, denseCapture.ms),
-      target: "<= 1.5 (cost follows data, not capacity)",
-      met: sparseCapture.ms / denseCapture.ms <= 1.5 ? "yes" : "no",
-    });
+    const followsData = "cost follows data, not capacity";
+    rows.push(timeRow("3. sparse 20 GiB / 200 MiB", "capture time vs the same 200 MiB on a 1 GiB volume", sparseCapture.ms, denseCapture.ms, 1.5, followsData));
     // Restore likewise: the dense template, then the sparse one (captured again: its chunks are the dense one's).
     const denseRestores: number[] = [];
     for (let run = 0; run < RUNS; run++) denseRestores.push(await timedDeploy(bench, denseCapture.templateId, `dense-restore${run}`));
     const sparseAgain = await timedCapture(bench, sparse.id, "sparse-again");
     const sparseRestores: number[] = [];
     for (let run = 0; run < RUNS; run++) sparseRestores.push(await timedDeploy(bench, sparseAgain.templateId, `sparse-restore${run}`));
-    rows.push({
-      benchmark: "3. sparse 20 GiB / 200 MiB",
-      measure: "restore (deploy to SUCCEEDED) vs the same 200 MiB on a 1 GiB volume",
-      imprint: seconds(median(sparseRestores)),
-      baseline: seconds(median(denseRestores)),
-      ratio: ratio(median(sparseRestores), median(denseRestores)),
-      target: "<= 1.5 (cost follows data, not capacity)",
-      met: median(sparseRestores) / median(denseRestores) <= 1.5 ? "yes" : "no",
-    });
+    rows.push(
+      timeRow("3. sparse 20 GiB / 200 MiB", "restore (deploy to SUCCEEDED) vs the same 200 MiB on a 1 GiB volume", median(sparseRestores), median(denseRestores), 1.5, followsData),
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     await bench.stop();

@@ -38,6 +38,19 @@ export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 export const ratio = (a: number, b: number) => (b === 0 ? "-" : (a / b).toFixed(2));
 
+/** A row holding imprint's time to at most `atMost` times the baseline's (a bare number: context only). */
+export function timeRow(benchmark: string, measure: string, imprintMs: number, baselineMs: number, atMost: number | null, why = "", imprintText = seconds(imprintMs)): Row {
+  return {
+    benchmark,
+    measure,
+    imprint: imprintText,
+    baseline: seconds(baselineMs),
+    ratio: ratio(imprintMs, baselineMs),
+    target: atMost === null ? "context" : `<= ${atMost}${why ? ` (${why})` : ""}`,
+    met: atMost === null ? "-" : imprintMs / baselineMs <= atMost ? "yes" : "no",
+  };
+}
+
 /**
  * Runs a shell command and returns its wall time in ms; throws if it fails. Asynchronous, so
  * the imprint server in this process keeps serving meanwhile.
