@@ -3,7 +3,7 @@
 // imprint needs for PAGE_QUERY: the token, the page, its volumes, templates and latest operations).
 import Database from "better-sqlite3";
 import { hashToken } from "../src/domain/accounts/index.js";
-import { sqliteFilePath } from "../src/db/migrate.js";
+import { sqliteFilePath } from "../src/db/client.js";
 
 export interface ServerRow { id: string; hostname: string; fqdn: string; status: string; powerState: string; datacenter: string; sourceImageTemplateId: string | null }
 export interface VolumeRow { serverId: string; index: number; role: string; capacityGb: number }

@@ -2,7 +2,7 @@
 // of thousands of servers would take hours to provision). Shapes follow prisma/schema.prisma.
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
-import { sqliteFilePath } from "../src/db/migrate.js";
+import { sqliteFilePath } from "../src/db/client.js";
 import { systemClock, timeOrderedIds } from "../src/domain/kernel/index.js";
 
 const ids = timeOrderedIds(systemClock);

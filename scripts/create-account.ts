@@ -1,7 +1,7 @@
 // npm run account:create -- <name>: creates an account and prints its API token once.
 // The way to get a token in production, where there is no demo account.
 import { loadConfig } from "../src/config.js";
-import { createDb } from "../src/db/client.js";
+import { closeDb, createDb } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { Accounts } from "../src/domain/accounts/index.js";
 import { createEventBus } from "../src/domain/operations/index.js";
@@ -18,4 +18,4 @@ const db = await createDb(config.databaseUrl);
 const accounts = new Accounts({ db, clock: systemClock, ids: timeOrderedIds(systemClock), events: createEventBus() });
 const { token } = await accounts.create(name);
 console.log(`account "${name}" created; its token (shown once): ${token}`);
-await db.$disconnect();
+await closeDb(db);

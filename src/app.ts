@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
-import { createDb, type DbOptions } from "./db/client.js";
+import { closeDb, createDb, type DbOptions } from "./db/client.js";
 import { applyMigrations } from "./db/migrate.js";
 import type { Logger } from "./domain/deps.js";
 import { ensureDemo, type DemoAccess } from "./domain/demo.js";
@@ -116,7 +116,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await domain.runner.stop();
       await hypervisor.close();
       await codec.close();
-      await db.$disconnect();
+      await closeDb(db);
     },
   };
 }

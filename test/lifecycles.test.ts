@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../src/db/client.js";
+import { closeDb, createDb, type Db } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import {
   OPERATION_LIFECYCLE,
@@ -29,7 +29,7 @@ beforeAll(async () => {
   await db.account.create({ data: { id: "acct", name: "lifecycles" } });
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../src/db/client.js";
+import { closeDb, createDb, type Db } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { tempDataDir } from "./helpers/app.js";
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   await db.account.create({ data: { id: "acct_a", name: "committed name" } });
 });
 afterAll(async () => {
-  await db.$disconnect();
+  await closeDb(db);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -77,6 +77,25 @@ describe("an interactive transaction that rolls back", () => {
     expect(writers).toHaveLength(50);
     for (let i = 0; i < 10; i++) for (let w = 0; w < 5; w++) expect(ids.has(`acct_w${i}_${w}`)).toBe(true);
     for (let i = 0; i < 10; i++) expect(ids.has(`acct_t${i}`)).toBe(i % 2 === 1);
+  });
+});
+
+describe("the hot reads (raw-sql.ts) while a transaction is open", () => {
+  it("answer at once with the committed rows, and see the transaction's writes once it commits", async () => {
+    const { selectRows, sql } = await import("../src/db/raw-sql.js");
+    const nameOf = async (id: string) =>
+      (await selectRows<{ name: string }>(db, sql`SELECT "name" FROM "Account" WHERE "id" = ${id}`))[0]?.name ?? null;
+    await db.account.create({ data: { id: "acct_hot", name: "before" } });
+    let readWhileOpen: Array<string | null> = [];
+    await db.$transaction(async (tx) => {
+      await tx.account.update({ where: { id: "acct_hot" }, data: { name: "after" } });
+      await tx.account.create({ data: { id: "acct_hot_new", name: "new" } });
+      // Read from outside while the transaction holds its writes: no waiting for it (it
+      // waits for this read), and none of its uncommitted rows.
+      readWhileOpen = [await nameOf("acct_hot"), await nameOf("acct_hot_new")];
+    });
+    expect(readWhileOpen).toEqual(["before", null]);
+    expect([await nameOf("acct_hot"), await nameOf("acct_hot_new")]).toEqual(["after", "new"]);
   });
 });
 

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { BUSY_TIMEOUT_MS } from "./client.js";
+import { BUSY_TIMEOUT_MS, sqliteFilePath } from "./client.js";
 import { volumeDigest } from "../storage/volume-digest.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
@@ -27,10 +27,6 @@ export function migrationNames(migrationsDir = MIGRATIONS_DIR): string[] {
   return readdirSync(migrationsDir)
     .filter((name) => existsSync(path.join(migrationsDir, name, "migration.sql")))
     .sort();
-}
-
-export function sqliteFilePath(databaseUrl: string): string {
-  return databaseUrl.replace(/^file:/, "");
 }
 
 /** Returns the names of the migrations it applied. */

@@ -131,21 +131,15 @@ class SerializedAdapter implements SqlDriverAdapter {
 }
 
 export interface SerializedOptions {
-  /** Told of each connection made (the hottest reads use it directly: db/raw-sql.ts). */
-  connected?: (adapter: SqlDriverAdapter) => void;
   /** Told of every statement, through Prisma or not (benchmarks count them). */
   onStatement?: (sql: string) => void;
 }
 
 /** Wraps a driver adapter factory so that each connection it makes is serialized. */
-export function serialized(factory: SqlDriverAdapterFactory, { connected, onStatement = () => undefined }: SerializedOptions = {}): SqlDriverAdapterFactory {
+export function serialized(factory: SqlDriverAdapterFactory, { onStatement = () => undefined }: SerializedOptions = {}): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => {
-      const adapter = new SerializedAdapter(await factory.connect(), onStatement);
-      connected?.(adapter);
-      return adapter;
-    },
+    connect: async () => new SerializedAdapter(await factory.connect(), onStatement),
   };
 }
