@@ -53,6 +53,10 @@ describe("query bounds", () => {
     expect(large.body.errors?.[0].extensions).toMatchObject({ code: "QUERY_COMPLEXITY" });
     const again = await t.client.raw(query, { n: 2 });
     expect((again.body as any).extensions.cost).toEqual((small.body as any).extensions.cost);
+    // Prices are remembered per document and variables: a refusal stays a refusal.
+    const largeAgain = await t.client.raw(query, { n: 100 });
+    expect(largeAgain.status).toBe(400);
+    expect(largeAgain.body.errors?.[0].extensions).toMatchObject({ code: "QUERY_COMPLEXITY" });
   });
 
   it("reports the cost of a query it runs in extensions.cost", async () => {
