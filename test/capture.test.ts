@@ -16,9 +16,20 @@ import {
   waitForOperation,
 } from "./helpers/documents.js";
 import { isAllZero } from "../src/storage/chunk-codec.js";
+import { CodecPool } from "../src/storage/codec-pool.js";
 import { fileDigest, storeAudit, volumePaths } from "./helpers/store.js";
 
+/** Counts compressions: a chunk the store has must not be compressed again. */
+class CountingCodecPool extends CodecPool {
+  compressed = 0;
+  override compress(data: Uint8Array) {
+    this.compressed++;
+    return super.compress(data);
+  }
+}
+
 let t: TestApp;
+let codec: CountingCodecPool;
 let demo: { id: string; fqdn: string };
 /** The first capture of demo01, and every event of its operation: what most tests look at. */
 let first: any;
@@ -42,7 +53,8 @@ async function demoServer(hostname: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  codec = new CountingCodecPool();
+  t = await startTestApp({ ports: { codec } });
   demo = await demoServer("demo01");
   firstStarted = await capture({ serverId: demo.id, name: "demo01-base", note: "first capture" });
   firstEvents = (await t.client.sseSubscribe(OPERATION_PROGRESS, { id: firstStarted.operation.id }).done).map((e) => e.operationProgress);
@@ -122,7 +134,10 @@ describe("captureImageTemplate", () => {
     const server = await demoServer("dedupe01");
     const base = await template((await captureTemplate(t.client, server.id, "dedupe01-base")).id);
     const before = await accountBytes();
+    const compressedBefore = codec.compressed;
     const again = await template((await captureTemplate(t.client, server.id, "dedupe01-again")).id);
+    // Named before compressing: chunks the store has are not compressed again.
+    expect(codec.compressed).toBe(compressedBefore);
     // The template needs the same chunks; the account's store use does not grow.
     expect(again.storedBytes).toBe(base.storedBytes);
     expect(await accountBytes()).toBe(before);
@@ -135,6 +150,7 @@ describe("captureImageTemplate", () => {
     const chunksBefore = (await storeAudit(t)).files.length;
     const changed = await template((await captureTemplate(t.client, server.id, "dedupe01-changed")).id);
     expect((await storeAudit(t)).files.length).toBe(chunksBefore + 1);
+    expect(codec.compressed).toBe(compressedBefore + 1);
     const added = (await accountBytes()) - before;
     expect(added).toBeGreaterThan(4 * 1024 * 1024 * 0.99); // random bytes do not compress
     expect(added).toBeLessThan(4 * 1024 * 1024 * 1.01);

@@ -1,6 +1,6 @@
 // Worker threads that die: the job fails with a clear error, the pool replaces the worker,
 // and closing the pool rejects what is queued. No promise waits for ever.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CodecPool } from "../src/storage/codec-pool.js";
@@ -28,13 +28,30 @@ describe("CodecPool", () => {
     }
   });
 
+  it("names a chunk by its SHA-256 and gives its memory back with the same bytes", async () => {
+    const pool = new CodecPool(1);
+    try {
+      const chunk = randomBytes(4 * 1024 * 1024);
+      const expected = createHash("sha256").update(chunk).digest("hex");
+      const copy = Buffer.from(chunk);
+      const { sha256, raw } = await pool.hash(chunk);
+      expect(sha256).toBe(expected);
+      expect(raw.equals(copy)).toBe(true);
+      const { compressed, raw: back } = await pool.compress(raw);
+      expect(back.equals(copy)).toBe(true);
+      expect((await pool.decompress(compressed)).sha256).toBe(expected);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("fails the job of a worker that dies, and keeps working with a new one", async () => {
     const pool = new DyingCodecPool(2);
     try {
       await pool.compress(randomBytes(1024 * 1024));
       await expect(pool.compress(randomBytes(1024 * 1024))).rejects.toThrow(/a codec worker thread exited with code \d+ while it compressed a chunk/);
       const after = await Promise.all([1, 2, 3, 4].map(() => pool.compress(Buffer.alloc(1024 * 1024, 7))));
-      expect(new Set(after.map((r) => r.sha256)).size).toBe(1);
+      expect(new Set(after.map((r) => r.compressed.toString("base64"))).size).toBe(1);
     } finally {
       await pool.close();
     }

@@ -7,9 +7,9 @@ const ZSTD_LEVEL = 3;
 
 interface Job {
   id: number;
-  job: "compress" | "decompress";
+  job: "hash" | "compress" | "decompress";
   data: Uint8Array;
-  resolve: (value: { data: Buffer; hash?: string; input?: Buffer }) => void;
+  resolve: (value: { data?: Buffer; hash?: string; input?: Buffer }) => void;
   reject: (error: Error) => void;
 }
 
@@ -54,20 +54,26 @@ export class CodecPool {
   }
 
   /**
-   * zstd-compresses a chunk and names it by the SHA-256 of its raw bytes. The chunk's memory
-   * moves to the worker and back: `data` is unusable afterwards, and `raw` is the same memory
+   * Names a chunk by the SHA-256 of its bytes. The chunk's memory moves to the worker and
+   * back, here and in compress: `data` is unusable afterwards, and `raw` is the same memory
    * with the same bytes, for the caller to reuse (a capture reads every chunk into a few
    * such buffers instead of allocating 4 MiB per chunk, which kept the collector busy).
    */
-  async compress(data: Uint8Array): Promise<{ compressed: Buffer; sha256: string; raw: Buffer }> {
+  async hash(data: Uint8Array): Promise<{ sha256: string; raw: Buffer }> {
+    const result = await this.run("hash", data);
+    return { sha256: result.hash!, raw: result.input! };
+  }
+
+  /** zstd-compresses a chunk; its memory comes back as `raw` (see hash). */
+  async compress(data: Uint8Array): Promise<{ compressed: Buffer; raw: Buffer }> {
     const result = await this.run("compress", data);
-    return { compressed: result.data, sha256: result.hash!, raw: result.input! };
+    return { compressed: result.data!, raw: result.input! };
   }
 
   /** Decompresses a chunk and returns it with the SHA-256 of its raw bytes. */
   async decompress(data: Uint8Array): Promise<{ raw: Buffer; sha256: string }> {
     const result = await this.run("decompress", data);
-    return { raw: result.data, sha256: result.hash! };
+    return { raw: result.data!, sha256: result.hash! };
   }
 
   /** Stops the workers; every job queued or running is rejected, none waits for ever. */
@@ -80,7 +86,7 @@ export class CodecPool {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private run(job: Job["job"], data: Uint8Array): Promise<{ data: Buffer; hash?: string; input?: Buffer }> {
+  private run(job: Job["job"], data: Uint8Array): Promise<{ data?: Buffer; hash?: string; input?: Buffer }> {
     if (this.closed) return Promise.reject(new WorkerStoppedError("the codec pool was closed (the server is stopping)"));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, data, resolve, reject });
@@ -113,7 +119,7 @@ export class CodecPool {
       if (message.error !== undefined) job.reject(new CodecError(message.error));
       else {
         const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        job.resolve({ data: asBuffer(message.data!), hash: message.hash, input: message.input && asBuffer(message.input) });
+        job.resolve({ data: message.data && asBuffer(message.data), hash: message.hash, input: message.input && asBuffer(message.input) });
       }
     }
     this.dispatch();
@@ -127,7 +133,7 @@ export class CodecPool {
     this.workers.splice(this.workers.indexOf(worker), 1);
     if (this.idle.includes(worker)) this.idle.splice(this.idle.indexOf(worker), 1);
     if (this.closed) return;
-    job?.reject(new WorkerStoppedError(`a codec worker thread ${how} while it ${job.job === "compress" ? "compressed" : "decompressed"} a chunk`));
+    job?.reject(new WorkerStoppedError(`a codec worker thread ${how} while it ${{ hash: "hashed", compress: "compressed", decompress: "decompressed" }[job.job]} a chunk`));
     this.startWorker();
   }
 }

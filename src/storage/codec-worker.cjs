@@ -27,9 +27,10 @@ function reply(id, data, hash, input) {
 
 parentPort.on("message", ({ id, job, data, level }) => {
   try {
-    if (job === "compress") {
-      const hash = createHash("sha256").update(data).digest("hex");
-      reply(id, zstd.compress(data, { compressionLevel: level }), hash, data);
+    if (job === "hash") {
+      reply(id, undefined, createHash("sha256").update(data).digest("hex"), data);
+    } else if (job === "compress") {
+      reply(id, zstd.compress(data, { compressionLevel: level }), undefined, data);
     } else if (job === "decompress") {
       const raw = zstd.decompress(data);
       reply(id, raw, createHash("sha256").update(raw).digest("hex"));

@@ -4,18 +4,17 @@
 // a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
 import { Semaphore } from "async-mutex";
 import type { Db } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/client.js";
+import { selectRows, sql } from "../../db/raw-sql.js";
 import { CodecError, type CodecPool } from "../../storage/codec-pool.js";
 import type { ImageStore } from "../../storage/image-store.js";
 import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.js";
+import { ChunkRows } from "./chunk-rows.js";
 import { StoreLock } from "./store-lock.js";
 
 export interface StoredChunk {
   hash: string;
   /** The chunk's bytes, in the buffer given to put (it went to a codec worker and came back). */
   raw: Buffer;
-  /** Compressed bytes written to the store by this call (0 when it was there already). */
-  written: number;
   /** Compressed size of the chunk in the store. */
   storedBytes: number;
 }
@@ -37,63 +36,69 @@ export class Chunks {
   readonly lock = new StoreLock();
   private readonly slots = new Semaphore(CHUNKS_AT_ONCE);
   /** Chunks this process is writing now: a second capture of the same bytes waits for the first. */
-  private readonly writing = new Map<string, Promise<number>>();
+  private readonly writing = new Map<string, Promise<{ storedBytes: number }>>();
+  private readonly rows: ChunkRows;
 
   constructor(
     private readonly db: Db,
     private readonly store: ImageStore,
     private readonly codec: CodecPool,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.rows = new ChunkRows(db);
+  }
 
   /**
    * Names a chunk by its SHA-256 and stores it unless the store has it, present and not
    * known to be damaged (a missing or damaged chunk is rewritten from these bytes, which
-   * heals the templates that use it). The chunk's buffer moves to a codec worker and comes
-   * back as `raw` (see CodecPool.compress). Call under `lock.shared`, and reference the chunk
-   * before the lock is released.
+   * heals the templates that use it). Named before it is compressed: a chunk the store has
+   * is never compressed again. The chunk's buffer moves to a codec worker and comes back as
+   * `raw` (see CodecPool.hash). Call under `lock.shared`, and reference the chunk before the
+   * lock is released.
    */
   put(raw: Buffer): Promise<StoredChunk> {
     return this.slots.runExclusive(() => this.storeOnce(raw));
   }
 
   private async storeOnce(raw: Buffer): Promise<StoredChunk> {
-    const size = raw.length;
-    // Hashing and compressing together on a worker keeps the reading thread free; for a
-    // chunk the store already has, the compression is wasted, which only costs CPU.
-    const { compressed, sha256: hash, raw: back } = await this.codec.compress(raw);
-    const storedBytes = compressed.length;
+    const { sha256: hash, raw: named } = await this.codec.hash(raw);
+    // Only committed rows: a row being written by this process is in `writing`, looked at
+    // after the last await so that two puts of the same new bytes write them once.
+    const [known] = await selectRows<{ storedBytes: number; damagedAt: Date | null }>(
+      this.db,
+      sql`SELECT "storedBytes", "damagedAt" FROM "Chunk" WHERE "hash" = ${hash}`,
+    );
     const pending = this.writing.get(hash);
-    if (pending) {
-      await pending;
-      return { hash, raw: back, written: 0, storedBytes };
-    }
-    const known = await this.db.chunk.findUnique({ where: { hash }, select: { damagedAt: true } });
-    if (known && !known.damagedAt && (await this.store.hasChunk(hash))) return { hash, raw: back, written: 0, storedBytes };
-    const write = (async () => {
-      // The file first: a row always means the bytes are on the store.
-      await naming(this.store.name, () => this.store.putChunk(hash, compressed));
-      if (known) {
-        await this.db.chunk.update({ where: { hash }, data: { damagedAt: null, storedBytes } });
-        await this.healTemplates([hash]);
-        return storedBytes;
-      }
-      try {
-        await this.db.chunk.create({ data: { hash, sizeBytes: size, storedBytes } });
-      } catch (error) {
-        if (isUniqueViolation(error)) return 0; // another instance stored it meanwhile
-        // No row (a full database): the file must not stay, nothing would ever remove it.
-        await this.store.deleteChunk(hash);
-        throw error;
-      }
-      return storedBytes;
-    })();
+    if (pending) return { hash, raw: named, storedBytes: (await pending).storedBytes };
+    if (known && !known.damagedAt && (await this.store.hasChunk(hash))) return { hash, raw: named, storedBytes: known.storedBytes };
+    const write = this.compressAndStore(hash, named, known !== undefined);
     this.writing.set(hash, write);
     try {
-      return { hash, raw: back, written: await write, storedBytes };
+      return { hash, ...(await write) };
     } finally {
       this.writing.delete(hash);
     }
+  }
+
+  private async compressAndStore(hash: string, raw: Buffer, known: boolean): Promise<{ raw: Buffer; storedBytes: number }> {
+    const sizeBytes = raw.length;
+    const { compressed, raw: back } = await this.codec.compress(raw);
+    const storedBytes = compressed.length;
+    // The file first: a row always means the bytes are on the store.
+    await naming(this.store.name, () => this.store.putChunk(hash, compressed));
+    if (known) {
+      await this.db.chunk.update({ where: { hash }, data: { damagedAt: null, storedBytes } });
+      await this.healTemplates([hash]);
+      return { raw: back, storedBytes };
+    }
+    try {
+      await this.rows.insert({ hash, sizeBytes, storedBytes, createdAt: this.clock.now() });
+    } catch (error) {
+      // No row (a full database): the file must not stay, nothing would ever remove it.
+      await this.store.deleteChunk(hash);
+      throw error;
+    }
+    return { raw: back, storedBytes };
   }
 
   /** Records that the template uses these chunks (idempotent). */
