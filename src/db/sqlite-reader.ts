@@ -11,20 +11,20 @@ type Decoder = (value: unknown) => unknown;
 
 interface Prepared {
   statement: Database.Statement;
-  names: string[];
-  decoders: Decoder[];
+  toObject: (row: unknown[]) => Record<string, unknown>;
 }
 
 const asIs: Decoder = (value) => value;
 const toNumber: Decoder = (value) => (value === null ? null : Number(value));
 const toBigInt: Decoder = (value) => (value === null ? null : BigInt(value as number | bigint | string));
 const toBoolean: Decoder = (value) => (value === null ? null : value === 1 || value === 1n || value === "1" || value === "true" || value === true);
+const SPACE = 32;
 // Stored by the Prisma adapter as ISO text, or by SQLite's CURRENT_TIMESTAMP as "YYYY-MM-DD HH:MM:SS" (UTC).
 const toDate: Decoder = (value) => {
   if (value === null) return null;
   if (typeof value === "bigint" || typeof value === "number") return new Date(Number(value));
   const text = value as string;
-  return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(text) ? `${text.replace(" ", "T")}Z` : text);
+  return new Date(text.charCodeAt(10) === SPACE ? `${text.slice(0, 10)}T${text.slice(11)}Z` : text);
 };
 
 /** The JavaScript type Prisma gives a column of this declared SQLite type (the adapter's own mapping). */
@@ -61,6 +61,17 @@ function bindable(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A function turning a row (values in column order) into an object with the columns' names
+ * and decoded values. Generated once per statement, as an object literal with fixed keys:
+ * assigning 20 keys one by one to each of 200 rows a request was a tenth of the read path.
+ */
+function rowToObject(columns: Database.ColumnDefinition[]): (row: unknown[]) => Record<string, unknown> {
+  const decoders = columns.map((column) => decoderFor(column.type));
+  const fields = columns.map((column, i) => `${JSON.stringify(column.name)}: ${decoders[i] === asIs ? `row[${i}]` : `decoders[${i}](row[${i}])`}`);
+  return new Function("decoders", `return (row) => ({ ${fields.join(", ")} });`)(decoders);
+}
+
 export class SqliteReader {
   private readonly db: Database.Database;
   private readonly statements = new LRUCache<string, Prepared>({ max: 256 });
@@ -72,13 +83,9 @@ export class SqliteReader {
   }
 
   all(sqlText: string, values: readonly unknown[]): Array<Record<string, unknown>> {
-    const { statement, names, decoders } = this.prepared(sqlText);
+    const { statement, toObject } = this.prepared(sqlText);
     const rows = statement.all(...values.map(bindable)) as unknown[][];
-    return rows.map((row) => {
-      const object: Record<string, unknown> = {};
-      for (let i = 0; i < names.length; i++) object[names[i]] = decoders[i](row[i]);
-      return object;
-    });
+    return rows.map(toObject);
   }
 
   close(): void {
@@ -89,8 +96,7 @@ export class SqliteReader {
     let prepared = this.statements.get(sqlText);
     if (!prepared) {
       const statement = this.db.prepare(sqlText).raw(true);
-      const columns = statement.columns();
-      prepared = { statement, names: columns.map((c) => c.name), decoders: columns.map((c) => decoderFor(c.type)) };
+      prepared = { statement, toObject: rowToObject(statement.columns()) };
       this.statements.set(sqlText, prepared);
     }
     return prepared;
