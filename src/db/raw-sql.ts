@@ -12,6 +12,8 @@ import { Prisma } from "./generated/client.js";
 export type Sql = Prisma.Sql;
 export const sql = Prisma.sql;
 export const joinSql = Prisma.join;
+/** SQL text spliced in as it is: only for text the code itself writes (column lists), never input. */
+export const raw = Prisma.raw;
 
 /** `a AND b AND …` of the conditions given. */
 export function allOf(conditions: Sql[]): Sql {

@@ -49,12 +49,25 @@ export interface OperationRow {
   updatedAt: Date;
 }
 
+/** The columns a snapshot is made of (not the pipeline's input and undo, nor the runner's lease). */
+export type SnapshotRow = Pick<
+  OperationRow,
+  | "id" | "accountId" | "kind" | "status" | "step" | "progress" | "bytesDone" | "bytesTotal" | "throughput" | "cancelRequested"
+  | "errorCode" | "errorMessage" | "serverId" | "imageTemplateId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt"
+>;
+
+/** SnapshotRow's columns, for the raw reads that make snapshots (a page's latest operations). */
+export const SNAPSHOT_COLUMNS = [
+  "id", "accountId", "kind", "status", "step", "progress", "bytesDone", "bytesTotal", "throughput", "cancelRequested",
+  "errorCode", "errorMessage", "serverId", "imageTemplateId", "createdAt", "startedAt", "finishedAt", "updatedAt",
+] as const satisfies ReadonlyArray<keyof SnapshotRow>;
+
 export function etaSeconds(bytesDone: number, bytesTotal: number, throughput: number): number | null {
   if (throughput <= 0 || bytesTotal <= bytesDone) return null;
   return Math.ceil((bytesTotal - bytesDone) / throughput);
 }
 
-export function toSnapshot(row: OperationRow): OperationSnapshot {
+export function toSnapshot(row: SnapshotRow): OperationSnapshot {
   const bytesDone = Number(row.bytesDone);
   const bytesTotal = Number(row.bytesTotal);
   return {

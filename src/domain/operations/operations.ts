@@ -2,7 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import type { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { joinSql, selectRows, sql } from "../../db/raw-sql.js";
+import { joinSql, raw, selectRows, sql } from "../../db/raw-sql.js";
 import {
   ConflictError,
   type DomainError,
@@ -21,7 +21,10 @@ import {
   type PowerState,
   transaction,
 } from "../kernel/index.js";
-import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
+import { SNAPSHOT_COLUMNS, toSnapshot, type OperationRow, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.js";
+
+/** The snapshot's columns of "Operation", quoted for raw SQL. */
+const snapshotColumns = raw(SNAPSHOT_COLUMNS.map((column) => `"${column}"`).join(", "));
 import type { OperationRunner } from "./runner.js";
 import { quotaRefusal, type QuotaName } from "../accounts/index.js";
 
@@ -156,15 +159,15 @@ export class Operations {
 
   async loadMany(viewer: Viewer, ids: readonly string[]): Promise<(OperationSnapshot | null)[]> {
     if (ids.length === 0) return [];
-    const rows = await selectRows<OperationRow>(
+    const rows = await selectRows<SnapshotRow>(
       this.deps.db,
-      sql`SELECT * FROM "Operation" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
+      sql`SELECT ${snapshotColumns} FROM "Operation" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
     );
     return inIdOrder(ids, rows).map((row) => (row ? this.freshest(row) : null));
   }
 
   /** The database state, or the runner's newer in-memory progress for an operation it runs. */
-  private freshest(row: OperationRow): OperationSnapshot {
+  private freshest(row: SnapshotRow): OperationSnapshot {
     const stored = toSnapshot(row);
     const live = this.runner.live(row.id);
     return live && row.status === "RUNNING" && live.changedAt >= stored.changedAt ? live : stored;
@@ -194,7 +197,7 @@ export class Operations {
   /** The newest operation of each server, in one statement whatever the number of servers. */
   async latestForServers(serverIds: readonly string[]): Promise<(OperationSnapshot | null)[]> {
     if (serverIds.length === 0) return [];
-    const rows = await selectRows<OperationRow>(this.deps.db, sql`SELECT * FROM "Operation" WHERE "id" IN
+    const rows = await selectRows<SnapshotRow>(this.deps.db, sql`SELECT ${snapshotColumns} FROM "Operation" WHERE "id" IN
       (SELECT MAX("id") FROM "Operation" WHERE "serverId" IN (${joinSql(serverIds)}) GROUP BY "serverId")`);
     const byServer = new Map(rows.map((row) => [row.serverId, this.freshest(row)]));
     return serverIds.map((id) => byServer.get(id) ?? null);
