@@ -77,13 +77,20 @@ describe("unexpected errors", () => {
       const t = await startTestApp({ dataDir, env, log, ports: { hypervisor: new BrokenConsole(path.join(dataDir, "machines")) } });
       try {
         const server = await createActiveServer(t.client, { hostname: "masked01" });
-        const { body } = await t.client.raw(`query($id: ID!) { node(id: $id) { ... on Server { console } } }`, { id: server.id });
+        const response = await fetch(t.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${t.client.token}` },
+          body: JSON.stringify({ query: `query($id: ID!) { node(id: $id) { ... on Server { console } } }`, variables: { id: server.id } }),
+        });
+        const body = await response.json();
         const error = body.errors?.[0];
         expect(error?.message).toBe("Unexpected error.");
         expect(JSON.stringify(body)).not.toContain("/srv/secret");
+        // The request's own ID: the one on its response and on its log line.
         const requestId = (error?.extensions as { requestId?: string }).requestId;
         expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-        const logged = lines.find((line) => line.fields?.requestId === requestId);
+        expect(requestId).toBe(response.headers.get("x-request-id"));
+        const logged = lines.find((line) => line.message === "unexpected error" && line.fields?.requestId === requestId);
         expect(String(logged?.fields?.error)).toContain("/srv/secret/console.log");
       } finally {
         await t.stop();

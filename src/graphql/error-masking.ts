@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { GraphQLError } from "graphql";
 import type { Logger } from "../domain/deps.js";
-import { requestFacts } from "../ops/request-log.js";
-import type { YogaServerOptions } from "graphql-yoga";
+import { requestFactsOf } from "../ops/request-log.js";
+import { handleStreamOrSingleExecutionResult, type Plugin, type YogaServerOptions } from "graphql-yoga";
 import { DomainError, NotFoundError, UnavailableError, ValidationError, faultOf } from "../domain/kernel/index.js";
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
@@ -24,12 +24,43 @@ function typedErrorIn(error: unknown): DomainError | null {
   return domainErrorIn(error) ?? faultOf(innermostError(error), "the request");
 }
 
+const REQUEST_ID = Symbol("requestId");
+
+/** Marks an error with the ID of the request it belongs to, for the mask (which is given no context). */
+export function markRequest(error: unknown, context: unknown): void {
+  const requestId = requestFactsOf(context)?.requestId;
+  if (requestId && typeof error === "object" && error !== null) (error as { [REQUEST_ID]?: string })[REQUEST_ID] = requestId;
+}
+
+/**
+ * Marks the errors of every result with their request's ID. Yoga masks after its users'
+ * plugins, so the marks are there when createMaskError runs.
+ */
+export function useRequestIdOnErrors(): Plugin {
+  const markAll = (context: unknown) => ({ result }: { result: { errors?: readonly unknown[] } }) => {
+    for (const error of result.errors ?? []) markRequest(error, context);
+  };
+  return {
+    onExecute({ args }) {
+      const mark = markAll(args.contextValue);
+      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, mark) };
+    },
+    onSubscribe({ args }) {
+      const mark = markAll(args.contextValue);
+      return {
+        onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, mark),
+        onSubscribeError: ({ error }) => markRequest(error, args.contextValue),
+      };
+    },
+  };
+}
+
 export function createMaskError(log: Logger, debug: boolean): MaskError {
   return (error, message) => {
     const typed = maskTyped(error);
     if (typed) return typed;
     if (error instanceof GraphQLError && !error.originalError) return error; // a request error yoga made (bad JSON, …)
-    const requestId = requestFacts()?.requestId ?? randomUUID();
+    const requestId = (error as { [REQUEST_ID]?: string })[REQUEST_ID] ?? randomUUID();
     const inner = innermostError(error);
     log.error("unexpected error", { requestId, error: String((inner as Error)?.stack ?? inner) });
     return new GraphQLError(debug ? String((inner as Error)?.message ?? message) : message, {

@@ -19,7 +19,7 @@ import {
   validate,
 } from "graphql";
 import { LRUCache } from "lru-cache";
-import { requestFacts } from "../ops/request-log.js";
+import { requestFactsOf } from "../ops/request-log.js";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { RequestLimits } from "../config.js";
 import { DEFAULT_PAGE_SIZE } from "../domain/kernel/index.js";
@@ -69,7 +69,7 @@ function price(args: ExecutionArgs, maxCost: number): { cost: number; refusal: G
   if (!priced) prices.set(key, (priced = priceOnce(args, maxCost)));
   const { cost, error } = priced;
   if (!error) return { cost, refusal: null };
-  const facts = requestFacts();
+  const facts = requestFactsOf(args.contextValue);
   if (facts) facts.outcome = String(error.extensions?.code ?? "QUERY_COMPLEXITY");
   return { cost, refusal: new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } }) };
 }

@@ -3,19 +3,19 @@
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Viewer } from "../domain/index.js";
-import { requestFacts } from "../ops/request-log.js";
+import { requestFactsOf } from "../ops/request-log.js";
 
 export function useRequestFacts(): Plugin<{ viewer?: Viewer }> {
   return {
     // Refused before execution (a query limit, a bad document): the refusal is the outcome.
-    onValidate() {
+    onValidate({ context }) {
       return ({ result }) => {
-        const facts = requestFacts();
+        const facts = requestFactsOf(context);
         if (facts && result.length > 0) facts.outcome = String(result[0].extensions?.code ?? "GRAPHQL_VALIDATION_FAILED");
       };
     },
     onExecute({ args }) {
-      const facts = requestFacts();
+      const facts = requestFactsOf(args.contextValue);
       if (!facts) return;
       facts.accountId = args.contextValue.viewer?.accountId;
       const operation = getOperationAST(args.document, args.operationName);

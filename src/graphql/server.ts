@@ -11,7 +11,7 @@ import type { Domain } from "../domain/index.js";
 import { bearerToken, tokenFromConnectionParams, unauthenticated } from "./auth.js";
 import type { GraphQLContext } from "./builder.js";
 import { withBodyLimit } from "./body-limit.js";
-import { domainErrorIn, createMaskError } from "./error-masking.js";
+import { domainErrorIn, createMaskError, markRequest, useRequestIdOnErrors } from "./error-masking.js";
 import { useJsonPostsOnly, useNoIntrospection } from "./browser-safety.js";
 import { withGraphiQLPage } from "./graphiql-page.js";
 import { queryLimitPlugins } from "./query-limits.js";
@@ -93,6 +93,7 @@ export function createGraphQLServer(
       tokenWatch.plugin,
       shared.plugin,
       useRequestFacts(),
+      useRequestIdOnErrors(),
       useJitForQueries(domain.deps.log),
     ],
     // No origin is trusted unless configured: yoga's default reflects any Origin.
@@ -110,11 +111,16 @@ export function createGraphQLServer(
     context: async (initial): Promise<GraphQLContext> => {
       // The one authentication path: every HTTP request, SSE stream and WebSocket subscription
       // (whose token comes from the connection) is checked against the token's current state.
-      const secret = "token" in initial ? (initial.token as string | null) : bearerToken((initial.request as Request | undefined)?.headers.get("authorization"));
-      const viewer = await domain.accounts.authenticate(secret);
-      if (!viewer) throw unauthenticated();
-      await rateLimit.take(viewer);
-      return { viewer, domain };
+      try {
+        const secret = "token" in initial ? (initial.token as string | null) : bearerToken((initial.request as Request | undefined)?.headers.get("authorization"));
+        const viewer = await domain.accounts.authenticate(secret);
+        if (!viewer) throw unauthenticated();
+        await rateLimit.take(viewer);
+        return { viewer, domain };
+      } catch (error) {
+        markRequest(error, initial);
+        throw error;
+      }
     },
   });
 
