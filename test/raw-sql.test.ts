@@ -79,4 +79,19 @@ describe("raw SQL reads", () => {
     const filtered = await t.app.domain.servers.list(viewer, { first: 1 }, { datacenter: "dal10" });
     expect(await filtered.totalCount()).toBe(2);
   });
+
+  it("read timestamps in every form the file holds as Prisma does: its own, SQLite's CURRENT_TIMESTAMP, and other ISO forms", async () => {
+    const { selectRows, sql } = await import("../src/db/raw-sql.js");
+    const forms = ["2026-11-26T04:06:55.932+00:00", "2026-11-26T04:06:55.932Z", "2026-11-26 04:06:55", "2026-02-28T23:59:59.001+00:00", "2026-11-26T05:06:55+01:00"];
+    for (const [i, form] of forms.entries()) {
+      await db().$executeRawUnsafe(`INSERT INTO "Account" ("id", "name", "createdAt") VALUES (?, ?, ?)`, `acct_time${i}`, "timestamps", form);
+    }
+    const ids = forms.map((_, i) => `acct_time${i}`);
+    const mine = await selectRows<{ id: string; createdAt: Date }>(db(), sql`SELECT "id", "createdAt" FROM "Account" WHERE "name" = ${"timestamps"} ORDER BY "id"`);
+    const prisma = await db().account.findMany({ where: { id: { in: ids } }, select: { id: true, createdAt: true }, orderBy: { id: "asc" } });
+    expect(mine).toEqual(prisma);
+    expect(mine.map((row) => row.createdAt.toISOString())).toEqual([
+      "2026-11-26T04:06:55.932Z", "2026-11-26T04:06:55.932Z", "2026-11-26T04:06:55.000Z", "2026-02-28T23:59:59.001Z", "2026-11-26T04:06:55.000Z",
+    ]);
+  });
 });
