@@ -27,39 +27,21 @@ export class Metrics implements DomainMetrics {
 
   constructor(db: Db, subscriptions: () => { open: number; sources: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: "imprint_process_" });
-    new Gauge({
-      name: "imprint_store_chunks",
-      help: "Chunks in the image store",
-      registers: [this.registry],
-      async collect() {
-        this.set(await db.chunk.count());
-      },
-    });
-    new Gauge({
-      name: "imprint_store_bytes",
-      help: "Compressed bytes of the chunks in the image store",
-      registers: [this.registry],
-      async collect() {
-        const { _sum } = await db.chunk.aggregate({ _sum: { storedBytes: true } });
-        this.set(Number(_sum.storedBytes ?? 0));
-      },
-    });
-    new Gauge({
-      name: "imprint_open_subscriptions",
-      help: "Subscriptions open over SSE and WebSocket",
-      registers: [this.registry],
-      collect() {
-        this.set(subscriptions().open);
-      },
-    });
-    new Gauge({
-      name: "imprint_subscription_sources",
-      help: "Sources of the open subscriptions (subscribers of the same subscription share one)",
-      registers: [this.registry],
-      collect() {
-        this.set(subscriptions().sources);
-      },
-    });
+    const readAtScrape = (name: string, help: string, read: () => number | Promise<number>) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(await read());
+        },
+      });
+    readAtScrape("imprint_store_chunks", "Chunks in the image store", () => db.chunk.count());
+    readAtScrape("imprint_store_bytes", "Compressed bytes of the chunks in the image store", async () =>
+      Number((await db.chunk.aggregate({ _sum: { storedBytes: true } }))._sum.storedBytes ?? 0),
+    );
+    readAtScrape("imprint_open_subscriptions", "Subscriptions open over SSE and WebSocket", () => subscriptions().open);
+    readAtScrape("imprint_subscription_sources", "Sources of the open subscriptions (subscribers of the same subscription share one)", () => subscriptions().sources);
   }
 
   request(operation: string, outcome: string, seconds: number): void {
