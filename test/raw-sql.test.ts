@@ -5,13 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Viewer } from "../src/domain/index.js";
 import { startTestApp, type TestApp } from "./helpers/app.js";
 import { GraphQLClient } from "./helpers/clients.js";
-import { captureTemplate, createActiveServer } from "./helpers/documents.js";
+import { DEPLOY, captureTemplate, createActiveServer, waitForOperation } from "./helpers/documents.js";
 
 let t: TestApp;
 let viewer: Viewer;
+/** The statements the app ran, in order. */
+const statements: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ db: { onStatement: (text) => statements.push(text) } });
   const { token } = await t.app.domain.accounts.create("raw-sql");
   viewer = (await t.app.domain.accounts.authenticate(token))!;
   const client = new GraphQLClient(t.url, token);
@@ -35,8 +37,15 @@ describe("raw SQL reads", () => {
     expect(ids).toHaveLength(3);
     expect(await t.app.domain.servers.loadMany(viewer, ids)).toEqual(servers);
     expect((await t.app.domain.servers.list(viewer, { first: 10 })).items).toEqual(servers);
+    expect((await t.app.domain.servers.list(viewer, { first: 10 }, {}, ["id", "hostname", "createdAt"])).items).toEqual(
+      servers.map(({ id, hostname, createdAt }) => ({ id, hostname, createdAt })),
+    );
     expect(await t.app.domain.servers.volumesOf(ids)).toEqual(
-      await db().volume.findMany({ where: { serverId: { in: ids } }, orderBy: [{ serverId: "asc" }, { index: "asc" }] }),
+      await db().volume.findMany({
+        where: { serverId: { in: ids } },
+        orderBy: [{ serverId: "asc" }, { index: "asc" }],
+        select: { serverId: true, index: true, role: true, capacityGb: true },
+      }),
     );
     const templates = await db().imageTemplate.findMany({ where: { accountId: viewer.accountId } });
     expect(templates).toHaveLength(1);
@@ -93,5 +102,58 @@ describe("raw SQL reads", () => {
     expect(mine.map((row) => row.createdAt.toISOString())).toEqual([
       "2026-11-26T04:06:55.932Z", "2026-11-26T04:06:55.932Z", "2026-11-26T04:06:55.000Z", "2026-02-28T23:59:59.001Z", "2026-11-26T04:06:55.000Z",
     ]);
+  });
+});
+
+describe("a page of servers over GraphQL", () => {
+  let client: GraphQLClient;
+  beforeAll(async () => {
+    const { token } = await t.app.domain.accounts.create("raw-sql-columns");
+    client = new GraphQLClient(t.url, token);
+    const web = await createActiveServer(client, { hostname: "app01", datacenter: "dal10" });
+    const template = await captureTemplate(client, web.id, "columns-template");
+    const deployed = await client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "app02", domain: "example.com" } });
+    expect((await waitForOperation(client, deployed.deployImageTemplate.operation.id)).status).toBe("SUCCEEDED");
+  });
+
+  /** The select list of the page's statement for this query (its FROM "Server" ... LIMIT). */
+  async function pageColumns(query: string): Promise<{ columns: string; data: any }> {
+    const from = statements.length;
+    const data = await client.query(query);
+    const page = statements.slice(from).filter((text) => /FROM "Server" WHERE .* LIMIT/.test(text));
+    expect(page).toHaveLength(1);
+    return { columns: page[0].replace(/^SELECT (.*?) FROM "Server".*$/s, "$1"), data };
+  }
+
+  it("reads only the columns its query shows, fragments included", async () => {
+    const plain = await pageColumns(`{ servers(first: 10) { edges { node { id hostname network { publicIpv4 } } } } }`);
+    expect(plain.columns).toBe(`"hostname", "id", "macAddress", "privateIpv4", "publicIpv4"`);
+    expect(plain.data.servers.edges.map((e: any) => e.node.hostname)).toEqual(["app01", "app02"]);
+    expect(plain.data.servers.edges[0].node.network.publicIpv4).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+
+    const fragments = await pageColumns(`{ servers(first: 10) { edges { node { ...State ... on Node { __typename } } } } }
+      fragment State on Server { status sourceImageTemplate { name } }`);
+    expect(fragments.columns).toBe(`"id", "sourceImageTemplateId", "status"`);
+    expect(fragments.data.servers.edges.map((e: any) => [e.node.status, e.node.sourceImageTemplate?.name ?? null])).toEqual([
+      ["ACTIVE", null],
+      ["ACTIVE", "columns-template"],
+    ]);
+  });
+
+  it("answers every field of a server as the whole row does", async () => {
+    const fields = `fragment All on Server {
+      id kind status powerState hostname domain fqdn datacenter cpu memoryMb os createdAt updatedAt
+      network { privateIpv4 publicIpv4 macAddress } volumes { index role capacityGb capacityBytes }
+      activeOperation { id } latestOperation { id kind } operations(first: 5) { totalCount }
+      sourceImageTemplate { id name } configDrive { metaData networkConfig } imageTemplates(first: 5) { totalCount } console(lastLines: 3)
+    }`;
+    const page = await client.query(`{ servers(first: 10) { edges { node { ...All } } } } ${fields}`);
+    const servers = page.servers.edges.map((e: any) => e.node);
+    expect(servers).toHaveLength(2);
+    // nodes() loads whole rows through the node loader: what each field gives from a full row.
+    const whole = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...All } } ${fields}`, { ids: servers.map((s: any) => s.id) });
+    expect(servers).toEqual(whole.nodes);
+    expect(servers[1].sourceImageTemplate.name).toBe("columns-template");
+    expect(servers[0].network.macAddress).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
   });
 });

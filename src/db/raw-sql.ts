@@ -15,6 +15,16 @@ export const joinSql = Prisma.join;
 /** SQL text spliced in as it is: only for text the code itself writes (column lists), never input. */
 export const raw = Prisma.raw;
 
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The select list of these columns, or `*` for all of them (null). Names are the code's own, never input. */
+export function columnsSql(columns: readonly string[] | null): Sql {
+  if (columns === null) return raw("*");
+  const bad = columns.find((column) => !COLUMN_NAME.test(column));
+  if (bad !== undefined || columns.length === 0) throw new Error(`not a column list: ${JSON.stringify(columns)}`);
+  return raw(columns.map((column) => `"${column}"`).join(", "));
+}
+
 /** `a AND b AND …` of the conditions given. */
 export function allOf(conditions: Sql[]): Sql {
   return joinSql(conditions, " AND ");

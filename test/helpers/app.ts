@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createApp, type App, type Ports } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
+import type { DbOptions } from "../../src/db/client.js";
 import type { Logger } from "../../src/domain/deps.js";
 import { GraphQLClient } from "./clients.js";
 
@@ -41,9 +42,11 @@ export function tempDataDir(): string {
   return mkdtempSync(path.join(tmpdir(), "imprint-test-"));
 }
 
-export async function startTestApp(options: { env?: Record<string, string>; dataDir?: string; ports?: Partial<Ports>; log?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; dataDir?: string; ports?: Partial<Ports>; log?: Logger; db?: DbOptions } = {},
+): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDataDir();
-  const app = await createApp(loadConfig(testEnv(dataDir, options.env)), { ports: options.ports, log: options.log });
+  const app = await createApp(loadConfig(testEnv(dataDir, options.env)), { ports: options.ports, log: options.log, db: options.db });
   const { url } = await app.start();
   const newAccount = async (name = `account-${Math.random().toString(36).slice(2, 8)}`) => {
     const { token } = await app.domain.accounts.create(name);

@@ -1,6 +1,7 @@
 // The shared kernel of the domain: one error model, ids, pagination, enumerations, the catalogue.
 export * from "./catalog.js";
 export * from "./clock.js";
+export * from "./columns.js";
 export * from "./errors.js";
 export * from "./faults.js";
 export * from "./ids.js";

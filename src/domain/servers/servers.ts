@@ -10,6 +10,8 @@ import {
   NotFoundError,
   inIdOrder,
   keyset,
+  ALL_COLUMNS,
+  type Columns,
   toPage,
   type Page,
   type PageArgs,
@@ -17,7 +19,7 @@ import {
   type Tx,
 } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { afterCursor, allOf, containsText, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
+import { afterCursor, allOf, columnsSql, containsText, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.js";
@@ -43,7 +45,10 @@ function checkLastLines(lastLines: number): void {
     throw ValidationError.field("lastLines", `must be a whole number from 0 to ${CONSOLE_MAX_LINES}`);
   }
 }
-export type VolumeRow = Prisma.VolumeGetPayload<object>;
+/** What the API shows of a volume, and the server it belongs to. */
+export type VolumeView = Pick<Prisma.VolumeGetPayload<object>, "serverId" | "index" | "role" | "capacityGb">;
+const VOLUME_VIEW_COLUMNS = ["serverId", "index", "role", "capacityGb"] as const satisfies ReadonlyArray<keyof VolumeView>;
+const volumeViewColumns = columnsSql(VOLUME_VIEW_COLUMNS);
 
 export interface VolumeSpec {
   role: VolumeRole;
@@ -252,7 +257,8 @@ export class Servers {
     return inIdOrder(ids, rows);
   }
 
-  async list(viewer: Viewer, args: PageArgs, filter: ServerFilter = {}): Promise<Page<ServerRow>> {
+  /** A page of the viewer's servers; its rows hold `columns` only (the API reads no others). */
+  async list(viewer: Viewer, args: PageArgs, filter: ServerFilter = {}, columns: Columns<ServerRow> = ALL_COLUMNS): Promise<Page<ServerRow>> {
     const page = keyset(args, this.deps.config.maxPageSize, "asc");
     const where = allOf([
       sql`"accountId" = ${viewer.accountId}`,
@@ -264,7 +270,7 @@ export class Servers {
     ]);
     const rows = await selectRows<ServerRow>(
       this.deps.db,
-      sql`SELECT * FROM "Server" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
+      sql`SELECT ${columnsSql(columns)} FROM "Server" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
     );
     return toPage(rows, page.size, async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "Server" WHERE ${where}`)));
   }
@@ -275,9 +281,12 @@ export class Servers {
   }
 
   /** Volumes of many servers in one statement, in index order. */
-  async volumesOf(serverIds: readonly string[]): Promise<VolumeRow[]> {
+  async volumesOf(serverIds: readonly string[]): Promise<VolumeView[]> {
     if (serverIds.length === 0) return [];
-    return selectRows<VolumeRow>(this.deps.db, sql`SELECT * FROM "Volume" WHERE "serverId" IN (${joinSql(serverIds)}) ORDER BY "serverId", "index"`);
+    return selectRows<VolumeView>(
+      this.deps.db,
+      sql`SELECT ${volumeViewColumns} FROM "Volume" WHERE "serverId" IN (${joinSql(serverIds)}) ORDER BY "serverId", "index"`,
+    );
   }
 }
 

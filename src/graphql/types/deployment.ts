@@ -1,13 +1,15 @@
 // Deploying templates: deployImageTemplate, reloadServer, addImageTemplateDatacenters, and
 // the links between servers and the templates they came from.
 import { IncompatibleServerError } from "../../domain/kernel/index.js";
+import type { ServerRow } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
+import { reads, selectedColumns } from "../selected-columns.js";
 import { ServerKindEnum } from "./enums.js";
 import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { ImageTemplateNode, TemplatePayload } from "./image-template.js";
-import { ServerNode, ServerOperationPayload } from "./server.js";
+import { NODES, ServerNode, ServerOperationPayload } from "./server.js";
 
 const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError];
 
@@ -25,11 +27,13 @@ builder.objectFields(ServerNode, (t) => ({
     type: ImageTemplateNode,
     nullable: true,
     description: "The template the server was deployed or reloaded from; null once it is deleted.",
+    extensions: reads<ServerRow>("sourceImageTemplateId"),
     resolve: (server) => server.sourceImageTemplateId,
   }),
   configDrive: t.field({
     type: ConfigDriveRef,
     nullable: true,
+    extensions: reads<ServerRow>(),
     resolve: (server, _args, ctx) => ctx.domain.servers.configDrive(server),
   }),
 }));
@@ -39,8 +43,10 @@ builder.objectField(ImageTemplateNode, "deployments", (t) =>
     {
       type: ServerNode,
       description: "Servers deployed or reloaded from this template.",
-      resolve: async (template, args, ctx) =>
-        toConnection(await ctx.domain.servers.list(ctx.viewer, pageArgs(args), { sourceImageTemplateId: template.id })),
+      resolve: async (template, args, ctx, info) =>
+        toConnection(
+          await ctx.domain.servers.list(ctx.viewer, pageArgs(args), { sourceImageTemplateId: template.id }, selectedColumns<ServerRow>(info, NODES, "id")),
+        ),
     },
     countedConnection("ImageTemplateDeploymentConnection"),
   ),

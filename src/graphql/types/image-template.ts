@@ -2,9 +2,11 @@
 // the capture, update and delete mutations.
 import { IncompatibleServerError } from "../../domain/kernel/index.js";
 import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates/index.js";
+import type { ServerRow } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
+import { reads } from "../selected-columns.js";
 import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
 import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
@@ -134,6 +136,7 @@ builder.objectField(ServerNode, "imageTemplates", (t) =>
     {
       type: ImageTemplateNode,
       description: "Templates captured from this server.",
+      extensions: reads<ServerRow>(),
       resolve: async (server, args, ctx) =>
         toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), { sourceServerId: server.id })),
     },

@@ -1,9 +1,10 @@
 // Server, its volumes and network, the servers list, and server mutations.
 import { GIB } from "../../domain/kernel/index.js";
-import type { ServerRow, VolumeRow } from "../../domain/servers/index.js";
+import type { ServerRow, VolumeView } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
+import { reads, selectedColumns } from "../selected-columns.js";
 import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.js";
 import { OPERATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
@@ -14,9 +15,9 @@ export const ServerNode = builder.loadableNode("Server", {
   loaderOptions: { cache: false },
   load: async (ids: string[], ctx) => (await ctx.domain.servers.loadMany(ctx.viewer, ids)) as ServerRow[],
   fields: (t) => ({
-    kind: t.field({ type: ServerKindEnum, resolve: (s) => s.kind as never }),
-    status: t.field({ type: ServerStatusEnum, resolve: (s) => s.status as never }),
-    powerState: t.field({ type: PowerStateEnum, resolve: (s) => s.powerState as never }),
+    kind: t.field({ type: ServerKindEnum, extensions: reads<ServerRow>("kind"), resolve: (s) => s.kind as never }),
+    status: t.field({ type: ServerStatusEnum, extensions: reads<ServerRow>("status"), resolve: (s) => s.status as never }),
+    powerState: t.field({ type: PowerStateEnum, extensions: reads<ServerRow>("powerState"), resolve: (s) => s.powerState as never }),
     hostname: t.exposeString("hostname"),
     domain: t.exposeString("domain"),
     fqdn: t.exposeString("fqdn"),
@@ -27,12 +28,14 @@ export const ServerNode = builder.loadableNode("Server", {
     console: t.stringList({
       description: "The last lines of the server's serial console (its machine's boot and what the guest prints). Follow it live with the serverConsole subscription.",
       args: { lastLines: t.arg.int({ required: false, defaultValue: 50, description: "0 to 1000." }) },
+      extensions: reads<ServerRow>(),
       resolve: (server, args, ctx) => ctx.domain.servers.consoleTail(server, args.lastLines ?? 50),
     }),
     network: t.field({
       type: NetworkRef,
       nullable: true,
       description: "Null once the addresses are released (a FAILED or deleted server).",
+      extensions: reads<ServerRow>("privateIpv4", "publicIpv4", "macAddress"),
       resolve: (s) =>
         s.privateIpv4 && s.publicIpv4 && s.macAddress
           ? { privateIpv4: s.privateIpv4, publicIpv4: s.publicIpv4, macAddress: s.macAddress }
@@ -42,24 +45,28 @@ export const ServerNode = builder.loadableNode("Server", {
       type: VolumeRef,
       load: (serverIds: string[], ctx) => ctx.domain.servers.volumesOf(serverIds),
       group: (volume) => volume.serverId,
+      extensions: reads<ServerRow>(),
       resolve: (server) => server.id,
     }),
     activeOperation: t.field({
       type: OperationNode,
       nullable: true,
       description: "The operation that holds this server now, if any.",
+      extensions: reads<ServerRow>("activeOperationId"),
       resolve: (s) => s.activeOperationId,
     }),
     latestOperation: t.loadable({
       type: OperationNode,
       nullable: true,
       load: (serverIds: string[], ctx) => ctx.domain.operations.latestForServers(serverIds),
+      extensions: reads<ServerRow>(),
       resolve: (s) => s.id,
     }),
     operations: t.connection(
       {
         type: OperationNode,
         description: "This server's operations, newest first.",
+        extensions: reads<ServerRow>(),
         resolve: async (server, args, ctx) =>
           toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), { serverId: server.id })),
       },
@@ -79,7 +86,7 @@ const NetworkRef = builder.objectRef<{ privateIpv4: string; publicIpv4: string; 
   }),
 });
 
-const VolumeRef = builder.objectRef<VolumeRow>("Volume").implement({
+const VolumeRef = builder.objectRef<VolumeView>("Volume").implement({
   fields: (t) => ({
     index: t.exposeInt("index"),
     role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
@@ -106,13 +113,17 @@ const ServerFilter = builder.inputType("ServerFilter", {
   }),
 });
 
+/** Where a connection's nodes are in its selection. */
+export const NODES = ["edges", "node"];
+
 builder.queryField("servers", (t) =>
   t.connection(
     {
       type: ServerNode,
       description: "The viewer's servers, oldest first.",
       args: { filter: t.arg({ type: ServerFilter, required: false }) },
-      resolve: async (_root, args, ctx) => toConnection(await ctx.domain.servers.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
+      resolve: async (_root, args, ctx, info) =>
+        toConnection(await ctx.domain.servers.list(ctx.viewer, pageArgs(args), args.filter ?? {}, selectedColumns<ServerRow>(info, NODES, "id"))),
     },
     countedConnection("ServerConnection"),
   ),
