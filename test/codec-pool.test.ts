@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CodecPool } from "../src/storage/codec-pool.js";
+import { CodecError, CodecPool } from "../src/storage/codec-pool.js";
 import { DyingCodecPool } from "./helpers/faults.js";
 import { until } from "./helpers/wait.js";
 
@@ -40,6 +40,27 @@ describe("CodecPool", () => {
       const { compressed, raw: back } = await pool.compress(raw);
       expect(back.equals(copy)).toBe(true);
       expect((await pool.decompress(compressed)).sha256).toBe(expected);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("decodes a chunk into the caller's buffer and gives that memory back; a chunk too long for it is a CodecError", async () => {
+    const pool = new CodecPool(1);
+    try {
+      const chunk = Buffer.concat([randomBytes(1024 * 1024), Buffer.alloc(1024 * 1024, 3)]);
+      const { compressed } = await pool.compress(Buffer.from(chunk));
+      const into = Buffer.allocUnsafeSlow(4 * 1024 * 1024);
+      const memory = into.buffer;
+      const { raw, sha256 } = await pool.decompress(Buffer.from(compressed), into);
+      expect(into.byteLength).toBe(0); // moved to the worker
+      expect(raw.byteLength).toBe(chunk.length);
+      expect(raw.buffer.byteLength).toBe(4 * 1024 * 1024); // the same 4 MiB came back, not a new buffer
+      expect(raw.equals(chunk)).toBe(true);
+      expect(sha256).toBe(createHash("sha256").update(chunk).digest("hex"));
+      expect(memory.byteLength).toBe(0);
+      await expect(pool.decompress(Buffer.from(compressed), Buffer.allocUnsafeSlow(1024 * 1024))).rejects.toThrow(CodecError);
+      expect((await pool.decompress(Buffer.from(compressed))).raw.equals(chunk)).toBe(true);
     } finally {
       await pool.close();
     }

@@ -5,10 +5,14 @@ import { Worker } from "node:worker_threads";
 
 const ZSTD_LEVEL = 3;
 
+const ownsItsMemory = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+
 interface Job {
   id: number;
   job: "hash" | "compress" | "decompress";
   data: Uint8Array;
+  /** Where a decompress job writes, when the caller gives its own memory. */
+  into?: Uint8Array;
   resolve: (value: { data?: Buffer; hash?: string; input?: Buffer }) => void;
   reject: (error: Error) => void;
 }
@@ -70,9 +74,14 @@ export class CodecPool {
     return { compressed: result.data!, raw: result.input! };
   }
 
-  /** Decompresses a chunk and returns it with the SHA-256 of its raw bytes. */
-  async decompress(data: Uint8Array): Promise<{ raw: Buffer; sha256: string }> {
-    const result = await this.run("decompress", data);
+  /**
+   * Decompresses a chunk and returns it with the SHA-256 of its raw bytes. With `into` (a
+   * buffer that owns its memory), the chunk is decoded there: `into` moves to the worker and
+   * `raw` is that memory coming back, for the caller to reuse (a restore decodes every chunk
+   * into a few buffers instead of a new 4 MiB each). A chunk longer than `into` is a CodecError.
+   */
+  async decompress(data: Uint8Array, into?: Uint8Array): Promise<{ raw: Buffer; sha256: string }> {
+    const result = await this.run("decompress", data, into);
     return { raw: result.data!, sha256: result.hash! };
   }
 
@@ -86,10 +95,10 @@ export class CodecPool {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private run(job: Job["job"], data: Uint8Array): Promise<{ data?: Buffer; hash?: string; input?: Buffer }> {
+  private run(job: Job["job"], data: Uint8Array, into?: Uint8Array): Promise<{ data?: Buffer; hash?: string; input?: Buffer }> {
     if (this.closed) return Promise.reject(new WorkerStoppedError("the codec pool was closed (the server is stopping)"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, data, resolve, reject });
+      this.queue.push({ id: this.nextId++, job, data, into, resolve, reject });
       this.dispatch();
     });
   }
@@ -100,8 +109,8 @@ export class CodecPool {
       const job = this.queue.shift()!;
       this.busy.set(worker, job);
       this.dispatching(worker);
-      const owned = job.data.byteOffset === 0 && job.data.byteLength === job.data.buffer.byteLength;
-      worker.postMessage({ id: job.id, job: job.job, data: job.data, level: ZSTD_LEVEL }, owned ? [job.data.buffer as ArrayBuffer] : []);
+      const transfer = [job.data, job.into].filter((bytes) => bytes && ownsItsMemory(bytes)).map((bytes) => bytes!.buffer as ArrayBuffer);
+      worker.postMessage({ id: job.id, job: job.job, data: job.data, into: job.into, level: ZSTD_LEVEL }, transfer);
     }
   }
 
@@ -111,15 +120,15 @@ export class CodecPool {
    */
   protected dispatching(_worker: Worker): void {}
 
-  private done(worker: Worker, message: { id: number; data?: Uint8Array; hash?: string; input?: Uint8Array; error?: string }): void {
+  private done(worker: Worker, message: { id: number; data?: Uint8Array; length?: number; hash?: string; input?: Uint8Array; error?: string }): void {
     const job = this.busy.get(worker);
     this.busy.delete(worker);
     this.idle.push(worker);
     if (job) {
       if (message.error !== undefined) job.reject(new CodecError(message.error));
       else {
-        const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        job.resolve({ data: message.data && asBuffer(message.data), hash: message.hash, input: message.input && asBuffer(message.input) });
+        const asBuffer = (bytes: Uint8Array, length = bytes.byteLength) => Buffer.from(bytes.buffer, bytes.byteOffset, length);
+        job.resolve({ data: message.data && asBuffer(message.data, message.length), hash: message.hash, input: message.input && asBuffer(message.input) });
       }
     }
     this.dispatch();

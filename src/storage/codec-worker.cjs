@@ -25,15 +25,34 @@ function reply(id, data, hash, input) {
   parentPort.postMessage({ id, data, hash, input }, transfer);
 }
 
-parentPort.on("message", ({ id, job, data, level }) => {
+// One zstd context each, kept: a new one per chunk allocated and freed its tables every time.
+const compressor = new zstd.Compressor();
+let compressorLevel = null;
+const decompressor = new zstd.Decompressor();
+const { DCtx } = require("zstd-napi/binding");
+const decodeContext = new DCtx();
+
+/** Decodes into the caller's buffer (`into`, sent back whole with the length used), else into a new one. */
+function decompress(id, data, into) {
+  if (!into) {
+    const raw = decompressor.decompress(data);
+    return reply(id, raw, createHash("sha256").update(raw).digest("hex"));
+  }
+  // A chunk that decodes to more than `into` holds is not a chunk this store wrote: an error.
+  const length = decodeContext.decompress(into, data);
+  const hash = createHash("sha256").update(into.subarray(0, length)).digest("hex");
+  parentPort.postMessage({ id, data: into, length, hash }, ownsItsMemory(into) ? [into.buffer] : []);
+}
+
+parentPort.on("message", ({ id, job, data, level, into }) => {
   try {
     if (job === "hash") {
       reply(id, undefined, createHash("sha256").update(data).digest("hex"), data);
     } else if (job === "compress") {
-      reply(id, zstd.compress(data, { compressionLevel: level }), undefined, data);
+      if (compressorLevel !== level) compressor.setParameters({ compressionLevel: (compressorLevel = level) });
+      reply(id, compressor.compress(data), undefined, data);
     } else if (job === "decompress") {
-      const raw = zstd.decompress(data);
-      reply(id, raw, createHash("sha256").update(raw).digest("hex"));
+      decompress(id, data, into);
     } else {
       throw new Error(`unknown job ${job}`);
     }

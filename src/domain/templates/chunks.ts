@@ -151,13 +151,14 @@ export class Chunks {
   /**
    * Reads a chunk back, verifying it against its name. A chunk that is missing or does not
    * match is recorded as damaged (its templates become DAMAGED) and is an IntegrityError;
-   * `context` names the template and volume for the message.
+   * `context` names the template and volume for the message. With `into`, the chunk is
+   * decoded into that memory (CodecPool.decompress), and the result is a view of it.
    */
-  read(hash: string, context: string): Promise<Buffer> {
-    return this.slots.runExclusive(() => this.readVerified(hash, context));
+  read(hash: string, context: string, into?: Buffer): Promise<Buffer> {
+    return this.slots.runExclusive(() => this.readVerified(hash, context, into));
   }
 
-  private async readVerified(hash: string, context: string): Promise<Buffer> {
+  private async readVerified(hash: string, context: string, into?: Buffer): Promise<Buffer> {
     let stored: Buffer;
     try {
       stored = await this.store.getChunk(hash);
@@ -170,7 +171,7 @@ export class Chunks {
     }
     let chunk: { raw: Buffer; sha256: string } | null = null;
     try {
-      chunk = await this.codec.decompress(stored);
+      chunk = await this.codec.decompress(stored, into);
     } catch (error) {
       // Only bytes zstd cannot decode are damage; a thread that died is not the chunk's fault.
       if (!(error instanceof CodecError)) throw error;
