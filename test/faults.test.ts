@@ -120,6 +120,23 @@ describe("EIO on volume writes", () => {
     await expectInvariants(t);
   });
 
+  it("fails a deploy with IO_ERROR when its volume cannot be flushed to disk, during the restore or at its end", async () => {
+    // 48 MiB: the restore flushes behind its writes every 32 MiB, and once more at the end.
+    const large = await serverWithData(t, t.client, "eio04", 48);
+    const largeTemplate = await captureTemplate(t.client, large.id, "eio04-image");
+    volumes.faults.failFlushes = true;
+    const result = (await t.client.query(DEPLOY, { input: { imageTemplateId: largeTemplate.id, hostname: "eio05", domain: "example.com" } })).deployImageTemplate;
+    const final = await waitForOperation(t.client, result.operation.id);
+    volumes.faults.failFlushes = false;
+    expect(final.status).toBe("FAILED");
+    expect(final.error.code).toBe("IO_ERROR");
+    expect(final.error.message).toMatch(/^volume \d of server eio05\.example\.com failed: input\/output error/);
+    expect(final.server.status).toBe("FAILED");
+    const files = await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(result.server.id) } });
+    for (const volume of files) expect(await t.app.domain.deps.volumes.exists(volume.id)).toBe(false);
+    await expectInvariants(t);
+  });
+
   it("fails a reload with IO_ERROR and leaves the server byte-identical, in its power state", async () => {
     const target = await serverWithData(t, t.client, "eio03", 8);
     const off = (await t.client.query(`mutation($id: ID!) { powerOffServer(input: { id: $id }) { ... on PowerOffServerPayload { operation { id } } } }`, { id: target.id })).powerOffServer;

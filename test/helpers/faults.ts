@@ -89,6 +89,8 @@ export class FaultyImageStore extends LocalImageStore {
 export interface VolumeFaults {
   /** Writes to volumes fail with EIO once this many bytes were written through the port. */
   failWritesAfterBytes?: number;
+  /** Flushing a volume opened for writing to disk (datasync) fails with EIO. */
+  failFlushes?: boolean;
   /** The Nth volume replacement (a reload's swap) waits at this gate after it is done. */
   pauseAfterReplace?: { nth: number; gate: Pause };
 }
@@ -114,6 +116,11 @@ export class FaultyVolumeDriver extends LocalVolumeDriver {
         const result = await write(...args);
         this.written += result.bytesWritten;
         return result;
+      };
+    }
+    if (mode === "write" && this.faults.failFlushes) {
+      (handle as { datasync: unknown }).datasync = async () => {
+        throw systemError("EIO", "fdatasync", this.pathOf(volumeId));
       };
     }
     return handle;
