@@ -17,9 +17,13 @@ export const raw = Prisma.raw;
 
 const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The select list of these columns, or `*` for all of them (null). Names are the code's own, never input. */
-export function columnsSql(columns: readonly string[] | null): Sql {
-  if (columns === null) return raw("*");
+/**
+ * The select list of these columns, or `*` for all of them (null). Names are the code's own,
+ * never input; given the table's columns (Prisma's `<Model>ScalarFieldEnum`), a name that is not
+ * one of them makes the statement read every column rather than fail.
+ */
+export function columnsSql(columns: readonly string[] | null, table?: Record<string, string>): Sql {
+  if (columns === null || (table && columns.some((column) => !Object.hasOwn(table, column)))) return raw("*");
   const bad = columns.find((column) => !COLUMN_NAME.test(column));
   if (bad !== undefined || columns.length === 0) throw new Error(`not a column list: ${JSON.stringify(columns)}`);
   return raw(columns.map((column) => `"${column}"`).join(", "));

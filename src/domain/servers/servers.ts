@@ -1,5 +1,5 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
-import type { Prisma } from "../../db/generated/client.js";
+import { Prisma } from "../../db/generated/client.js";
 import {
   DomainError,
   INITIAL,
@@ -270,7 +270,7 @@ export class Servers {
     ]);
     const rows = await selectRows<ServerRow>(
       this.deps.db,
-      sql`SELECT ${columnsSql(columns)} FROM "Server" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
+      sql`SELECT ${columnsSql(columns, Prisma.ServerScalarFieldEnum)} FROM "Server" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
     );
     return toPage(rows, page.size, async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "Server" WHERE ${where}`)));
   }
