@@ -118,14 +118,17 @@ describe("a page of servers over GraphQL", () => {
     expect((await waitForOperation(client, deployed.deployImageTemplate.operation.id)).status).toBe("SUCCEEDED");
   });
 
-  /** The select list of the page's statement for this query (its FROM "Server" ... LIMIT). */
-  async function pageColumns(query: string): Promise<{ columns: string; data: any }> {
+  /** The select list of the one statement matching `pattern` that this query ran. */
+  async function columnsRead(query: string, pattern: RegExp): Promise<{ columns: string; data: any }> {
     const from = statements.length;
     const data = await client.query(query);
-    const page = statements.slice(from).filter((text) => /FROM "Server" WHERE .* LIMIT/.test(text));
-    expect(page).toHaveLength(1);
-    return { columns: page[0].replace(/^SELECT (.*?) FROM "Server".*$/s, "$1"), data };
+    const matching = statements.slice(from).filter((text) => pattern.test(text));
+    expect(matching).toHaveLength(1);
+    return { columns: matching[0].replace(/^SELECT (.*?) FROM .*$/s, "$1"), data };
   }
+  const PAGE = /FROM "Server" WHERE .* LIMIT/;
+  const pageColumns = (query: string) => columnsRead(query, PAGE);
+  const LATEST_OPERATIONS = /FROM "Operation" WHERE "id" IN\s+\(SELECT MAX/;
 
   it("reads only the columns its query shows, fragments included", async () => {
     const plain = await pageColumns(`{ servers(first: 10) { edges { node { id hostname network { publicIpv4 } } } } }`);
@@ -142,13 +145,28 @@ describe("a page of servers over GraphQL", () => {
     ]);
   });
 
+  it("reads the latest operations' columns that their selection shows, and the keys of a snapshot", async () => {
+    const latest = await columnsRead(`{ servers(first: 10) { edges { node { latestOperation { kind status } } } } }`, LATEST_OPERATIONS);
+    expect(latest.columns).toBe(`"id", "serverId", "status", "createdAt", "updatedAt", "kind"`);
+    expect(latest.data.servers.edges.map((e: any) => e.node.latestOperation)).toEqual([
+      { kind: "CAPTURE", status: "SUCCEEDED" },
+      { kind: "DEPLOY", status: "SUCCEEDED" },
+    ]);
+    const eta = await columnsRead(`{ servers(first: 10) { edges { node { latestOperation { etaSeconds error { code } } } } } }`, LATEST_OPERATIONS);
+    expect(eta.columns).toBe(`"id", "serverId", "status", "createdAt", "updatedAt", "bytesDone", "bytesTotal", "errorCode", "errorMessage", "throughput"`);
+  });
+
   it("answers every field of a server as the whole row does", async () => {
+    const operationFields = `fragment Operation on Operation {
+      id kind status step progress bytesDone bytesTotal throughput etaSeconds cancelRequested error { code message }
+      createdAt updatedAt startedAt finishedAt server { id } imageTemplate { id }
+    }`;
     const fields = `fragment All on Server {
       id kind status powerState hostname domain fqdn datacenter cpu memoryMb os createdAt updatedAt
       network { privateIpv4 publicIpv4 macAddress } volumes { index role capacityGb capacityBytes }
-      activeOperation { id } latestOperation { id kind } operations(first: 5) { totalCount }
+      activeOperation { id } latestOperation { ...Operation } operations(first: 5) { totalCount }
       sourceImageTemplate { id name } configDrive { metaData networkConfig } imageTemplates(first: 5) { totalCount } console(lastLines: 3)
-    }`;
+    } ${operationFields}`;
     const page = await client.query(`{ servers(first: 10) { edges { node { ...All } } } } ${fields}`);
     const servers = page.servers.edges.map((e: any) => e.node);
     expect(servers).toHaveLength(2);
@@ -157,5 +175,11 @@ describe("a page of servers over GraphQL", () => {
     expect(servers).toEqual(whole.nodes);
     expect(servers[1].sourceImageTemplate.name).toBe("columns-template");
     expect(servers[0].network.macAddress).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    // The latest operations, against the operation loader's whole snapshots.
+    const operations = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...Operation } } ${operationFields}`, {
+      ids: servers.map((s: any) => s.latestOperation.id),
+    });
+    expect(servers.map((s: any) => s.latestOperation)).toEqual(operations.nodes);
+    expect(operations.nodes.map((op: any) => op.kind)).toEqual(["CAPTURE", "DEPLOY"]);
   });
 });

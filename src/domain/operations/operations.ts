@@ -2,7 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import type { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { joinSql, raw, selectRows, sql } from "../../db/raw-sql.js";
+import { columnsSql, joinSql, selectRows, sql } from "../../db/raw-sql.js";
 import {
   ConflictError,
   type DomainError,
@@ -20,11 +20,16 @@ import {
   type ServerStatus,
   type PowerState,
   transaction,
+  ALL_COLUMNS,
+  type Columns,
 } from "../kernel/index.js";
 import { SNAPSHOT_COLUMNS, toSnapshot, type OperationRow, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.js";
 
 /** The snapshot's columns of "Operation", quoted for raw SQL. */
-const snapshotColumns = raw(SNAPSHOT_COLUMNS.map((column) => `"${column}"`).join(", "));
+const snapshotColumns = columnsSql(SNAPSHOT_COLUMNS);
+const snapshotColumnSet = Object.fromEntries(SNAPSHOT_COLUMNS.map((column) => [column, column]));
+/** What a snapshot is made with whatever else is read: its keys, its state and its times (`freshest`, `toSnapshot`). */
+const SNAPSHOT_KEY_COLUMNS = ["id", "serverId", "status", "createdAt", "updatedAt"] as const satisfies ReadonlyArray<keyof SnapshotRow>;
 import type { OperationRunner } from "./runner.js";
 import { quotaRefusal, type QuotaName } from "../accounts/index.js";
 
@@ -194,10 +199,15 @@ export class Operations {
     );
   }
 
-  /** The newest operation of each server, in one statement whatever the number of servers. */
-  async latestForServers(serverIds: readonly string[]): Promise<(OperationSnapshot | null)[]> {
+  /**
+   * The newest operation of each server, in one statement whatever the number of servers.
+   * With `columns`, the snapshots hold those (and their keys, state and times) only: for the
+   * API, which reads no others.
+   */
+  async latestForServers(serverIds: readonly string[], columns: Columns<SnapshotRow> = ALL_COLUMNS): Promise<(OperationSnapshot | null)[]> {
     if (serverIds.length === 0) return [];
-    const rows = await selectRows<SnapshotRow>(this.deps.db, sql`SELECT ${snapshotColumns} FROM "Operation" WHERE "id" IN
+    const selected = columns === ALL_COLUMNS ? snapshotColumns : columnsSql([...new Set([...SNAPSHOT_KEY_COLUMNS, ...columns])], snapshotColumnSet);
+    const rows = await selectRows<SnapshotRow>(this.deps.db, sql`SELECT ${selected} FROM "Operation" WHERE "id" IN
       (SELECT MAX("id") FROM "Operation" WHERE "serverId" IN (${joinSql(serverIds)}) GROUP BY "serverId")`);
     const byServer = new Map(rows.map((row) => [row.serverId, this.freshest(row)]));
     return serverIds.map((id) => byServer.get(id) ?? null);

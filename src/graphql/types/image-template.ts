@@ -2,6 +2,7 @@
 // the capture, update and delete mutations.
 import { IncompatibleServerError } from "../../domain/kernel/index.js";
 import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates/index.js";
+import type { SnapshotRow } from "../../domain/operations/index.js";
 import type { ServerRow } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
@@ -108,7 +109,7 @@ const TemplateVolumeRef = builder.objectRef<TemplateVolumeRow>("TemplateVolume")
 });
 
 builder.objectField(OperationNode, "imageTemplate", (t) =>
-  t.field({ type: ImageTemplateNode, nullable: true, resolve: (op) => op.imageTemplateId }),
+  t.field({ type: ImageTemplateNode, nullable: true, extensions: reads<SnapshotRow>("imageTemplateId"), resolve: (op) => op.imageTemplateId }),
 );
 
 const ImageTemplateFilter = builder.inputType("ImageTemplateFilter", {

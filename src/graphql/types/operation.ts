@@ -1,6 +1,7 @@
 // Operation: the node clients follow for every long action.
-import type { OperationSnapshot } from "../../domain/operations/index.js";
+import type { OperationSnapshot, SnapshotRow } from "../../domain/operations/index.js";
 import { builder } from "../builder.js";
+import { reads } from "../selected-columns.js";
 import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
 import { ErrorCodeEnum } from "./errors.js";
 
@@ -19,17 +20,24 @@ export const OperationNode = builder.loadableNode("Operation", {
     bytesDone: t.expose("bytesDone", { type: "ByteCount" }),
     bytesTotal: t.expose("bytesTotal", { type: "ByteCount" }),
     throughput: t.exposeFloat("throughput", { description: "Bytes per second since the operation began moving bytes." }),
-    etaSeconds: t.exposeInt("etaSeconds", { nullable: true, description: "Estimated seconds left, while RUNNING." }),
+    etaSeconds: t.int({
+      nullable: true,
+      description: "Estimated seconds left, while RUNNING.",
+      extensions: reads<SnapshotRow>("status", "bytesDone", "bytesTotal", "throughput"),
+      resolve: (op) => op.etaSeconds,
+    }),
     cancelRequested: t.exposeBoolean("cancelRequested"),
     error: t.field({
       type: OperationErrorRef,
       nullable: true,
+      extensions: reads<SnapshotRow>("errorCode", "errorMessage"),
       resolve: (op) => (op.errorCode ? { code: op.errorCode, message: op.errorMessage ?? "" } : null),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.field({
       type: "DateTime",
       description: "When the operation reached this state (progress included).",
+      extensions: reads<SnapshotRow>("updatedAt"),
       resolve: (op) => new Date(op.changedAt),
     }),
     startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),

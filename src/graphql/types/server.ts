@@ -1,5 +1,6 @@
 // Server, its volumes and network, the servers list, and server mutations.
 import { GIB } from "../../domain/kernel/index.js";
+import type { SnapshotRow } from "../../domain/operations/index.js";
 import type { ServerRow, VolumeView } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
@@ -58,7 +59,9 @@ export const ServerNode = builder.loadableNode("Server", {
     latestOperation: t.loadable({
       type: OperationNode,
       nullable: true,
-      load: (serverIds: string[], ctx) => ctx.domain.operations.latestForServers(serverIds),
+      // A loader per path in the query, so that it reads the columns its selection there needs.
+      byPath: true,
+      load: (serverIds: string[], ctx, _args, info) => ctx.domain.operations.latestForServers(serverIds, selectedColumns<SnapshotRow>(info, [], "id")),
       extensions: reads<ServerRow>(),
       resolve: (s) => s.id,
     }),
@@ -100,6 +103,7 @@ builder.objectField(OperationNode, "server", (t) =>
     type: ServerNode,
     nullable: true,
     description: "The server the operation concerns; null once that server is deleted.",
+    extensions: reads<SnapshotRow>("serverId"),
     resolve: (op) => op.serverId,
   }),
 );
