@@ -145,6 +145,13 @@ describe("a page of servers over GraphQL", () => {
     ]);
   });
 
+  it("reads the source templates' columns that their selection shows", async () => {
+    const TEMPLATES = /FROM "ImageTemplate" WHERE "accountId" = \? AND "id" IN/;
+    const read = await columnsRead(`{ servers(first: 10) { edges { node { sourceImageTemplate { name configuration { os } } } } } }`, TEMPLATES);
+    expect(read.columns).toBe(`"configuration", "id", "name", "status"`);
+    expect(read.data.servers.edges[1].node.sourceImageTemplate.name).toBe("columns-template");
+  });
+
   it("reads the latest operations' columns that their selection shows, and the keys of a snapshot", async () => {
     const latest = await columnsRead(`{ servers(first: 10) { edges { node { latestOperation { kind status } } } } }`, LATEST_OPERATIONS);
     expect(latest.columns).toBe(`"id", "serverId", "status", "createdAt", "updatedAt", "kind"`);
@@ -161,12 +168,17 @@ describe("a page of servers over GraphQL", () => {
       id kind status step progress bytesDone bytesTotal throughput etaSeconds cancelRequested error { code message }
       createdAt updatedAt startedAt finishedAt server { id } imageTemplate { id }
     }`;
+    const templateFields = `fragment Template on ImageTemplate {
+      id globalIdentifier name note type status datacenters sourceServer { id } sizeBytes storedBytes createdAt updatedAt
+      configuration { kind os cpu memoryMb datacenter powerState volumes { index role capacityGb captured } }
+      volumes { index role capacityGb sizeBytes storedBytes digest } captureOperation { id kind } deployments(first: 5) { totalCount }
+    }`;
     const fields = `fragment All on Server {
       id kind status powerState hostname domain fqdn datacenter cpu memoryMb os createdAt updatedAt
       network { privateIpv4 publicIpv4 macAddress } volumes { index role capacityGb capacityBytes }
       activeOperation { id } latestOperation { ...Operation } operations(first: 5) { totalCount }
-      sourceImageTemplate { id name } configDrive { metaData networkConfig } imageTemplates(first: 5) { totalCount } console(lastLines: 3)
-    } ${operationFields}`;
+      sourceImageTemplate { ...Template } configDrive { metaData networkConfig } imageTemplates(first: 5) { totalCount } console(lastLines: 3)
+    } ${operationFields} ${templateFields}`;
     const page = await client.query(`{ servers(first: 10) { edges { node { ...All } } } } ${fields}`);
     const servers = page.servers.edges.map((e: any) => e.node);
     expect(servers).toHaveLength(2);
@@ -181,5 +193,9 @@ describe("a page of servers over GraphQL", () => {
     });
     expect(servers.map((s: any) => s.latestOperation)).toEqual(operations.nodes);
     expect(operations.nodes.map((op: any) => op.kind)).toEqual(["CAPTURE", "DEPLOY"]);
+    // The source template, against the template loader's whole row.
+    const template = await client.query(`query($id: ID!) { node(id: $id) { ...Template } } ${templateFields}`, { id: servers[1].sourceImageTemplate.id });
+    expect(servers[1].sourceImageTemplate).toEqual(template.node);
+    expect(template.node.configuration.os).toBeTruthy();
   });
 });

@@ -2,6 +2,7 @@
 // the links between servers and the templates they came from.
 import { IncompatibleServerError } from "../../domain/kernel/index.js";
 import type { ServerRow } from "../../domain/servers/index.js";
+import type { TemplateRow } from "../../domain/templates/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
@@ -23,10 +24,13 @@ const ConfigDriveRef = builder.objectRef<{ "meta-data"?: string; "network-config
 });
 
 builder.objectFields(ServerNode, (t) => ({
-  sourceImageTemplate: t.field({
+  sourceImageTemplate: t.loadable({
     type: ImageTemplateNode,
     nullable: true,
     description: "The template the server was deployed or reloaded from; null once it is deleted.",
+    // A loader per path in the query, so that it reads the columns its selection there needs.
+    byPath: true,
+    load: (ids: string[], ctx, _args, info) => ctx.domain.templates.loadMany(ctx.viewer, ids, selectedColumns<TemplateRow>(info, [], "id")),
     extensions: reads<ServerRow>("sourceImageTemplateId"),
     resolve: (server) => server.sourceImageTemplateId,
   }),
@@ -43,6 +47,7 @@ builder.objectField(ImageTemplateNode, "deployments", (t) =>
     {
       type: ServerNode,
       description: "Servers deployed or reloaded from this template.",
+      extensions: reads<TemplateRow>(),
       resolve: async (template, args, ctx, info) =>
         toConnection(
           await ctx.domain.servers.list(ctx.viewer, pageArgs(args), { sourceImageTemplateId: template.id }, selectedColumns<ServerRow>(info, NODES, "id")),
