@@ -45,6 +45,23 @@ describe("CodecPool", () => {
     }
   });
 
+  it("compresses a chunk into the caller's buffer and gives that memory back; a buffer too small for it is a CodecError", async () => {
+    const pool = new CodecPool(1);
+    try {
+      const chunk = Buffer.concat([randomBytes(1024 * 1024), Buffer.alloc(3 * 1024 * 1024, 5)]);
+      const into = Buffer.allocUnsafeSlow(CodecPool.compressedSizeAtMost(chunk.length));
+      const { compressed, raw } = await pool.compress(Buffer.from(chunk), into);
+      expect(into.byteLength).toBe(0); // moved to the worker
+      expect(compressed.buffer.byteLength).toBe(CodecPool.compressedSizeAtMost(chunk.length)); // the same memory came back
+      expect(compressed.length).toBeLessThan(chunk.length / 2);
+      expect(raw.equals(chunk)).toBe(true);
+      expect((await pool.decompress(Buffer.from(compressed))).raw.equals(chunk)).toBe(true);
+      await expect(pool.compress(randomBytes(1024 * 1024), Buffer.allocUnsafeSlow(1024))).rejects.toThrow(CodecError);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("decodes a chunk into the caller's buffer and gives that memory back; a chunk too long for it is a CodecError", async () => {
     const pool = new CodecPool(1);
     try {

@@ -1,9 +1,13 @@
 // Compression and decompression of chunks on worker threads, so capture and restore use
 // every core while the main thread reads, hashes volumes and writes.
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
 const ZSTD_LEVEL = 3;
+
+// zstd-napi's low-level binding, for compressBound (its package exports no wrapper of it).
+const zstdBinding = createRequire(import.meta.url)("zstd-napi/binding") as { compressBound(size: number): number };
 
 const ownsItsMemory = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 
@@ -68,10 +72,20 @@ export class CodecPool {
     return { sha256: result.hash!, raw: result.input! };
   }
 
-  /** zstd-compresses a chunk; its memory comes back as `raw` (see hash). */
-  async compress(data: Uint8Array): Promise<{ compressed: Buffer; raw: Buffer }> {
-    const result = await this.run("compress", data);
+  /**
+   * zstd-compresses a chunk; its memory comes back as `raw` (see hash). With `into` (a buffer
+   * that owns its memory, of at least `compressedSizeAtMost(data.length)`), the result is
+   * written there and `compressed` is that memory coming back, for the caller to reuse: a
+   * capture then allocates nothing per chunk, and the collector stays out of its way.
+   */
+  async compress(data: Uint8Array, into?: Uint8Array): Promise<{ compressed: Buffer; raw: Buffer }> {
+    const result = await this.run("compress", data, into);
     return { compressed: result.data!, raw: result.input! };
+  }
+
+  /** The most bytes zstd can make of `size` bytes (incompressible data grows a little). */
+  static compressedSizeAtMost(size: number): number {
+    return zstdBinding.compressBound(size);
   }
 
   /**

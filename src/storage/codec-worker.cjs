@@ -20,17 +20,30 @@ const ownsItsMemory = (data) => data.byteOffset === 0 && data.byteLength === dat
  * Moves the result back without a copy when it owns its whole ArrayBuffer; `input`, the job's
  * own buffer, goes back too, for the caller to reuse.
  */
-function reply(id, data, hash, input) {
+function reply(id, data, hash, input, length) {
   const transfer = [data, input].filter((buffer) => buffer && ownsItsMemory(buffer)).map((buffer) => buffer.buffer);
-  parentPort.postMessage({ id, data, hash, input }, transfer);
+  parentPort.postMessage({ id, data, hash, input, length }, transfer);
 }
 
 // One zstd context each, kept: a new one per chunk allocated and freed its tables every time.
 const compressor = new zstd.Compressor();
 let compressorLevel = null;
 const decompressor = new zstd.Decompressor();
-const { DCtx } = require("zstd-napi/binding");
+const { CCtx, DCtx } = require("zstd-napi/binding");
+const encodeContext = new CCtx();
 const decodeContext = new DCtx();
+
+/**
+ * Compresses into the caller's buffer (`into`, at least CodecPool.compressedSizeAtMost of the
+ * chunk, sent back whole with the length used), else into a new one.
+ */
+function compress(id, data, level, into) {
+  if (!into) {
+    if (compressorLevel !== level) compressor.setParameters({ compressionLevel: (compressorLevel = level) });
+    return reply(id, compressor.compress(data), undefined, data);
+  }
+  reply(id, into, undefined, data, encodeContext.compress(into, data, level));
+}
 
 /** Decodes into the caller's buffer (`into`, sent back whole with the length used), else into a new one. */
 function decompress(id, data, into) {
@@ -40,8 +53,7 @@ function decompress(id, data, into) {
   }
   // A chunk that decodes to more than `into` holds is not a chunk this store wrote: an error.
   const length = decodeContext.decompress(into, data);
-  const hash = createHash("sha256").update(into.subarray(0, length)).digest("hex");
-  parentPort.postMessage({ id, data: into, length, hash }, ownsItsMemory(into) ? [into.buffer] : []);
+  reply(id, into, createHash("sha256").update(into.subarray(0, length)).digest("hex"), undefined, length);
 }
 
 parentPort.on("message", ({ id, job, data, level, into }) => {
@@ -49,8 +61,7 @@ parentPort.on("message", ({ id, job, data, level, into }) => {
     if (job === "hash") {
       reply(id, undefined, createHash("sha256").update(data).digest("hex"), data);
     } else if (job === "compress") {
-      if (compressorLevel !== level) compressor.setParameters({ compressionLevel: (compressorLevel = level) });
-      reply(id, compressor.compress(data), undefined, data);
+      compress(id, data, level, into);
     } else if (job === "decompress") {
       decompress(id, data, into);
     } else {

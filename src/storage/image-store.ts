@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 export interface ImageStore {
   /** How errors name the store to users, e.g. `image store "local"` (never a path). */
   readonly name: string;
+  /** Writes a chunk durably. `compressed` is the caller's again once this resolves: keep no reference to it. */
   putChunk(hash: string, compressed: Uint8Array): Promise<void>;
   /** Whether the chunk's file is there (a cheap check; its bytes are verified on read). */
   hasChunk(hash: string): Promise<boolean>;

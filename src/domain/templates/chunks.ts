@@ -5,7 +5,8 @@
 import { Semaphore } from "async-mutex";
 import type { Db } from "../../db/client.js";
 import { selectRows, sql } from "../../db/raw-sql.js";
-import { CodecError, type CodecPool } from "../../storage/codec-pool.js";
+import { CHUNK_SIZE } from "../../storage/chunk-codec.js";
+import { CodecError, CodecPool } from "../../storage/codec-pool.js";
 import type { ImageStore } from "../../storage/image-store.js";
 import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.js";
 import { ChunkRows } from "./chunk-rows.js";
@@ -38,6 +39,12 @@ export class Chunks {
   /** Chunks this process is writing now: a second capture of the same bytes waits for the first. */
   private readonly writing = new Map<string, Promise<{ storedBytes: number }>>();
   private readonly rows: ChunkRows;
+  /**
+   * Buffers compressed chunks are written into, reused: a new one per chunk (1 GiB of capture
+   * made 350 MB of them) kept the collector busy on the thread that serves requests. At most
+   * one per slot is in use.
+   */
+  private readonly compressedBuffers: Buffer[] = [];
 
   constructor(
     private readonly db: Db,
@@ -80,12 +87,16 @@ export class Chunks {
     }
   }
 
+  private newCompressedBuffer(): Buffer {
+    return Buffer.allocUnsafeSlow(CodecPool.compressedSizeAtMost(CHUNK_SIZE));
+  }
+
   private async compressAndStore(hash: string, raw: Buffer, known: boolean): Promise<{ raw: Buffer; storedBytes: number }> {
     const sizeBytes = raw.length;
-    const { compressed, raw: back } = await this.codec.compress(raw);
+    const { compressed, raw: back } = await this.codec.compress(raw, this.compressedBuffers.pop() ?? this.newCompressedBuffer());
     const storedBytes = compressed.length;
     // The file first: a row always means the bytes are on the store.
-    await naming(this.store.name, () => this.store.putChunk(hash, compressed));
+    await naming(this.store.name, () => this.store.putChunk(hash, compressed)).finally(() => this.compressedBuffers.push(Buffer.from(compressed.buffer)));
     if (known) {
       await this.db.chunk.update({ where: { hash }, data: { damagedAt: null, storedBytes } });
       await this.healTemplates([hash]);
