@@ -56,6 +56,20 @@ describe("createServer", () => {
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
   });
 
+  it("reads a server's latest operation afresh for every event a subscription sends, not from the first event's load", async () => {
+    const { operation } = await createServer(t.client, { hostname: "fresh01" });
+    const events = await t.client.sseSubscribe(
+      `subscription($id: ID!) { operationProgress(id: $id) { status server { latestOperation { id status } } } }`,
+      { id: operation.id },
+    ).done;
+    const states = events.map((e) => e.operationProgress);
+    expect(states.length).toBeGreaterThan(1);
+    expect(states.at(-1).status).toBe("SUCCEEDED");
+    // Each event reads the server's latest operation when it is sent: never older than the event.
+    for (const state of states) expect(state.server.latestOperation.id).toBe(operation.id);
+    expect(states.at(-1).server.latestOperation).toEqual({ id: operation.id, status: "SUCCEEDED" });
+  });
+
   it("is followed to SUCCEEDED over WebSocket too", async () => {
     const { operation } = await createServer(t.client, { hostname: "ws01" });
     const events = await t.client.wsSubscribe(OPERATION_PROGRESS, { id: operation.id }).done;

@@ -24,14 +24,14 @@ import {
   type Columns,
 } from "../kernel/index.js";
 import { SNAPSHOT_COLUMNS, toSnapshot, type OperationRow, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.js";
+import type { OperationRunner } from "./runner.js";
+import { quotaRefusal, type QuotaName } from "../accounts/index.js";
 
 /** The snapshot's columns of "Operation", quoted for raw SQL. */
 const snapshotColumns = columnsSql(SNAPSHOT_COLUMNS);
 const snapshotColumnSet = Object.fromEntries(SNAPSHOT_COLUMNS.map((column) => [column, column]));
 /** What a snapshot is made with whatever else is read: its keys, its state and its times (`freshest`, `toSnapshot`). */
 const SNAPSHOT_KEY_COLUMNS = ["id", "serverId", "status", "createdAt", "updatedAt"] as const satisfies ReadonlyArray<keyof SnapshotRow>;
-import type { OperationRunner } from "./runner.js";
-import { quotaRefusal, type QuotaName } from "../accounts/index.js";
 
 export interface OperationFilter {
   status?: OperationStatus[] | null;

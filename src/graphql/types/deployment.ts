@@ -25,6 +25,8 @@ const ConfigDriveRef = builder.objectRef<{ "meta-data"?: string; "network-config
 
 builder.objectFields(ServerNode, (t) => ({
   sourceImageTemplate: t.loadable({
+    // A subscription runs every event in one context: a cached load would be its first state.
+    loaderOptions: { cache: false },
     type: ImageTemplateNode,
     nullable: true,
     description: "The template the server was deployed or reloaded from; null once it is deleted.",

@@ -26,6 +26,8 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
     type: t.exposeString("type", { description: "STANDARD: never deployed to or captured from bare metal." }),
     status: t.field({ type: TemplateStatusEnum, extensions: reads<TemplateRow>("status"), resolve: (tpl) => tpl.status as never }),
     datacenters: t.loadableList({
+      // A subscription runs every event in one context: a cached load would be its first state.
+      loaderOptions: { cache: false },
       type: "String",
       description: "Datacenter codes where the template can be deployed.",
       load: (ids: string[], ctx) => ctx.domain.templates.datacentersOf(ids),
@@ -47,6 +49,8 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
       resolve: (tpl) => (["ACTIVE", "DAMAGED", "DELETING"].includes(tpl.status) ? (JSON.parse(tpl.configuration) as RecordedConfiguration) : null),
     }),
     volumes: t.loadableGroup({
+      // A subscription runs every event in one context: a cached load would be its first state.
+      loaderOptions: { cache: false },
       type: TemplateVolumeRef,
       load: (ids: string[], ctx) => ctx.domain.templates.volumesOf(ids),
       group: (volume) => volume.templateId,
@@ -66,6 +70,8 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
       resolve: (tpl) => tpl.storedBytes,
     }),
     captureOperation: t.loadable({
+      // A subscription runs every event in one context: a cached load would be its first state.
+      loaderOptions: { cache: false },
       type: OperationNode,
       nullable: true,
       load: (templateIds: string[], ctx) => ctx.domain.templates.captureOperations(ctx.viewer, templateIds),

@@ -43,6 +43,8 @@ export const ServerNode = builder.loadableNode("Server", {
           : null,
     }),
     volumes: t.loadableGroup({
+      // A subscription runs every event in one context: a cached load would be its first state.
+      loaderOptions: { cache: false },
       type: VolumeRef,
       load: (serverIds: string[], ctx) => ctx.domain.servers.volumesOf(serverIds),
       group: (volume) => volume.serverId,
@@ -57,6 +59,8 @@ export const ServerNode = builder.loadableNode("Server", {
       resolve: (s) => s.activeOperationId,
     }),
     latestOperation: t.loadable({
+      // A subscription runs every event in one context: a cached load would be its first state.
+      loaderOptions: { cache: false },
       type: OperationNode,
       nullable: true,
       // A loader per path in the query, so that it reads the columns its selection there needs.
