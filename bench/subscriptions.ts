@@ -18,6 +18,13 @@ const PER_TRANSPORT = Number(process.env.SUBSCRIBERS ?? 10_000) / 2;
 const TOKEN = "imp_bench-subscriptions-token-0123";
 const FOLLOW = `subscription($id: ID!) { operationProgress(id: $id) { status updatedAt } }`;
 
+/** CPU seconds (user + system) a process has used (Linux: /proc/<pid>/stat fields 14 and 15, in clock ticks). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(match![1]) * 1024;
@@ -133,8 +140,21 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
     if (failures.size) console.error("subscribers that failed:", Object.fromEntries(failures));
     const after = rssBytes(child.pid!);
     measuring = true;
+    // Who uses the two cores while the delays are measured: the server, or these clients.
+    if (process.env.SUBS_PROF) child.kill("SIGUSR2");
+    const serverCpu = cpuSeconds(child.pid!);
+    const clientCpu = process.cpuUsage();
+    const window = performance.now();
     await new Promise((resolve) => setTimeout(resolve, 5000));
     measuring = false;
+    if (process.env.SUBS_PROF) { child.kill("SIGUSR2"); await new Promise((resolve) => setTimeout(resolve, 1000)); }
+    const seconds = (performance.now() - window) / 1000;
+    const clientUsage = process.cpuUsage(clientCpu);
+    const clientsShare = (clientUsage.user + clientUsage.system) / 1e6 / seconds;
+    console.error(
+      `subscriptions: ${delays.length} deliveries in ${seconds.toFixed(1)} s; CPU in cores: server ${((cpuSeconds(child.pid!) - serverCpu) / seconds).toFixed(2)}, ` +
+        `the clients' process ${clientsShare.toFixed(2)}`,
+    );
     await gql(`mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename } }`, { id: operationId });
     if (delays.length === 0) throw new Error("the operation ended before the subscribers were measured");
     const perSubscriber = (after - before) / (2 * PER_TRANSPORT);

@@ -10,21 +10,16 @@
 // - "live": a stream of changes from now on (operationEvents); a late subscriber gets the next ones.
 // A field without it (serverConsole, whose backlog depends on when one subscribes) is not shared.
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
-import { isAsyncIterable, Repeater, SlidingBuffer, type Plugin } from "graphql-yoga";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import { SUBSCRIBER_BUFFER } from "../domain/operations/index.js";
 import type { GraphQLContext } from "./builder.js";
+import { SubscriberQueue } from "./subscriber-queue.js";
 
 export type Sharing = "latest" | "live";
 
-/** A subscriber; its push and stop exist once the transport has started reading it. */
-interface Member {
-  push?(result: ExecutionResult): void;
-  stop?(error?: unknown): void;
-}
-
 class SharedSource {
   /** Every subscriber handed out and not gone, started or not: the last one to go closes the source. */
-  private readonly members = new Set<Member>();
+  private readonly members = new Set<SubscriberQueue>();
   private latest: ExecutionResult | null = null;
   private finished = false;
   /** Why the source failed, for a subscriber that starts after it did. */
@@ -38,26 +33,12 @@ class SharedSource {
   }
 
   join(sharing: Sharing): AsyncIterableIterator<ExecutionResult> {
-    const member: Member = {};
-    this.members.add(member);
-    const leave = () => {
-      if (this.members.delete(member) && this.members.size === 0) this.close();
-    };
-    const subscriber = new Repeater<ExecutionResult>(async (push, stop) => {
-      member.push = (result) => void push(result);
-      member.stop = stop;
-      if (sharing === "latest" && this.latest) member.push(this.latest);
-      if (this.finished) stop(this.failure);
-      await stop;
-      leave();
-    }, new SlidingBuffer(SUBSCRIBER_BUFFER));
-    // A subscriber returned before it was ever read (its client went at once) never runs the
-    // executor above: it must leave here, or the source would outlive its last reader.
-    const returnSubscriber = subscriber.return.bind(subscriber);
-    subscriber.return = (value?: PromiseLike<unknown> | unknown) => {
-      leave();
-      return returnSubscriber(value);
-    };
+    const subscriber: SubscriberQueue = new SubscriberQueue(SUBSCRIBER_BUFFER, () => {
+      if (this.members.delete(subscriber) && this.members.size === 0) this.close();
+    });
+    this.members.add(subscriber);
+    if (sharing === "latest" && this.latest) subscriber.push(this.latest);
+    if (this.finished) subscriber.stop(this.failure);
     return subscriber;
   }
 
@@ -67,7 +48,7 @@ class SharedSource {
         const next = await this.source.next();
         if (next.done) break;
         this.latest = serializedOnce(next.value);
-        for (const member of this.members) member.push?.(next.value);
+        for (const member of this.members) member.push(next.value);
       }
       this.finish();
     } catch (error) {
@@ -81,7 +62,7 @@ class SharedSource {
     this.finished = true;
     this.failure = error;
     this.forget();
-    for (const member of this.members) member.stop?.(error);
+    for (const member of [...this.members]) member.stop(error);
   }
 
   /** The last subscriber left. */
