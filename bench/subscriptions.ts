@@ -141,13 +141,11 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
     const after = rssBytes(child.pid!);
     measuring = true;
     // Who uses the two cores while the delays are measured: the server, or these clients.
-    if (process.env.SUBS_PROF) child.kill("SIGUSR2");
     const serverCpu = cpuSeconds(child.pid!);
     const clientCpu = process.cpuUsage();
     const window = performance.now();
     await new Promise((resolve) => setTimeout(resolve, 5000));
     measuring = false;
-    if (process.env.SUBS_PROF) { child.kill("SIGUSR2"); await new Promise((resolve) => setTimeout(resolve, 1000)); }
     const seconds = (performance.now() - window) / 1000;
     const clientUsage = process.cpuUsage(clientCpu);
     const clientsShare = (clientUsage.user + clientUsage.system) / 1e6 / seconds;
