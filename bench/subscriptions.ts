@@ -84,9 +84,16 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
       status = (await gql(`query($id: ID!) { node(id: $id) { ... on Server { status } } }`, { id: created.server.id })).node.status;
     }
     await fillWithRandomData(dataDir, created.server.id, 2 * 1024 ** 3);
-    const before = rssBytes(child.pid!);
     const capture = (await gql(`mutation($id: ID!) { captureImageTemplate(input: { serverId: $id, name: "subs" }) { ... on CaptureImageTemplatePayload { operation { id } } } }`, { id: created.server.id })).captureImageTemplate;
     const operationId = capture.operation.id;
+    // The memory before the subscribers is taken once the capture holds its working set (its
+    // chunks in flight and their buffers, 16 chunks in): that memory is the capture's, not theirs.
+    for (;;) {
+      const { node } = await gql(`query($id: ID!) { node(id: $id) { ... on Operation { bytesDone } } }`, { id: operationId });
+      if (node.bytesDone >= 16 * 4 * 1024 ** 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const before = rssBytes(child.pid!);
 
     const delays: number[] = [];
     const lastDelays: number[] = [];
