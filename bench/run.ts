@@ -1,5 +1,7 @@
 // npm run bench [-- name ...]: runs the benchmarks, prints one table, writes BENCHMARKS.md.
+import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
 import { readFileSync, writeFileSync } from "node:fs";
 import { captureBenchmarks } from "./capture.js";
 import { concurrencyBenchmarks } from "./concurrency.js";
@@ -21,14 +23,42 @@ const suites: Record<string, () => Promise<Row[]>> = {
   plugins: pluginOverheadBenchmarks,
 };
 
+// Each suite runs in a process of its own: in one process, a suite measured the heap and
+// threads the suites before it had left (the read path, after the capture suite's gigabytes
+// of buffers, served a third less while the floor did not move).
+const SUITE_ENV = "IMPRINT_BENCH_SUITE";
+const ROWS_MARK = "IMPRINT_BENCH_ROWS ";
+
+const only = process.env[SUITE_ENV];
+if (only) {
+  const suiteRows = await suites[only]!();
+  process.stdout.write(`${ROWS_MARK}${JSON.stringify(suiteRows)}\n`);
+  process.exit(0);
+}
+
+/** Runs one suite in a child process and returns its rows. */
+async function runSuite(name: string): Promise<Row[]> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+    env: { ...process.env, [SUITE_ENV]: name },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const lines = output.split("\n");
+  for (const text of lines) if (text && !text.startsWith(ROWS_MARK)) console.error(text);
+  const line = lines.find((text) => text.startsWith(ROWS_MARK));
+  if (code !== 0 || !line) throw new Error(`the ${name} suite exited with code ${code}`);
+  return JSON.parse(line.slice(ROWS_MARK.length)) as Row[];
+}
+
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
 const rows: Row[] = [];
 for (const name of chosen) {
-  const suite = suites[name];
-  if (!suite) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(suites).join(", ")}`);
+  if (!suites[name]) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(suites).join(", ")}`);
   console.error(`running ${name}...`);
   try {
-    const suiteRows = await suite();
+    const suiteRows = await runSuite(name);
     for (const row of suiteRows) console.error(`  ${row.benchmark} | ${row.measure} | ${row.imprint} | ${row.baseline} | ${row.ratio} | ${row.met}`);
     rows.push(...suiteRows);
   } catch (error) {
