@@ -1,5 +1,5 @@
 // Compression and decompression of chunks on worker threads, so capture and restore use
-// every core while the main thread reads, hashes volumes and writes.
+// every core while the main thread reads and writes.
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -15,7 +15,7 @@ interface Job {
   id: number;
   job: "hash" | "compress" | "decompress";
   data: Uint8Array;
-  /** Where a decompress job writes, when the caller gives its own memory. */
+  /** Where a compress or decompress job writes its result, when the caller lends its own memory. */
   into?: Uint8Array;
   resolve: (value: { data?: Buffer; hash?: string; input?: Buffer }) => void;
   reject: (error: Error) => void;
