@@ -25,24 +25,23 @@ function reply(id, data, hash, input, length) {
   parentPort.postMessage({ id, data, hash, input, length }, transfer);
 }
 
-// One zstd context each, kept: a new one per chunk allocated and freed its tables every time.
-const compressor = new zstd.Compressor();
-let compressorLevel = null;
-const decompressor = new zstd.Decompressor();
-const { CCtx, DCtx } = require("zstd-napi/binding");
+// zstd contexts kept for the thread's life: a new one per chunk allocated and freed its
+// tables every time. A decode without a buffer of the caller's goes through zstd-napi's
+// Decompressor, which sizes the output from the frame.
+const { CCtx, DCtx, compressBound } = require("zstd-napi/binding");
 const encodeContext = new CCtx();
 const decodeContext = new DCtx();
+const decompressor = new zstd.Decompressor();
 
 /**
  * Compresses into the caller's buffer (`into`, at least CodecPool.compressedSizeAtMost of the
- * chunk, sent back whole with the length used), else into a new one.
+ * chunk, sent back whole with the length used), else into a new one of the result's size.
  */
 function compress(id, data, level, into) {
-  if (!into) {
-    if (compressorLevel !== level) compressor.setParameters({ compressionLevel: (compressorLevel = level) });
-    return reply(id, compressor.compress(data), undefined, data);
-  }
-  reply(id, into, undefined, data, encodeContext.compress(into, data, level));
+  const target = into ?? Buffer.allocUnsafe(compressBound(data.length));
+  const length = encodeContext.compress(target, data, level);
+  if (into) reply(id, into, undefined, data, length);
+  else reply(id, Buffer.from(target.subarray(0, length)), undefined, data);
 }
 
 /** Decodes into the caller's buffer (`into`, sent back whole with the length used), else into a new one. */
