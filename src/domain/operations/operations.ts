@@ -1,6 +1,6 @@
 // Operations as the API sees them: queueing work on a server (with the server's lock
 // taken atomically), reading, following and cancelling.
-import type { Prisma } from "../../db/generated/client.js";
+import { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
 import { columnsSql, joinSql, selectRows, sql } from "../../db/raw-sql.js";
 import {
@@ -29,7 +29,6 @@ import { quotaRefusal, type QuotaName } from "../accounts/index.js";
 
 /** The snapshot's columns of "Operation", quoted for raw SQL. */
 const snapshotColumns = columnsSql(SNAPSHOT_COLUMNS);
-const snapshotColumnSet = Object.fromEntries(SNAPSHOT_COLUMNS.map((column) => [column, column]));
 /** What a snapshot is made with whatever else is read: its keys, its state and its times (`freshest`, `toSnapshot`). */
 const SNAPSHOT_KEY_COLUMNS = ["id", "serverId", "status", "createdAt", "updatedAt"] as const satisfies ReadonlyArray<keyof SnapshotRow>;
 
@@ -206,7 +205,7 @@ export class Operations {
    */
   async latestForServers(serverIds: readonly string[], columns: Columns<SnapshotRow> = ALL_COLUMNS): Promise<(OperationSnapshot | null)[]> {
     if (serverIds.length === 0) return [];
-    const selected = columns === ALL_COLUMNS ? snapshotColumns : columnsSql([...new Set([...SNAPSHOT_KEY_COLUMNS, ...columns])], snapshotColumnSet);
+    const selected = columns === ALL_COLUMNS ? snapshotColumns : columnsSql([...new Set([...SNAPSHOT_KEY_COLUMNS, ...columns])], Prisma.OperationScalarFieldEnum);
     const rows = await selectRows<SnapshotRow>(this.deps.db, sql`SELECT ${selected} FROM "Operation" WHERE "id" IN
       (SELECT MAX("id") FROM "Operation" WHERE "serverId" IN (${joinSql(serverIds)}) GROUP BY "serverId")`);
     const byServer = new Map(rows.map((row) => [row.serverId, this.freshest(row)]));
