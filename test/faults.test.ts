@@ -105,36 +105,40 @@ describe("EIO on volume writes", () => {
   });
   afterAll(async () => t.stop());
 
-  it("fails a deploy with IO_ERROR naming the new server's volume; the new server is FAILED with no files", async () => {
-    volumes.faults.failWritesAfterBytes = 0;
-    const result = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "eio02", domain: "example.com" } })).deployImageTemplate;
-    const final = await waitForOperation(t.client, result.operation.id);
-    volumes.faults.failWritesAfterBytes = undefined;
+  /**
+   * Deploys the template as `hostname` with a volume fault on; the deploy must end IO_ERROR
+   * naming the new server's volume, the new server FAILED with no files.
+   */
+  async function deployFailingOnIo(templateId: string, hostname: string, fault: (on: boolean) => void) {
+    fault(true);
+    let result;
+    let final;
+    try {
+      result = (await t.client.query(DEPLOY, { input: { imageTemplateId: templateId, hostname, domain: "example.com" } })).deployImageTemplate;
+      final = await waitForOperation(t.client, result.operation.id);
+    } finally {
+      fault(false);
+    }
     expect(final.status).toBe("FAILED");
     expect(final.error.code).toBe("IO_ERROR");
-    expect(final.error.message).toMatch(/^volume \d of server eio02\.example\.com failed: input\/output error/);
-    expect(final.error.message).not.toContain(t.dataDir);
+    expect(final.error.message).toMatch(new RegExp(`^volume \\d of server ${hostname}\\.example\\.com failed: input/output error`));
     expect(final.server.status).toBe("FAILED");
     const files = await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(result.server.id) } });
     for (const volume of files) expect(await t.app.domain.deps.volumes.exists(volume.id)).toBe(false);
     await expectInvariants(t);
+    return final;
+  }
+
+  it("fails a deploy with IO_ERROR naming the new server's volume; the new server is FAILED with no files", async () => {
+    const final = await deployFailingOnIo(template.id, "eio02", (on) => (volumes.faults.failWritesAfterBytes = on ? 0 : undefined));
+    expect(final.error.message).not.toContain(t.dataDir);
   });
 
   it("fails a deploy with IO_ERROR when its volume cannot be flushed to disk, during the restore or at its end", async () => {
     // 48 MiB: the restore flushes behind its writes every 32 MiB, and once more at the end.
     const large = await serverWithData(t, t.client, "eio04", 48);
     const largeTemplate = await captureTemplate(t.client, large.id, "eio04-image");
-    volumes.faults.failFlushes = true;
-    const result = (await t.client.query(DEPLOY, { input: { imageTemplateId: largeTemplate.id, hostname: "eio05", domain: "example.com" } })).deployImageTemplate;
-    const final = await waitForOperation(t.client, result.operation.id);
-    volumes.faults.failFlushes = false;
-    expect(final.status).toBe("FAILED");
-    expect(final.error.code).toBe("IO_ERROR");
-    expect(final.error.message).toMatch(/^volume \d of server eio05\.example\.com failed: input\/output error/);
-    expect(final.server.status).toBe("FAILED");
-    const files = await t.app.domain.deps.db.volume.findMany({ where: { serverId: rawId(result.server.id) } });
-    for (const volume of files) expect(await t.app.domain.deps.volumes.exists(volume.id)).toBe(false);
-    await expectInvariants(t);
+    await deployFailingOnIo(largeTemplate.id, "eio05", (on) => (volumes.faults.failFlushes = on));
   });
 
   it("fails a reload with IO_ERROR and leaves the server byte-identical, in its power state", async () => {
