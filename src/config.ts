@@ -19,6 +19,8 @@ export interface Config {
   progressPublishMs: number;
   progressPersistMs: number;
   heartbeatMs: number;
+  /** How often an open Server-Sent Events stream gets a comment, so that proxies keep it open. */
+  ssePingMs: number;
   /** A RUNNING operation whose owner has not beaten for this long is recovered by another instance. */
   staleOwnerMs: number;
   maxPageSize: number;
@@ -175,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     progressPublishMs: integer(env, "IMPRINT_PROGRESS_PUBLISH_MS", 100, 10, 10_000),
     progressPersistMs: integer(env, "IMPRINT_PROGRESS_PERSIST_MS", 1000, 10, 60_000),
     heartbeatMs: integer(env, "IMPRINT_HEARTBEAT_MS", 2000, 50, 60_000),
+    ssePingMs: integer(env, "IMPRINT_SSE_PING_MS", 12_000, 50, 600_000),
     staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
     maxPageSize: 100,
     dbBusyTimeoutMs: integer(env, "IMPRINT_DB_BUSY_TIMEOUT_MS", 5000, 10, 60_000),

@@ -24,6 +24,7 @@ import type { Metrics } from "../ops/metrics.js";
 import { useRequestFacts } from "./request-facts.js";
 import { useJitForQueries } from "./jit.js";
 import { createSharedSubscriptions } from "./shared-subscriptions.js";
+import { useSseStreams } from "./sse-streams.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -92,6 +93,7 @@ export function createGraphQLServer(
       ...queryLimitPlugins(config.limits),
       tokenWatch.plugin,
       shared.plugin,
+      useSseStreams(config.ssePingMs),
       useRequestFacts(),
       useRequestIdOnErrors(),
       useJitForQueries(domain.deps.log),

@@ -1,7 +1,8 @@
 // Subscribers of the same subscription share one source: the same document and operation,
 // the same variables and the same account. Its events are read once, each result is
-// computed once, and every subscriber gets that result. A thousand clients following one
-// capture cost one event listener and one execution per change, not a thousand.
+// computed once, and every subscriber gets that result (over SSE, encoded once:
+// sse-streams.ts). A thousand clients following one capture cost one event listener and one
+// execution per change, not a thousand.
 //
 // A root field says on the schema whether it can be shared, and how a subscriber who comes
 // late catches up (`extensions: { sharing }`):
@@ -47,7 +48,7 @@ class SharedSource {
       for (;;) {
         const next = await this.source.next();
         if (next.done) break;
-        this.latest = serializedOnce(next.value);
+        this.latest = next.value;
         for (const member of this.members) member.push(next.value);
       }
       this.finish();
@@ -125,18 +126,4 @@ function sharingOf(schema: GraphQLSchema, document: DocumentNode, operationName:
   const field = schema.getSubscriptionType()?.getFields()[selection.name.value];
   const sharing = field?.extensions?.sharing;
   return sharing === "latest" || sharing === "live" ? sharing : null;
-}
-
-/**
- * yoga writes a result with its `stringify` when it has one: an SSE subscriber's event is then
- * the same string for every subscriber, made once. (Only for the result itself: yoga passes a
- * copy when it takes internals out of errors, and a copy is serialized as usual.)
- */
-function serializedOnce(result: ExecutionResult): ExecutionResult {
-  let text: string | undefined;
-  Object.defineProperty(result, "stringify", {
-    value: (value: unknown) => (value === result ? (text ??= JSON.stringify(value)) : JSON.stringify(value)),
-    enumerable: false,
-  });
-  return result;
 }
