@@ -8,11 +8,9 @@ import { open } from "node:fs/promises";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createClient as createSseClient } from "graphql-sse";
-import { createClient as createWsClient } from "graphql-ws";
-import WebSocket from "ws";
 import { LocalVolumeDriver } from "../src/storage/volume-driver.js";
 import { percentile, type Row } from "./lib.js";
+import { subscribeOverSse, subscribeOverWebSocket } from "./protocol-clients.js";
 
 const PER_TRANSPORT = Number(process.env.SUBSCRIBERS ?? 10_000) / 2;
 const TOKEN = "imp_bench-subscriptions-token-0123";
@@ -99,8 +97,8 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
     const lastDelays: number[] = [];
     let connected = 0;
     const failures = new Map<string, number>();
-    const failed = (transport: string, resolve: () => void) => (error: unknown) => {
-      const key = `${transport}: ${error instanceof Error ? error.message : JSON.stringify(error)}`.slice(0, 120);
+    const failed = (transport: string, resolve: () => void) => (reason: string) => {
+      const key = `${transport}: ${reason}`.slice(0, 120);
       failures.set(key, (failures.get(key) ?? 0) + 1);
       resolve();
     };
@@ -130,15 +128,9 @@ export async function subscriptionBenchmarks(): Promise<Row[]> {
             }
             sink(value);
           };
-          if (i % 2 === 0) {
-            const client = createSseClient({ url, retryAttempts: 0, headers: { authorization: `Bearer ${TOKEN}` } });
-            disposers.push(client.subscribe({ query: FOLLOW, variables: { id: operationId } }, { next, error: failed("SSE", resolve), complete: () => resolve() }));
-            disposers.push(() => client.dispose());
-          } else {
-            const client = createWsClient({ url: url.replace("http", "ws"), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${TOKEN}` } });
-            disposers.push(client.subscribe({ query: FOLLOW, variables: { id: operationId } }, { next, error: failed("WS", resolve), complete: () => resolve() }));
-            disposers.push(() => void client.dispose());
-          }
+          const subscriber = { next, error: failed(i % 2 === 0 ? "SSE" : "WS", resolve), complete: () => resolve() };
+          const subscription = { query: FOLLOW, variables: { id: operationId } };
+          disposers.push(i % 2 === 0 ? subscribeOverSse(url, TOKEN, subscription, subscriber) : subscribeOverWebSocket(url, TOKEN, subscription, subscriber));
         }),
       );
     }
