@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../src/domain/deps.js";
 import { SimulatedHypervisor } from "../src/hypervisor/simulated.js";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
-import { createActiveServer } from "./helpers/documents.js";
+import { CAPTURE, createActiveServer } from "./helpers/documents.js";
+import { FaultyImageStore, Gate } from "./helpers/faults.js";
 import { startChildServer } from "./helpers/child.js";
 import { watchConsole } from "./helpers/console.js";
 
@@ -97,6 +98,62 @@ describe("unexpected errors", () => {
       }
     });
   }
+});
+
+describe("unexpected errors in a subscription that several follow", () => {
+  it("reach each follower masked, with the request ID of the one log line", async () => {
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const log: Logger = { info: () => undefined, warn: () => undefined, error: (message, fields) => lines.push({ message, fields }) };
+    const dataDir = tempDataDir();
+    class BrokenConsole extends SimulatedHypervisor {
+      override consoleTail(): Promise<string[]> {
+        return Promise.reject(new Error("EACCES: permission denied, open '/srv/secret/console.log'"));
+      }
+    }
+    // The capture waits at its first chunk: its state does not change while it is followed.
+    const gate = new Gate();
+    const leave = new AbortController();
+    const t = await startTestApp({
+      dataDir,
+      env: { NODE_ENV: "development" },
+      log,
+      ports: { hypervisor: new BrokenConsole(path.join(dataDir, "machines")), store: new FaultyImageStore(path.join(dataDir, "store"), { pauseAtPut: { nth: 1, gate } }) },
+    });
+    try {
+      const server = await createActiveServer(t.client, { hostname: "masked02" });
+      const { operation } = (await t.client.query(CAPTURE, { input: { serverId: server.id, name: "masked02-image" } })).captureImageTemplate;
+      await gate.reached;
+      // Two followers of one source: one over SSE that stays, one over WebSocket that joins it.
+      // The source's one result so far has an error.
+      const follow = `subscription($id: ID!) { operationProgress(id: $id) { status server { console } } }`;
+      const first = await fetch(t.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${t.client.token}` },
+        body: JSON.stringify({ query: follow, variables: { id: operation.id } }),
+        signal: leave.signal,
+      });
+      const reader = first.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!/event: next\ndata: .*\n\n/.test(text)) text += (await reader.read()).value ?? "";
+      const second = await t.client.wsSubscribe(follow, { id: operation.id }).done.then(() => "completed", (error: Error) => error.message);
+      const requestIds = [/event: next\ndata: (.*)\n\n/.exec(text)![1], second].map((failure) => {
+        expect(failure).toContain("Unexpected error.");
+        expect(failure).not.toContain("/srv/secret");
+        return /"requestId":"([^"]+)"/.exec(failure)?.[1];
+      });
+      expect(requestIds[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(requestIds[1]).toBe(requestIds[0]);
+      // The result was masked once for both, not once per follower: one log line, with the real error.
+      const logged = lines.filter((line) => line.message === "unexpected error");
+      expect(logged).toHaveLength(1);
+      expect(logged[0].fields?.requestId).toBe(requestIds[0]);
+      expect(String(logged[0].fields?.error)).toContain("/srv/secret/console.log");
+    } finally {
+      leave.abort();
+      gate.release();
+      await t.stop();
+    }
+  });
 });
 
 describe("browsers", () => {

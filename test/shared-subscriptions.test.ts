@@ -2,6 +2,7 @@
 // event listener and one execution per change, whatever the number of subscribers; each of
 // them still starts with the current state and ends after the terminal one.
 import path from "node:path";
+import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, type ExecutionResult } from "graphql";
 import { createYoga } from "graphql-yoga";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GraphQLContext } from "../src/graphql/builder.js";
@@ -74,7 +75,7 @@ describe("a shared source", () => {
   it("closes when its subscribers are returned before they were ever read", async () => {
     // yoga's own pipeline with the real schema and this plugin: subscribe, and give up at once,
     // as a transport does when its client goes before the first event.
-    const shared = createSharedSubscriptions();
+    const shared = createSharedSubscriptions((result) => result);
     const yoga = createYoga<Record<string, unknown>, GraphQLContext>({ schema: getSchema(), plugins: [shared.plugin], logging: false });
     const { token } = await t.app.domain.accounts.create("returns-at-once");
     const viewer = (await t.app.domain.accounts.authenticate(token))!;
@@ -88,6 +89,48 @@ describe("a shared source", () => {
     await first.return!();
     expect(shared.sourceCount()).toBe(1);
     await second.return!();
+    expect(shared.sourceCount()).toBe(0);
+  });
+  it("that fails ends each follower with the failure, prepared once, as its last result", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: "Query", fields: { ok: { type: GraphQLInt } } }),
+      subscription: new GraphQLObjectType({
+        name: "Subscription",
+        fields: {
+          ticks: {
+            type: GraphQLInt,
+            extensions: { sharing: "live" },
+            async *subscribe() {
+              await released;
+              yield { ticks: 1 };
+              throw new Error("the source broke");
+            },
+          },
+        },
+      }),
+    });
+    let prepared = 0;
+    const shared = createSharedSubscriptions((result) => {
+      if (!result.errors) return result;
+      prepared++;
+      return { errors: result.errors.map((error) => new GraphQLError(`prepared: ${error.message}`)) };
+    });
+    const yoga = createYoga({ schema, plugins: [shared.plugin], logging: false });
+    const { subscribe, parse } = yoga.getEnveloped({});
+    const document = parse(`subscription { ticks }`);
+    const open = async () => (await subscribe({ schema, document, contextValue: { viewer: { accountId: "acct_1" } } })) as AsyncIterableIterator<ExecutionResult>;
+    const followers = [await open(), await open()];
+    expect(shared.sourceCount()).toBe(1);
+    release();
+    for (const follower of followers) {
+      expect((await follower.next()).value).toEqual({ data: { ticks: 1 } });
+      const last = await follower.next();
+      expect(last.value?.errors?.map((error: GraphQLError) => error.message)).toEqual(["prepared: the source broke"]);
+      expect((await follower.next()).done).toBe(true);
+    }
+    expect(prepared).toBe(1);
     expect(shared.sourceCount()).toBe(0);
   });
 });

@@ -3,13 +3,16 @@
 // unexpected is masked in every mode (unless IMPRINT_DEBUG_ERRORS), and the client gets a
 // request ID that is also on the server's log line with the error's stack.
 import { randomUUID } from "node:crypto";
-import { GraphQLError } from "graphql";
+import { GraphQLError, type ExecutionResult } from "graphql";
 import type { Logger } from "../domain/deps.js";
 import { requestFactsOf } from "../ops/request-log.js";
 import { handleStreamOrSingleExecutionResult, type Plugin, type YogaServerOptions } from "graphql-yoga";
 import { DomainError, NotFoundError, UnavailableError, ValidationError, faultOf } from "../domain/kernel/index.js";
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
+
+/** What a client is told of an error that is not one of the API's. */
+export const UNEXPECTED_ERROR_MESSAGE = "Unexpected error.";
 
 /** The domain error behind a (possibly several times) wrapped execution error. */
 export function domainErrorIn(error: unknown): DomainError | null {
@@ -53,6 +56,17 @@ export function useRequestIdOnErrors(): Plugin {
       };
     },
   };
+}
+
+/**
+ * A result as yoga masks it before writing it: each error marked with its request's ID, then
+ * masked. For results that yoga's own masking does not see (a shared subscription's, masked
+ * once for all its followers).
+ */
+export function maskResult(maskError: MaskError, result: ExecutionResult, context: unknown): ExecutionResult {
+  if (!result.errors?.length) return result;
+  for (const error of result.errors) markRequest(error, context);
+  return { ...result, errors: result.errors.map((error) => maskError(error, UNEXPECTED_ERROR_MESSAGE) as GraphQLError) };
 }
 
 export function createMaskError(log: Logger, debug: boolean): MaskError {

@@ -11,7 +11,7 @@ import type { Domain } from "../domain/index.js";
 import { bearerToken, tokenFromConnectionParams, unauthenticated } from "./auth.js";
 import type { GraphQLContext } from "./builder.js";
 import { withBodyLimit } from "./body-limit.js";
-import { domainErrorIn, createMaskError, markRequest, useRequestIdOnErrors } from "./error-masking.js";
+import { domainErrorIn, createMaskError, markRequest, maskResult, UNEXPECTED_ERROR_MESSAGE, useRequestIdOnErrors } from "./error-masking.js";
 import { useJsonPostsOnly, useNoIntrospection } from "./browser-safety.js";
 import { withGraphiQLPage } from "./graphiql-page.js";
 import { queryLimitPlugins } from "./query-limits.js";
@@ -84,7 +84,8 @@ export function createGraphQLServer(
 ): GraphQLServer {
   const rateLimit = new TokenRateLimit(config.limits.ratePerMinute);
   const tokenWatch = createTokenWatch(domain.deps.events, domain.deps.clock);
-  const shared = createSharedSubscriptions();
+  const maskError = createMaskError(domain.deps.log, config.exposure.debugErrors);
+  const shared = createSharedSubscriptions((result, context) => maskResult(maskError, result, context));
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: getSchema(),
     plugins: [
@@ -107,7 +108,7 @@ export function createGraphQLServer(
     maxRequestBodySize: false,
     landingPage: false,
     logging: yogaLogger(config),
-    maskedErrors: { maskError: createMaskError(domain.deps.log, config.exposure.debugErrors), isDev: false },
+    maskedErrors: { maskError, errorMessage: UNEXPECTED_ERROR_MESSAGE, isDev: false },
     // GraphiQL is served by withGraphiQLPage (compressed, cacheable, the token for loopback only).
     graphiql: false,
     context: async (initial): Promise<GraphQLContext> => {

@@ -10,7 +10,7 @@
 //   latest result first, which is what a subscription of its own would have started with;
 // - "live": a stream of changes from now on (operationEvents); a late subscriber gets the next ones.
 // A field without it (serverConsole, whose backlog depends on when one subscribes) is not shared.
-import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import { SUBSCRIBER_BUFFER } from "../domain/operations/index.js";
 import type { GraphQLContext } from "./builder.js";
@@ -18,16 +18,18 @@ import { SubscriberQueue } from "./subscriber-queue.js";
 
 export type Sharing = "latest" | "live";
 
+/** What a shared result becomes before its followers get it (masked, as yoga would mask each one's). */
+export type PrepareResult = (result: ExecutionResult, context: unknown) => ExecutionResult;
+
 class SharedSource {
   /** Every subscriber handed out and not gone, started or not: the last one to go closes the source. */
   private readonly members = new Set<SubscriberQueue>();
   private latest: ExecutionResult | null = null;
   private finished = false;
-  /** Why the source failed, for a subscriber that starts after it did. */
-  private failure: unknown = undefined;
 
   constructor(
     private readonly source: AsyncIterator<ExecutionResult>,
+    private readonly prepare: (result: ExecutionResult) => ExecutionResult,
     private readonly forget: () => void,
   ) {
     void this.pump();
@@ -39,7 +41,7 @@ class SharedSource {
     });
     this.members.add(subscriber);
     if (sharing === "latest" && this.latest) subscriber.push(this.latest);
-    if (this.finished) subscriber.stop(this.failure);
+    if (this.finished) subscriber.stop();
     return subscriber;
   }
 
@@ -48,22 +50,26 @@ class SharedSource {
       for (;;) {
         const next = await this.source.next();
         if (next.done) break;
-        this.latest = next.value;
-        for (const member of this.members) member.push(next.value);
+        this.publish(this.prepare(next.value));
       }
-      this.finish();
     } catch (error) {
-      this.finish(error);
+      // The source failed: its followers get the masked error as their last result.
+      this.publish(this.prepare({ errors: [error as GraphQLError] }));
     }
+    this.finish();
   }
 
-  /** The source ended (or failed): so does every subscriber, after what it has not read yet. */
-  private finish(error?: unknown): void {
+  private publish(result: ExecutionResult): void {
+    this.latest = result;
+    for (const member of this.members) member.push(result);
+  }
+
+  /** The source ended: so does every subscriber, after what it has not read yet. */
+  private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.failure = error;
     this.forget();
-    for (const member of [...this.members]) member.stop(error);
+    for (const member of [...this.members]) member.stop();
   }
 
   /** The last subscriber left. */
@@ -80,38 +86,58 @@ export interface SharedSubscriptions {
   sourceCount(): number;
 }
 
-export function createSharedSubscriptions(): SharedSubscriptions {
+/**
+ * `prepare` does to each shared result what the plugins after this one would do to each
+ * follower's: a follower's subscription stops at this plugin (`setResultAndStopExecution`), so
+ * yoga's error masking, which comes after every plugin of ours, does not wrap it. With 10,000
+ * followers that wrapping was about a third of the server's CPU per delivery (bench/findings.md).
+ * A result is then masked, and an unexpected error logged, once for all its followers.
+ */
+export function createSharedSubscriptions(prepare: PrepareResult): SharedSubscriptions {
   const byDocument = new WeakMap<DocumentNode, Map<string, SharedSource>>();
   let sources = 0;
 
   const plugin: Plugin<GraphQLContext> = {
-    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+    async onSubscribe({ args, subscribeFn, setSubscribeFn, setResultAndStopExecution }) {
       const sharing = sharingOf(args.schema, args.document, args.operationName);
       const viewer = args.contextValue.viewer;
       if (!sharing || !viewer) return;
       const key = `${viewer.accountId}\n${args.operationName ?? ""}\n${JSON.stringify(args.variableValues ?? {})}`;
-      setSubscribeFn(async (subscribeArgs) => {
-        const sharedHere = byDocument.get(args.document) ?? new Map<string, SharedSource>();
-        byDocument.set(args.document, sharedHere);
-        let shared = sharedHere.get(key);
-        if (!shared) {
-          const result = await subscribeFn(subscribeArgs);
-          if (!isAsyncIterable<ExecutionResult>(result)) return result; // refused at the start: nothing to share
-          // Another subscriber may have opened the same source while this one subscribed.
-          const opened = sharedHere.get(key);
-          if (opened) {
-            void result[Symbol.asyncIterator]().return?.();
-            return opened.join(sharing);
-          }
-          sources++;
-          shared = new SharedSource(result[Symbol.asyncIterator](), () => {
-            if (sharedHere.get(key) === shared) sharedHere.delete(key);
-            sources--;
-          });
-          sharedHere.set(key, shared);
+      const sharedHere = byDocument.get(args.document) ?? new Map<string, SharedSource>();
+      byDocument.set(args.document, sharedHere);
+      let shared = sharedHere.get(key);
+      if (!shared) {
+        let result: Awaited<ReturnType<typeof subscribeFn>>;
+        try {
+          result = await subscribeFn(args);
+        } catch (error) {
+          setSubscribeFn(() => Promise.reject(error)); // refused: the plugins after this one mask it as usual
+          return;
         }
-        return shared.join(sharing);
-      });
+        if (!isAsyncIterable<ExecutionResult>(result)) {
+          setSubscribeFn(() => result); // refused at the start: nothing to share
+          return;
+        }
+        // Another subscriber may have opened the same source while this one subscribed.
+        const opened = sharedHere.get(key);
+        if (opened) {
+          void result[Symbol.asyncIterator]().return?.();
+          shared = opened;
+        } else {
+          sources++;
+          const source: SharedSource = new SharedSource(
+            result[Symbol.asyncIterator](),
+            (each) => prepare(each, args.contextValue),
+            () => {
+              if (sharedHere.get(key) === source) sharedHere.delete(key);
+              sources--;
+            },
+          );
+          sharedHere.set(key, source);
+          shared = source;
+        }
+      }
+      setResultAndStopExecution(shared.join(sharing));
     },
   };
 
