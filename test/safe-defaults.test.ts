@@ -62,18 +62,25 @@ describe("health and readiness", () => {
   });
 });
 
+/** A hypervisor whose console breaks with an internal detail in its message. */
+class BrokenConsole extends SimulatedHypervisor {
+  override consoleTail(): Promise<string[]> {
+    return Promise.reject(new Error("EACCES: permission denied, open '/srv/secret/console.log'"));
+  }
+}
+
+/** A log that keeps its error lines. */
+function errorLines() {
+  const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+  const log: Logger = { info: () => undefined, warn: () => undefined, error: (message, fields) => lines.push({ message, fields }) };
+  return { lines, log };
+}
+
 describe("unexpected errors", () => {
   for (const mode of ["development", "production"] as const) {
     it(`are masked in ${mode}, with a request ID that is on the log line with the real error`, async () => {
-      const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-      const log: Logger = { info: () => undefined, warn: () => undefined, error: (message, fields) => lines.push({ message, fields }) };
+      const { lines, log } = errorLines();
       const dataDir = tempDataDir();
-      // A hypervisor whose console breaks with an internal detail in its message.
-      class BrokenConsole extends SimulatedHypervisor {
-        override consoleTail(): Promise<string[]> {
-          return Promise.reject(new Error("EACCES: permission denied, open '/srv/secret/console.log'"));
-        }
-      }
       const env: Record<string, string> = mode === "production" ? { NODE_ENV: "production", DATABASE_URL: `file:${path.join(dataDir, "imprint.db")}`, HOST: "127.0.0.1" } : { NODE_ENV: "development" };
       const t = await startTestApp({ dataDir, env, log, ports: { hypervisor: new BrokenConsole(path.join(dataDir, "machines")) } });
       try {
@@ -102,14 +109,8 @@ describe("unexpected errors", () => {
 
 describe("unexpected errors in a subscription that several follow", () => {
   it("reach each follower masked, with the request ID of the one log line", async () => {
-    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-    const log: Logger = { info: () => undefined, warn: () => undefined, error: (message, fields) => lines.push({ message, fields }) };
+    const { lines, log } = errorLines();
     const dataDir = tempDataDir();
-    class BrokenConsole extends SimulatedHypervisor {
-      override consoleTail(): Promise<string[]> {
-        return Promise.reject(new Error("EACCES: permission denied, open '/srv/secret/console.log'"));
-      }
-    }
     // The capture waits at its first chunk: its state does not change while it is followed.
     const gate = new Gate();
     const leave = new AbortController();
