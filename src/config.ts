@@ -64,6 +64,8 @@ export interface HypervisorConfig {
     maxMemoryMb: number;
     /** The bootable image behind the IMPRINT_GUEST operating system (npm run guest:build). */
     guestImage: string;
+    /** A guest asked to power off gets the ACPI power button pressed again this often until it is off. */
+    powerButtonRetryMs: number;
   };
 }
 
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
         accel: oneOf(env, "IMPRINT_QEMU_ACCEL", "auto", ["auto", "kvm", "tcg"] as const),
         maxMemoryMb: integer(env, "IMPRINT_QEMU_MAX_MEMORY_MB", 2048, 64, 1_048_576),
         guestImage: path.resolve(env.IMPRINT_GUEST_IMAGE || "build/guest/imprint-guest.img"),
+        powerButtonRetryMs: integer(env, "IMPRINT_QEMU_POWER_BUTTON_RETRY_MS", 10_000, 100, 3_600_000),
       },
     },
   };

@@ -30,7 +30,8 @@ export interface Hypervisor {
   /** Starts the machine; a machine already running is left as it is. */
   start(spec: MachineSpec): Promise<void>;
   /**
-   * Asks the guest to power off (ACPI) and waits up to `timeoutMs`; then forces it off.
+   * Asks the guest to power off (ACPI, asking again while it has not) and waits up to
+   * `timeoutMs`; then forces it off.
    * Resolves once the machine is stopped. Not cancellable: a guest told to power off does.
    */
   stop(serverId: string, options: { timeoutMs: number }): Promise<StopResult>;

@@ -24,6 +24,8 @@ export interface QemuOptions {
   maxMemoryMb: number;
   /** The guest image, which the KVM probe boots. */
   guestImage: string;
+  /** A guest asked to power off gets the power button pressed again this often until it is off. */
+  powerButtonRetryMs: number;
   /** Makes the config-drive ISO (genisoimage, from Debian's package of that name). */
   isoTool?: string;
 }
@@ -88,9 +90,7 @@ export class QemuHypervisor implements Hypervisor {
     let qmp: Qmp | null = null;
     try {
       qmp = await Qmp.connect(this.dirs.file(serverId, "qmp.sock"));
-      await qmp.execute("system_powerdown");
-      const exited = await within(qmp.closed, timeoutMs);
-      if (exited && (await waitForExit(pid, EXIT_GRACE_MS))) return { how: "clean" };
+      if ((await this.pressPowerButtonUntilOff(qmp, timeoutMs)) && (await waitForExit(pid, EXIT_GRACE_MS))) return { how: "clean" };
     } catch {
       // No answer on the control socket: the power is cut below.
     } finally {
@@ -98,6 +98,26 @@ export class QemuHypervisor implements Hypervisor {
     }
     await this.forceOff(serverId);
     return { how: "forced" };
+  }
+
+  /**
+   * Presses the power button, and again every `powerButtonRetryMs` until the guest is off or
+   * `timeoutMs` has passed, as Nova's libvirt driver does: a guest still booting, or whose
+   * ACPI daemon was busy, misses a press, and one press would leave it to be forced off.
+   */
+  private async pressPowerButtonUntilOff(qmp: Qmp, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await qmp.execute("system_powerdown");
+      } catch {
+        // QEMU closed the socket: the guest powered off as the press was being sent.
+        return within(qmp.closed, EXIT_GRACE_MS);
+      }
+      const left = deadline - Date.now();
+      if (await within(qmp.closed, Math.min(left, this.options.powerButtonRetryMs))) return true;
+      if (left <= this.options.powerButtonRetryMs) return false;
+    }
   }
 
   async forceOff(serverId: string): Promise<void> {
