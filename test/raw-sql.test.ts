@@ -18,9 +18,10 @@ beforeAll(async () => {
   viewer = (await t.app.domain.accounts.authenticate(token))!;
   const client = new GraphQLClient(t.url, token);
   const web = await createActiveServer(client, { hostname: "web01", datacenter: "dal10" });
-  await createActiveServer(client, { hostname: "web02", datacenter: "fra02" });
+  const other = await createActiveServer(client, { hostname: "web02", datacenter: "fra02" });
   await createActiveServer(client, { hostname: "db01", datacenter: "dal10" });
   await captureTemplate(client, web.id, "raw-sql-template");
+  await captureTemplate(client, other.id, "other_image");
   // Another account's rows must never come back.
   await createActiveServer(t.client, { hostname: "web03", datacenter: "dal10" });
 });
@@ -49,9 +50,13 @@ describe("raw SQL reads", () => {
         select: { serverId: true, index: true, role: true, capacityGb: true },
       }),
     );
-    const templates = await db().imageTemplate.findMany({ where: { accountId: viewer.accountId } });
-    expect(templates).toHaveLength(1);
+    const templates = await db().imageTemplate.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "asc" } });
+    expect(templates).toHaveLength(2);
     expect(await t.app.domain.templates.loadMany(viewer, templates.map((tpl) => tpl.id))).toEqual(templates);
+    expect((await t.app.domain.templates.list(viewer, { first: 10 })).items).toEqual(templates);
+    expect((await t.app.domain.templates.list(viewer, { first: 10 }, {}, ["id", "name", "sizeBytes"])).items).toEqual(
+      templates.map(({ id, name, sizeBytes }) => ({ id, name, sizeBytes })),
+    );
     const operations = await db().operation.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "asc" } });
     expect(typeof operations[0].bytesTotal).toBe("bigint");
     expect(typeof operations[0].cancelRequested).toBe("boolean");
@@ -89,6 +94,25 @@ describe("raw SQL reads", () => {
     expect(await list({}, 2, all[1].id)).toEqual([all[2].hostname]);
     const filtered = await t.app.domain.servers.list(viewer, { first: 1 }, { datacenter: "dal10" });
     expect(await filtered.totalCount()).toBe(2);
+  });
+
+  it("filter and page templates as Prisma's where-clauses do", async () => {
+    const all = await db().imageTemplate.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "asc" } });
+    const list = async (filter: object, first = 10, afterId?: string) =>
+      (await t.app.domain.templates.list(viewer, { first, afterId }, filter)).items.map((tpl) => tpl.name);
+    expect(await list({})).toEqual(["raw-sql-template", "other_image"]);
+    expect(await list({ nameContains: "RAW-sql" })).toEqual(["raw-sql-template"]); // as SQLite's LIKE, and Prisma's contains on it
+    expect(await list({ nameContains: "_" })).toEqual(["other_image"]); // literal, not a wildcard
+    expect(await list({ nameContains: "%" })).toEqual([]);
+    expect(await list({ datacenter: "fra02" })).toEqual(["other_image"]);
+    expect(await list({ datacenter: "mars01" })).toEqual([]);
+    expect(await list({ status: ["ACTIVE"], sourceServerId: all[0].sourceServerId })).toEqual(["raw-sql-template"]);
+    expect(await list({ status: ["FAILED", "DELETING"] })).toEqual([]);
+    expect(await list({}, 1, all[0].id)).toEqual(["other_image"]);
+    const page = await t.app.domain.templates.list(viewer, { first: 1 });
+    expect(page.hasNextPage).toBe(true);
+    expect(await page.totalCount()).toBe(2);
+    expect(await (await t.app.domain.templates.list(viewer, { first: 1 }, { datacenter: "dal10" })).totalCount()).toBe(1);
   });
 
   it("read timestamps in every form the file holds as Prisma does: its own, SQLite's CURRENT_TIMESTAMP, and other ISO forms", async () => {
@@ -161,6 +185,28 @@ describe("a page of servers over GraphQL", () => {
     ]);
     const eta = await columnsRead(`{ servers(first: 10) { edges { node { latestOperation { etaSeconds error { code } } } } } }`, LATEST_OPERATIONS);
     expect(eta.columns).toBe(`"id", "serverId", "status", "createdAt", "updatedAt", "bytesDone", "bytesTotal", "errorCode", "errorMessage", "throughput"`);
+  });
+
+  it("reads the templates' columns that a page of them shows, and answers every field as the whole row does", async () => {
+    const TEMPLATE_PAGE = /FROM "ImageTemplate" WHERE .* LIMIT/;
+    const names = await columnsRead(`{ imageTemplates(first: 10) { edges { node { id name storedBytes } } } }`, TEMPLATE_PAGE);
+    expect(names.columns).toBe(`"id", "name", "storedBytes"`);
+    expect(names.data.imageTemplates.edges.map((e: any) => e.node.name)).toEqual(["columns-template"]);
+
+    const fields = `fragment Template on ImageTemplate {
+      id globalIdentifier name note type status datacenters sourceServer { id } sizeBytes storedBytes createdAt updatedAt
+      configuration { kind os cpu memoryMb datacenter powerState volumes { index role capacityGb captured } }
+      volumes { index role capacityGb sizeBytes storedBytes digest } captureOperation { id kind } deployments(first: 5) { totalCount }
+    }`;
+    const page = (await client.query(`{ imageTemplates(first: 10) { edges { node { ...Template } } } } ${fields}`)).imageTemplates.edges.map((e: any) => e.node);
+    const whole = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...Template } } ${fields}`, { ids: page.map((tpl: any) => tpl.id) });
+    expect(page).toEqual(whole.nodes);
+    expect(page[0]).toMatchObject({ name: "columns-template", status: "ACTIVE", deployments: { totalCount: 1 } });
+    // The templates captured from a server: the same page, through the server.
+    const fromServer = await client.query(`query($id: ID!) { node(id: $id) { ... on Server { imageTemplates(first: 5) { edges { node { ...Template } } } } } } ${fields}`, {
+      id: page[0].sourceServer.id,
+    });
+    expect(fromServer.node.imageTemplates.edges.map((e: any) => e.node)).toEqual(page);
   });
 
   it("answers every field of a server as the whole row does", async () => {

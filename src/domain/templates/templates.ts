@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Prisma } from "../../db/generated/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { columnsSql, joinSql, selectRows, sql } from "../../db/raw-sql.js";
+import { afterCursor, allOf, columnsSql, containsText, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
 import {
   INITIAL,
   transitionTemplates,
@@ -275,21 +275,23 @@ export class Templates {
     return inIdOrder(ids, rows);
   }
 
-  async list(viewer: Viewer, args: PageArgs, filter: TemplateFilter = {}): Promise<Page<TemplateRow>> {
+  /** A page of the viewer's templates; its rows hold `columns` only (the API reads no others). */
+  async list(viewer: Viewer, args: PageArgs, filter: TemplateFilter = {}, columns: Columns<TemplateRow> = ALL_COLUMNS): Promise<Page<TemplateRow>> {
     const page = keyset(args, this.deps.config.maxPageSize, "asc");
-    const where: Prisma.ImageTemplateWhereInput = {
-      accountId: viewer.accountId,
-      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
-      ...(filter.nameContains ? { name: { contains: filter.nameContains } } : {}),
-      ...(filter.datacenter ? { datacenters: { some: { datacenter: filter.datacenter } } } : {}),
-      ...(filter.sourceServerId ? { sourceServerId: filter.sourceServerId } : {}),
-    };
-    const rows = await this.deps.db.imageTemplate.findMany({
-      where: { ...where, ...(page.idAfter ? { id: page.idAfter } : {}) },
-      orderBy: page.orderBy,
-      take: page.take,
-    });
-    return toPage(rows, page.size, () => this.deps.db.imageTemplate.count({ where }));
+    const where = allOf([
+      sql`"accountId" = ${viewer.accountId}`,
+      ...(filter.status?.length ? [sql`"status" IN (${joinSql(filter.status)})`] : []),
+      ...(filter.nameContains ? [containsText(sql`"name"`, filter.nameContains)] : []),
+      ...(filter.datacenter
+        ? [sql`EXISTS (SELECT 1 FROM "ImageTemplateDatacenter" AS "available" WHERE "available"."templateId" = "ImageTemplate"."id" AND "available"."datacenter" = ${filter.datacenter})`]
+        : []),
+      ...(filter.sourceServerId ? [sql`"sourceServerId" = ${filter.sourceServerId}`] : []),
+    ]);
+    const rows = await selectRows<TemplateRow>(
+      this.deps.db,
+      sql`SELECT ${columnsSql(columns, Prisma.ImageTemplateScalarFieldEnum)} FROM "ImageTemplate" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
+    );
+    return toPage(rows, page.size, async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "ImageTemplate" WHERE ${where}`)));
   }
 
   /** Captured volumes of many templates in one statement, in index order. */

@@ -7,11 +7,11 @@ import type { ServerRow } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
 import { countedConnection, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
-import { reads } from "../selected-columns.js";
+import { reads, selectedColumns } from "../selected-columns.js";
 import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
 import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
-import { ServerNode } from "./server.js";
+import { NODES, ServerNode } from "./server.js";
 
 export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
   description: "A captured server: its volumes' data on the image store and its recorded configuration.",
@@ -143,7 +143,8 @@ builder.queryField("imageTemplates", (t) =>
       type: ImageTemplateNode,
       description: "The viewer's image templates, oldest first.",
       args: { filter: t.arg({ type: ImageTemplateFilter, required: false }) },
-      resolve: async (_root, args, ctx) => toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
+      resolve: async (_root, args, ctx, info) =>
+        toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), args.filter ?? {}, selectedColumns<TemplateRow>(info, NODES, "id"))),
     },
     countedConnection("ImageTemplateConnection"),
   ),
@@ -155,8 +156,8 @@ builder.objectField(ServerNode, "imageTemplates", (t) =>
       type: ImageTemplateNode,
       description: "Templates captured from this server.",
       extensions: reads<ServerRow>(),
-      resolve: async (server, args, ctx) =>
-        toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), { sourceServerId: server.id })),
+      resolve: async (server, args, ctx, info) =>
+        toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), { sourceServerId: server.id }, selectedColumns<TemplateRow>(info, NODES, "id"))),
     },
     countedConnection("ServerImageTemplateConnection"),
   ),
