@@ -115,6 +115,26 @@ describe("raw SQL reads", () => {
     expect(await (await t.app.domain.templates.list(viewer, { first: 1 }, { datacenter: "dal10" })).totalCount()).toBe(1);
   });
 
+  it("filter and page operations as Prisma's where-clauses do, newest first", async () => {
+    const all = await db().operation.findMany({ where: { accountId: viewer.accountId }, orderBy: { id: "desc" } });
+    const ids = (rows: Array<{ id: string }>) => rows.map((op) => op.id);
+    const list = async (filter: object, first = 50, afterId?: string) => ids((await t.app.domain.operations.list(viewer, { first, afterId }, filter)).items);
+    expect(await list({})).toEqual(ids(all));
+    expect(await list({ kind: ["CAPTURE"] })).toEqual(ids(all.filter((op) => op.kind === "CAPTURE")));
+    expect(await list({ kind: ["CAPTURE"] })).toHaveLength(2);
+    expect(await list({ status: ["SUCCEEDED"], kind: ["PROVISION"] })).toEqual(ids(all.filter((op) => op.kind === "PROVISION")));
+    expect(await list({ status: ["FAILED", "CANCELLED"] })).toEqual([]);
+    expect(await list({ serverId: all[0].serverId })).toEqual(ids(all.filter((op) => op.serverId === all[0].serverId)));
+    const capture = all.find((op) => op.kind === "CAPTURE")!;
+    expect(await list({ imageTemplateId: capture.imageTemplateId })).toEqual([capture.id]);
+    expect(await list({}, 2, all[0].id)).toEqual(ids(all.slice(1, 3)));
+    const page = await t.app.domain.operations.list(viewer, { first: 1 }, { kind: ["PROVISION"] });
+    expect(page.hasNextPage).toBe(true);
+    expect(await page.totalCount()).toBe(3);
+    // Whole snapshots, as the node loader makes them.
+    expect((await t.app.domain.operations.list(viewer, { first: 50 })).items).toEqual(await t.app.domain.operations.loadMany(viewer, ids(all)));
+  });
+
   it("read timestamps in every form the file holds as Prisma does: its own, SQLite's CURRENT_TIMESTAMP, and other ISO forms", async () => {
     const { selectRows, sql } = await import("../src/db/raw-sql.js");
     const forms = ["2026-11-26T04:06:55.932+00:00", "2026-11-26T04:06:55.932Z", "2026-11-26 04:06:55", "2026-02-28T23:59:59.001+00:00", "2026-11-26T05:06:55+01:00"];
@@ -130,6 +150,17 @@ describe("raw SQL reads", () => {
     ]);
   });
 });
+
+/** Every field of an operation and of a template, for comparing a page with whole-row loads. */
+const OPERATION_FIELDS = `fragment Operation on Operation {
+  id kind status step progress bytesDone bytesTotal throughput etaSeconds cancelRequested error { code message }
+  createdAt updatedAt startedAt finishedAt server { id } imageTemplate { id }
+}`;
+const TEMPLATE_FIELDS = `fragment Template on ImageTemplate {
+  id globalIdentifier name note type status datacenters sourceServer { id } sizeBytes storedBytes createdAt updatedAt
+  configuration { kind os cpu memoryMb datacenter powerState volumes { index role capacityGb captured } }
+  volumes { index role capacityGb sizeBytes storedBytes digest } captureOperation { id kind } deployments(first: 5) { totalCount }
+}`;
 
 describe("a page of servers over GraphQL", () => {
   let client: GraphQLClient;
@@ -193,38 +224,41 @@ describe("a page of servers over GraphQL", () => {
     expect(names.columns).toBe(`"id", "name", "storedBytes"`);
     expect(names.data.imageTemplates.edges.map((e: any) => e.node.name)).toEqual(["columns-template"]);
 
-    const fields = `fragment Template on ImageTemplate {
-      id globalIdentifier name note type status datacenters sourceServer { id } sizeBytes storedBytes createdAt updatedAt
-      configuration { kind os cpu memoryMb datacenter powerState volumes { index role capacityGb captured } }
-      volumes { index role capacityGb sizeBytes storedBytes digest } captureOperation { id kind } deployments(first: 5) { totalCount }
-    }`;
-    const page = (await client.query(`{ imageTemplates(first: 10) { edges { node { ...Template } } } } ${fields}`)).imageTemplates.edges.map((e: any) => e.node);
-    const whole = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...Template } } ${fields}`, { ids: page.map((tpl: any) => tpl.id) });
+    const page = (await client.query(`{ imageTemplates(first: 10) { edges { node { ...Template } } } } ${TEMPLATE_FIELDS}`)).imageTemplates.edges.map((e: any) => e.node);
+    const whole = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...Template } } ${TEMPLATE_FIELDS}`, { ids: page.map((tpl: any) => tpl.id) });
     expect(page).toEqual(whole.nodes);
     expect(page[0]).toMatchObject({ name: "columns-template", status: "ACTIVE", deployments: { totalCount: 1 } });
     // The templates captured from a server: the same page, through the server.
-    const fromServer = await client.query(`query($id: ID!) { node(id: $id) { ... on Server { imageTemplates(first: 5) { edges { node { ...Template } } } } } } ${fields}`, {
+    const fromServer = await client.query(`query($id: ID!) { node(id: $id) { ... on Server { imageTemplates(first: 5) { edges { node { ...Template } } } } } } ${TEMPLATE_FIELDS}`, {
       id: page[0].sourceServer.id,
     });
     expect(fromServer.node.imageTemplates.edges.map((e: any) => e.node)).toEqual(page);
   });
 
+  it("reads the operations' columns that a page of them shows, and answers every field as the whole snapshot does", async () => {
+    const OPERATION_PAGE = /FROM "Operation" WHERE .* LIMIT/;
+    const kinds = await columnsRead(`{ operations(first: 10) { edges { node { kind } } } }`, OPERATION_PAGE);
+    expect(kinds.columns).toBe(`"id", "serverId", "status", "createdAt", "updatedAt", "kind"`);
+    expect(kinds.data.operations.edges.map((e: any) => e.node.kind)).toEqual(["DEPLOY", "CAPTURE", "PROVISION"]);
+
+    const page = (await client.query(`{ operations(first: 10) { edges { node { ...Operation } } } } ${OPERATION_FIELDS}`)).operations.edges.map((e: any) => e.node);
+    const whole = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...Operation } } ${OPERATION_FIELDS}`, { ids: page.map((op: any) => op.id) });
+    expect(page).toEqual(whole.nodes);
+    // A server's operations: the same snapshots, through the server.
+    const server = page.find((op: any) => op.kind === "CAPTURE").server.id;
+    const fromServer = await client.query(`query($id: ID!) { node(id: $id) { ... on Server { operations(first: 5) { edges { node { ...Operation } } } } } } ${OPERATION_FIELDS}`, {
+      id: server,
+    });
+    expect(fromServer.node.operations.edges.map((e: any) => e.node)).toEqual(page.filter((op: any) => op.server.id === server));
+  });
+
   it("answers every field of a server as the whole row does", async () => {
-    const operationFields = `fragment Operation on Operation {
-      id kind status step progress bytesDone bytesTotal throughput etaSeconds cancelRequested error { code message }
-      createdAt updatedAt startedAt finishedAt server { id } imageTemplate { id }
-    }`;
-    const templateFields = `fragment Template on ImageTemplate {
-      id globalIdentifier name note type status datacenters sourceServer { id } sizeBytes storedBytes createdAt updatedAt
-      configuration { kind os cpu memoryMb datacenter powerState volumes { index role capacityGb captured } }
-      volumes { index role capacityGb sizeBytes storedBytes digest } captureOperation { id kind } deployments(first: 5) { totalCount }
-    }`;
     const fields = `fragment All on Server {
       id kind status powerState hostname domain fqdn datacenter cpu memoryMb os createdAt updatedAt
       network { privateIpv4 publicIpv4 macAddress } volumes { index role capacityGb capacityBytes }
       activeOperation { id } latestOperation { ...Operation } operations(first: 5) { totalCount }
       sourceImageTemplate { ...Template } configDrive { metaData networkConfig } imageTemplates(first: 5) { totalCount } console(lastLines: 3)
-    } ${operationFields} ${templateFields}`;
+    } ${OPERATION_FIELDS} ${TEMPLATE_FIELDS}`;
     const page = await client.query(`{ servers(first: 10) { edges { node { ...All } } } } ${fields}`);
     const servers = page.servers.edges.map((e: any) => e.node);
     expect(servers).toHaveLength(2);
@@ -234,13 +268,13 @@ describe("a page of servers over GraphQL", () => {
     expect(servers[1].sourceImageTemplate.name).toBe("columns-template");
     expect(servers[0].network.macAddress).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
     // The latest operations, against the operation loader's whole snapshots.
-    const operations = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...Operation } } ${operationFields}`, {
+    const operations = await client.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ...Operation } } ${OPERATION_FIELDS}`, {
       ids: servers.map((s: any) => s.latestOperation.id),
     });
     expect(servers.map((s: any) => s.latestOperation)).toEqual(operations.nodes);
     expect(operations.nodes.map((op: any) => op.kind)).toEqual(["CAPTURE", "DEPLOY"]);
     // The source template, against the template loader's whole row.
-    const template = await client.query(`query($id: ID!) { node(id: $id) { ...Template } } ${templateFields}`, { id: servers[1].sourceImageTemplate.id });
+    const template = await client.query(`query($id: ID!) { node(id: $id) { ...Template } } ${TEMPLATE_FIELDS}`, { id: servers[1].sourceImageTemplate.id });
     expect(servers[1].sourceImageTemplate).toEqual(template.node);
     expect(template.node.configuration.os).toBeTruthy();
   });

@@ -2,7 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { columnsSql, joinSql, selectRows, sql } from "../../db/raw-sql.js";
+import { afterCursor, allOf, columnsSql, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
 import {
   ConflictError,
   type DomainError,
@@ -31,6 +31,11 @@ import { quotaRefusal, type QuotaName } from "../accounts/index.js";
 const snapshotColumns = columnsSql(SNAPSHOT_COLUMNS);
 /** What a snapshot is made with whatever else is read: its keys, its state and its times (`freshest`, `toSnapshot`). */
 const SNAPSHOT_KEY_COLUMNS = ["id", "serverId", "status", "createdAt", "updatedAt"] as const satisfies ReadonlyArray<keyof SnapshotRow>;
+
+/** The select list of snapshots that hold `columns` and what every snapshot is made with. */
+function snapshotSelect(columns: Columns<SnapshotRow>) {
+  return columns === ALL_COLUMNS ? snapshotColumns : columnsSql([...new Set([...SNAPSHOT_KEY_COLUMNS, ...columns])], Prisma.OperationScalarFieldEnum);
+}
 
 export interface OperationFilter {
   status?: OperationStatus[] | null;
@@ -177,24 +182,27 @@ export class Operations {
     return live && row.status === "RUNNING" && live.changedAt >= stored.changedAt ? live : stored;
   }
 
-  async list(viewer: Viewer, args: PageArgs, filter: OperationFilter = {}): Promise<Page<OperationSnapshot>> {
+  /**
+   * A page of the viewer's operations, newest first. With `columns`, the snapshots hold those
+   * (and their keys, state and times) only, as `latestForServers`.
+   */
+  async list(viewer: Viewer, args: PageArgs, filter: OperationFilter = {}, columns: Columns<SnapshotRow> = ALL_COLUMNS): Promise<Page<OperationSnapshot>> {
     const page = keyset(args, this.deps.config.maxPageSize, "desc");
-    const where: Prisma.OperationWhereInput = {
-      accountId: viewer.accountId,
-      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
-      ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
-      ...(filter.serverId ? { serverId: filter.serverId } : {}),
-      ...(filter.imageTemplateId ? { imageTemplateId: filter.imageTemplateId } : {}),
-    };
-    const rows = await this.deps.db.operation.findMany({
-      where: { ...where, ...(page.idAfter ? { id: page.idAfter } : {}) },
-      orderBy: page.orderBy,
-      take: page.take,
-    });
+    const where = allOf([
+      sql`"accountId" = ${viewer.accountId}`,
+      ...(filter.status?.length ? [sql`"status" IN (${joinSql(filter.status)})`] : []),
+      ...(filter.kind?.length ? [sql`"kind" IN (${joinSql(filter.kind)})`] : []),
+      ...(filter.serverId ? [sql`"serverId" = ${filter.serverId}`] : []),
+      ...(filter.imageTemplateId ? [sql`"imageTemplateId" = ${filter.imageTemplateId}`] : []),
+    ]);
+    const rows = await selectRows<SnapshotRow>(
+      this.deps.db,
+      sql`SELECT ${snapshotSelect(columns)} FROM "Operation" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
+    );
     return toPage(
       rows.map((row) => this.freshest(row)),
       page.size,
-      () => this.deps.db.operation.count({ where }),
+      async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "Operation" WHERE ${where}`)),
     );
   }
 
@@ -205,8 +213,7 @@ export class Operations {
    */
   async latestForServers(serverIds: readonly string[], columns: Columns<SnapshotRow> = ALL_COLUMNS): Promise<(OperationSnapshot | null)[]> {
     if (serverIds.length === 0) return [];
-    const selected = columns === ALL_COLUMNS ? snapshotColumns : columnsSql([...new Set([...SNAPSHOT_KEY_COLUMNS, ...columns])], Prisma.OperationScalarFieldEnum);
-    const rows = await selectRows<SnapshotRow>(this.deps.db, sql`SELECT ${selected} FROM "Operation" WHERE "id" IN
+    const rows = await selectRows<SnapshotRow>(this.deps.db, sql`SELECT ${snapshotSelect(columns)} FROM "Operation" WHERE "id" IN
       (SELECT MAX("id") FROM "Operation" WHERE "serverId" IN (${joinSql(serverIds)}) GROUP BY "serverId")`);
     const byServer = new Map(rows.map((row) => [row.serverId, this.freshest(row)]));
     return serverIds.map((id) => byServer.get(id) ?? null);

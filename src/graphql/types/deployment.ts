@@ -4,13 +4,13 @@ import { IncompatibleServerError } from "../../domain/kernel/index.js";
 import type { ServerRow } from "../../domain/servers/index.js";
 import type { TemplateRow } from "../../domain/templates/index.js";
 import { builder } from "../builder.js";
-import { countedConnection, pageArgs, toConnection } from "../connections.js";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { reads, selectedColumns } from "../selected-columns.js";
 import { ServerKindEnum } from "./enums.js";
 import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { ImageTemplateNode, TemplatePayload } from "./image-template.js";
-import { NODES, ServerNode, ServerOperationPayload } from "./server.js";
+import { ServerNode, ServerOperationPayload } from "./server.js";
 
 const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError];
 

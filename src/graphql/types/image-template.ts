@@ -5,13 +5,13 @@ import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../.
 import type { SnapshotRow } from "../../domain/operations/index.js";
 import type { ServerRow } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
-import { countedConnection, pageArgs, toConnection } from "../connections.js";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { reads, selectedColumns } from "../selected-columns.js";
 import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
 import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
-import { NODES, ServerNode } from "./server.js";
+import { ServerNode } from "./server.js";
 
 export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
   description: "A captured server: its volumes' data on the image store and its recorded configuration.",

@@ -1,8 +1,10 @@
 // The operations list, cancelOperation, and the subscriptions that follow operations.
 import type { Sharing } from "../shared-subscriptions.js";
 import { builder } from "../builder.js";
-import { countedConnection, pageArgs, toConnection } from "../connections.js";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
+import { selectedColumns } from "../selected-columns.js";
+import type { SnapshotRow } from "../../domain/operations/index.js";
 import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
 import { MUTATION_ERRORS } from "./errors.js";
 import { OperationNode } from "./operation.js";
@@ -20,8 +22,8 @@ builder.queryField("operations", (t) =>
       type: OperationNode,
       description: "The viewer's operations, newest first.",
       args: { filter: t.arg({ type: OperationFilter, required: false }) },
-      resolve: async (_root, args, ctx) =>
-        toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), args.filter ?? {})),
+      resolve: async (_root, args, ctx, info) =>
+        toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), args.filter ?? {}, selectedColumns<SnapshotRow>(info, NODES, "id"))),
     },
     countedConnection("OperationConnection"),
   ),

@@ -3,7 +3,7 @@ import { GIB } from "../../domain/kernel/index.js";
 import type { SnapshotRow } from "../../domain/operations/index.js";
 import type { ServerRow, VolumeView } from "../../domain/servers/index.js";
 import { builder } from "../builder.js";
-import { countedConnection, pageArgs, toConnection } from "../connections.js";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { reads, selectedColumns } from "../selected-columns.js";
 import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.js";
@@ -74,8 +74,8 @@ export const ServerNode = builder.loadableNode("Server", {
         type: OperationNode,
         description: "This server's operations, newest first.",
         extensions: reads<ServerRow>(),
-        resolve: async (server, args, ctx) =>
-          toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), { serverId: server.id })),
+        resolve: async (server, args, ctx, info) =>
+          toConnection(await ctx.domain.operations.list(ctx.viewer, pageArgs(args), { serverId: server.id }, selectedColumns<SnapshotRow>(info, NODES, "id"))),
       },
       countedConnection("ServerOperationConnection"),
     ),
@@ -120,9 +120,6 @@ const ServerFilter = builder.inputType("ServerFilter", {
     hostnameContains: t.string({ required: false }),
   }),
 });
-
-/** Where a connection's nodes are in its selection. */
-export const NODES = ["edges", "node"];
 
 builder.queryField("servers", (t) =>
   t.connection(
