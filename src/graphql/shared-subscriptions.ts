@@ -53,8 +53,13 @@ class SharedSource {
         this.publish(this.prepare(next.value));
       }
     } catch (error) {
-      // The source failed: its followers get the masked error as their last result.
-      this.publish(this.prepare({ errors: [error as GraphQLError] }));
+      // The source failed: its followers get the masked error as their last result. (This
+      // runs detached from any request: nothing may escape it, or the process would exit.)
+      try {
+        this.publish(this.prepare({ errors: [error as GraphQLError] }));
+      } catch {
+        // The failure could not be told: the followers end without it.
+      }
     }
     this.finish();
   }

@@ -101,7 +101,7 @@ function withoutInternals(result: ExecutionResult): ExecutionResult {
   return {
     ...result,
     errors: result.errors?.map((error) => {
-      const json = error.toJSON();
+      const json = typeof error.toJSON === "function" ? error.toJSON() : error;
       const { http: _status, unexpected: _unexpected, ...rest } = json.extensions ?? {};
       return { ...json, extensions: Object.keys(rest).length ? rest : undefined } as never;
     }),
