@@ -22,10 +22,10 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-/** Forward pagination only: `last`/`before` get a ValidationError naming them. */
 /** Where a connection's nodes are in its selection (for `selectedColumns`). */
 export const NODES = ["edges", "node"];
 
+/** Forward pagination only: `last`/`before` get a ValidationError naming them. */
 export function pageArgs(args: ConnectionArgs): PageArgs {
   if (args.last != null) throw ValidationError.field("last", "backward pagination is not supported; use first/after");
   if (args.before != null) throw ValidationError.field("before", "backward pagination is not supported; use first/after");
