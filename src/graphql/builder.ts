@@ -20,6 +20,12 @@ export interface GraphQLContext {
   domain: Domain;
 }
 
+/**
+ * The options of every node and field loader: a subscription runs all its events in one
+ * context, so a cached load would serve its first event's state to every later one.
+ */
+export const UNCACHED_LOADS = { cache: false };
+
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const builder = new SchemaBuilder<{

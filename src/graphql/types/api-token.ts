@@ -1,7 +1,7 @@
 // API tokens: the viewer's list, and the ADMIN mutations that make and revoke them.
 import type { ApiTokenRow } from "../../domain/accounts/index.js";
 import { ROLES } from "../../domain/accounts/index.js";
-import { builder } from "../builder.js";
+import { builder, UNCACHED_LOADS } from "../builder.js";
 import { parseGlobalId } from "../ids.js";
 import { MUTATION_ERRORS } from "./errors.js";
 
@@ -14,7 +14,7 @@ export const ApiTokenNode = builder.loadableNode("ApiToken", {
   description: "A token of the account. Its secret is shown once, when it is made, and never again.",
   id: { resolve: (token: ApiTokenRow) => token.id },
   isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("tok_"),
-  loaderOptions: { cache: false },
+  loaderOptions: UNCACHED_LOADS,
   // Another role finds none by ID, as for an ID that does not exist (domain: loadTokens).
   load: async (ids: string[], ctx) => {
     const rows = await ctx.domain.accounts.loadTokens(ctx.viewer, ids);

@@ -3,7 +3,7 @@
 import { IncompatibleServerError } from "../../domain/kernel/index.js";
 import type { ServerRow } from "../../domain/servers/index.js";
 import type { TemplateRow } from "../../domain/templates/index.js";
-import { builder } from "../builder.js";
+import { builder, UNCACHED_LOADS } from "../builder.js";
 import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { reads, selectedColumns } from "../selected-columns.js";
@@ -25,8 +25,7 @@ const ConfigDriveRef = builder.objectRef<{ "meta-data"?: string; "network-config
 
 builder.objectFields(ServerNode, (t) => ({
   sourceImageTemplate: t.loadable({
-    // A subscription runs every event in one context: a cached load would be its first state.
-    loaderOptions: { cache: false },
+    loaderOptions: UNCACHED_LOADS,
     type: ImageTemplateNode,
     nullable: true,
     description: "The template the server was deployed or reloaded from; null once it is deleted.",

@@ -4,7 +4,7 @@ import { IncompatibleServerError } from "../../domain/kernel/index.js";
 import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates/index.js";
 import type { SnapshotRow } from "../../domain/operations/index.js";
 import type { ServerRow } from "../../domain/servers/index.js";
-import { builder } from "../builder.js";
+import { builder, UNCACHED_LOADS } from "../builder.js";
 import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { reads, selectedColumns } from "../selected-columns.js";
@@ -17,7 +17,7 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
   description: "A captured server: its volumes' data on the image store and its recorded configuration.",
   id: { resolve: (template: TemplateRow) => template.id },
   isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("img_"),
-  loaderOptions: { cache: false },
+  loaderOptions: UNCACHED_LOADS,
   load: async (ids: string[], ctx) => (await ctx.domain.templates.loadMany(ctx.viewer, ids)) as TemplateRow[],
   fields: (t) => ({
     globalIdentifier: t.exposeString("globalIdentifier", { description: "UUID; also the name of the manifest in the image store." }),
@@ -26,8 +26,7 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
     type: t.exposeString("type", { description: "STANDARD: never deployed to or captured from bare metal." }),
     status: t.field({ type: TemplateStatusEnum, extensions: reads<TemplateRow>("status"), resolve: (tpl) => tpl.status as never }),
     datacenters: t.loadableList({
-      // A subscription runs every event in one context: a cached load would be its first state.
-      loaderOptions: { cache: false },
+      loaderOptions: UNCACHED_LOADS,
       type: "String",
       description: "Datacenter codes where the template can be deployed.",
       load: (ids: string[], ctx) => ctx.domain.templates.datacentersOf(ids),
@@ -49,8 +48,7 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
       resolve: (tpl) => (["ACTIVE", "DAMAGED", "DELETING"].includes(tpl.status) ? (JSON.parse(tpl.configuration) as RecordedConfiguration) : null),
     }),
     volumes: t.loadableGroup({
-      // A subscription runs every event in one context: a cached load would be its first state.
-      loaderOptions: { cache: false },
+      loaderOptions: UNCACHED_LOADS,
       type: TemplateVolumeRef,
       load: (ids: string[], ctx) => ctx.domain.templates.volumesOf(ids),
       group: (volume) => volume.templateId,
@@ -70,8 +68,7 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
       resolve: (tpl) => tpl.storedBytes,
     }),
     captureOperation: t.loadable({
-      // A subscription runs every event in one context: a cached load would be its first state.
-      loaderOptions: { cache: false },
+      loaderOptions: UNCACHED_LOADS,
       type: OperationNode,
       nullable: true,
       load: (templateIds: string[], ctx) => ctx.domain.templates.captureOperations(ctx.viewer, templateIds),

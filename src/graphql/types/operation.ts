@@ -1,6 +1,6 @@
 // Operation: the node clients follow for every long action.
 import type { OperationSnapshot, SnapshotRow } from "../../domain/operations/index.js";
-import { builder } from "../builder.js";
+import { builder, UNCACHED_LOADS } from "../builder.js";
 import { reads } from "../selected-columns.js";
 import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
 import { ErrorCodeEnum } from "./errors.js";
@@ -9,8 +9,7 @@ export const OperationNode = builder.loadableNode("Operation", {
   description: "One long-running job: a provision, capture, deploy, power change or delete.",
   id: { resolve: (op: OperationSnapshot) => op.id },
   isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("op_"),
-  // Subscriptions keep one context for many events: never serve a cached, older state.
-  loaderOptions: { cache: false },
+  loaderOptions: UNCACHED_LOADS,
   load: async (ids: string[], ctx) => (await ctx.domain.operations.loadMany(ctx.viewer, ids)) as OperationSnapshot[],
   fields: (t) => ({
     kind: t.expose("kind", { type: OperationKindEnum }),

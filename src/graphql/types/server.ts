@@ -2,7 +2,7 @@
 import { GIB } from "../../domain/kernel/index.js";
 import type { SnapshotRow } from "../../domain/operations/index.js";
 import type { ServerRow, VolumeView } from "../../domain/servers/index.js";
-import { builder } from "../builder.js";
+import { builder, UNCACHED_LOADS } from "../builder.js";
 import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
 import { parseGlobalId } from "../ids.js";
 import { reads, selectedColumns } from "../selected-columns.js";
@@ -13,7 +13,7 @@ import { OperationNode } from "./operation.js";
 export const ServerNode = builder.loadableNode("Server", {
   id: { resolve: (server: ServerRow) => server.id },
   isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("srv_"),
-  loaderOptions: { cache: false },
+  loaderOptions: UNCACHED_LOADS,
   load: async (ids: string[], ctx) => (await ctx.domain.servers.loadMany(ctx.viewer, ids)) as ServerRow[],
   fields: (t) => ({
     kind: t.field({ type: ServerKindEnum, extensions: reads<ServerRow>("kind"), resolve: (s) => s.kind as never }),
@@ -43,8 +43,7 @@ export const ServerNode = builder.loadableNode("Server", {
           : null,
     }),
     volumes: t.loadableGroup({
-      // A subscription runs every event in one context: a cached load would be its first state.
-      loaderOptions: { cache: false },
+      loaderOptions: UNCACHED_LOADS,
       type: VolumeRef,
       load: (serverIds: string[], ctx) => ctx.domain.servers.volumesOf(serverIds),
       group: (volume) => volume.serverId,
@@ -59,8 +58,7 @@ export const ServerNode = builder.loadableNode("Server", {
       resolve: (s) => s.activeOperationId,
     }),
     latestOperation: t.loadable({
-      // A subscription runs every event in one context: a cached load would be its first state.
-      loaderOptions: { cache: false },
+      loaderOptions: UNCACHED_LOADS,
       type: OperationNode,
       nullable: true,
       // A loader per path in the query, so that it reads the columns its selection there needs.
