@@ -1,5 +1,5 @@
-// Raw SQL for the few hottest reads: the read path's page of servers and the loaders of its
-// fields. For a page of 50 servers, Prisma's query compiler and result mapping took about 3
+// Raw SQL for the few hottest reads: the pages of servers, templates and operations, and the
+// loaders of a server's fields. For a page of 50 servers, Prisma's query compiler and result mapping took about 3
 // times the statement itself, and its raw-query path (`$queryRaw`) still twice (bench/
 // findings.md, issue 13). So these run on a read-only connection of their own with prepared
 // statements kept (sqlite-reader.ts), and the rows are decoded by declared column type into
@@ -48,17 +48,17 @@ export interface KeysetPage {
 }
 
 /** The page's condition on ids: none for the first page. */
-export function afterCursor(page: KeysetPage): Sql[] {
+function afterCursor(page: KeysetPage): Sql[] {
   if (page.afterId === null) return [];
   return [page.order === "asc" ? sql`"id" > ${page.afterId}` : sql`"id" < ${page.afterId}`];
 }
 
-export function orderAndLimit(page: KeysetPage): Sql {
+function orderAndLimit(page: KeysetPage): Sql {
   return page.order === "asc" ? sql`ORDER BY "id" ASC LIMIT ${page.take}` : sql`ORDER BY "id" DESC LIMIT ${page.take}`;
 }
 
 /** COUNT(*) comes back as a number or a bigint, depending on the driver. */
-export function countOf(rows: Array<{ count: bigint | number }>): number {
+function countOf(rows: Array<{ count: bigint | number }>): number {
   return Number(rows[0]?.count ?? 0);
 }
 
@@ -67,4 +67,15 @@ export async function selectRows<T>(db: Db, query: Sql): Promise<T[]> {
   const { reader, onStatement } = hotReadsOf(db);
   onStatement?.(query.sql);
   return reader.all(query.sql, query.values) as T[];
+}
+
+/**
+ * One keyset page of `table`'s rows that match `where`, reading `columns` (columnsSql), and
+ * how to count all the rows that match. `table` is the code's own name, never input.
+ */
+export async function selectPage<T>(db: Db, table: string, columns: Sql, where: Sql, page: KeysetPage): Promise<{ rows: T[]; count: () => Promise<number> }> {
+  if (!COLUMN_NAME.test(table)) throw new Error(`not a table name: ${JSON.stringify(table)}`);
+  const from = raw(`"${table}"`);
+  const rows = await selectRows<T>(db, sql`SELECT ${columns} FROM ${from} WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`);
+  return { rows, count: async () => countOf(await selectRows<{ count: number }>(db, sql`SELECT COUNT(*) AS "count" FROM ${from} WHERE ${where}`)) };
 }

@@ -2,7 +2,7 @@
 // taken atomically), reading, following and cancelling.
 import { Prisma } from "../../db/generated/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { afterCursor, allOf, columnsSql, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
+import { allOf, columnsSql, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.js";
 import {
   ConflictError,
   type DomainError,
@@ -195,15 +195,8 @@ export class Operations {
       ...(filter.serverId ? [sql`"serverId" = ${filter.serverId}`] : []),
       ...(filter.imageTemplateId ? [sql`"imageTemplateId" = ${filter.imageTemplateId}`] : []),
     ]);
-    const rows = await selectRows<SnapshotRow>(
-      this.deps.db,
-      sql`SELECT ${snapshotSelect(columns)} FROM "Operation" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
-    );
-    return toPage(
-      rows.map((row) => this.freshest(row)),
-      page.size,
-      async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "Operation" WHERE ${where}`)),
-    );
+    const { rows, count } = await selectPage<SnapshotRow>(this.deps.db, "Operation", snapshotSelect(columns), where, page);
+    return toPage(rows.map((row) => this.freshest(row)), page.size, count);
   }
 
   /**

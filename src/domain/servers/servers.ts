@@ -19,7 +19,7 @@ import {
   type Tx,
 } from "../kernel/index.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { afterCursor, allOf, columnsSql, containsText, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
+import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.js";
 import { addressesFor, nextFreeOrdinal } from "./network.js";
 import { quotaRefusal } from "../accounts/index.js";
 import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.js";
@@ -268,11 +268,8 @@ export class Servers {
       ...(filter.hostnameContains ? [containsText(sql`"hostname"`, filter.hostnameContains)] : []),
       ...(filter.sourceImageTemplateId ? [sql`"sourceImageTemplateId" = ${filter.sourceImageTemplateId}`] : []),
     ]);
-    const rows = await selectRows<ServerRow>(
-      this.deps.db,
-      sql`SELECT ${columnsSql(columns, Prisma.ServerScalarFieldEnum)} FROM "Server" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
-    );
-    return toPage(rows, page.size, async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "Server" WHERE ${where}`)));
+    const { rows, count } = await selectPage<ServerRow>(this.deps.db, "Server", columnsSql(columns, Prisma.ServerScalarFieldEnum), where, page);
+    return toPage(rows, page.size, count);
   }
 
   /** The NoCloud files of the server's config drive, or null before it has one. */

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Prisma } from "../../db/generated/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import type { DomainDeps, Viewer } from "../deps.js";
-import { afterCursor, allOf, columnsSql, containsText, countOf, joinSql, orderAndLimit, selectRows, sql } from "../../db/raw-sql.js";
+import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.js";
 import {
   INITIAL,
   transitionTemplates,
@@ -287,11 +287,8 @@ export class Templates {
         : []),
       ...(filter.sourceServerId ? [sql`"sourceServerId" = ${filter.sourceServerId}`] : []),
     ]);
-    const rows = await selectRows<TemplateRow>(
-      this.deps.db,
-      sql`SELECT ${columnsSql(columns, Prisma.ImageTemplateScalarFieldEnum)} FROM "ImageTemplate" WHERE ${allOf([where, ...afterCursor(page)])} ${orderAndLimit(page)}`,
-    );
-    return toPage(rows, page.size, async () => countOf(await selectRows<{ count: number }>(this.deps.db, sql`SELECT COUNT(*) AS "count" FROM "ImageTemplate" WHERE ${where}`)));
+    const { rows, count } = await selectPage<TemplateRow>(this.deps.db, "ImageTemplate", columnsSql(columns, Prisma.ImageTemplateScalarFieldEnum), where, page);
+    return toPage(rows, page.size, count);
   }
 
   /** Captured volumes of many templates in one statement, in index order. */
