@@ -5,7 +5,7 @@ import path from "node:path";
 import {
   benchServer, commandExists, deleteTemplate, GIB, median, mib, MIB, ratio, seconds, startBenchApp,
   timeCommand, timedCapture, timeRow, writeMixedContent, type BenchApp, type Row,
-} from "./lib.js";
+} from "./lib.ts";
 
 const RUNS = 3;
 

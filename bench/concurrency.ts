@@ -1,9 +1,9 @@
 // Concurrent work (issue item 8): 4 captures at once against one alone, and the read path's
 // latency while they run against its idle latency.
-import { hashToken } from "../src/domain/accounts/index.js";
-import { benchServer, deleteTemplate, GIB, median, MIB, startBenchApp, timeCommand, timedCapture, writeMixedContent, type Row } from "./lib.js";
-import { PAGE_QUERY } from "./read-path.js";
-import { seedServers } from "./seed.js";
+import { hashToken } from "../src/domain/accounts/index.ts";
+import { benchServer, deleteTemplate, GIB, median, MIB, startBenchApp, timeCommand, timedCapture, writeMixedContent, type Row } from "./lib.ts";
+import { PAGE_QUERY } from "./read-path.ts";
+import { seedServers } from "./seed.ts";
 
 export async function concurrencyBenchmarks(): Promise<Row[]> {
   const bench = await startBenchApp({ IMPRINT_PROGRESS_PERSIST_MS: "1000" });

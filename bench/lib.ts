@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createApp, type App } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import type { DbOptions } from "../src/db/client.js";
-import { regionContent, REGION_BYTES, type RegionKind } from "../src/storage/synthetic-content.js";
+import { createApp, type App } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import type { DbOptions } from "../src/db/client.ts";
+import { regionContent, REGION_BYTES, type RegionKind } from "../src/storage/synthetic-content.ts";
 
 export interface Row {
   benchmark: string;

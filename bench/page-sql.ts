@@ -2,8 +2,8 @@
 // plain graphql-yoga baseline of the read-path benchmark both run (the same statements
 // imprint needs for PAGE_QUERY: the token, the page, its volumes, templates and latest operations).
 import Database from "better-sqlite3";
-import { hashToken } from "../src/domain/accounts/index.js";
-import { sqliteFilePath } from "../src/db/client.js";
+import { hashToken } from "../src/domain/accounts/index.ts";
+import { sqliteFilePath } from "../src/db/client.ts";
 
 export interface ServerRow { id: string; hostname: string; fqdn: string; status: string; powerState: string; datacenter: string; sourceImageTemplateId: string | null }
 export interface VolumeRow { serverId: string; index: number; role: string; capacityGb: number }

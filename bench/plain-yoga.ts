@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createSchema, createYoga } from "graphql-yoga";
 import { GraphQLError } from "graphql";
-import { PageSql, serverGlobalId, type OperationRow, type ServerRow, type TemplateRow, type VolumeRow } from "./page-sql.js";
+import { PageSql, serverGlobalId, type OperationRow, type ServerRow, type TemplateRow, type VolumeRow } from "./page-sql.ts";
 
 const typeDefs = /* GraphQL */ `
   enum ServerStatus { ACTIVE CAPTURING DELETING FAILED PROVISIONING RELOADING }

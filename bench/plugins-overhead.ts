@@ -6,10 +6,10 @@
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { median, ratio, type Row } from "./lib.js";
-import { loadRun } from "./load.js";
-import { PAGE_QUERY } from "./read-path.js";
-import { seedServers } from "./seed.js";
+import { median, ratio, type Row } from "./lib.ts";
+import { loadRun } from "./load.ts";
+import { PAGE_QUERY } from "./read-path.ts";
+import { seedServers } from "./seed.ts";
 
 // Runs of the same code differ by up to 25% on this machine: many short alternating runs,
 // after one warm-up each, so the medians compare like with like.

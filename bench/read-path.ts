@@ -3,12 +3,12 @@
 // (a static schema, the same SQL); and SQL statements per request.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hashToken } from "../src/domain/accounts/index.js";
-import { median, ratio, startBenchApp, type Row } from "./lib.js";
-import { loadRun, type LoadResult } from "./load.js";
-import { PageSql, serverGlobalId } from "./page-sql.js";
-import { startPlainYoga } from "./plain-yoga.js";
-import { seedServers } from "./seed.js";
+import { hashToken } from "../src/domain/accounts/index.ts";
+import { median, ratio, startBenchApp, type Row } from "./lib.ts";
+import { loadRun, type LoadResult } from "./load.ts";
+import { PageSql, serverGlobalId } from "./page-sql.ts";
+import { startPlainYoga } from "./plain-yoga.ts";
+import { seedServers } from "./seed.ts";
 
 export const PAGE_QUERY = `query($first: Int!) { servers(first: $first) { edges { node {
   id hostname fqdn status powerState datacenter

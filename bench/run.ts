@@ -3,13 +3,13 @@ import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { readFileSync, writeFileSync } from "node:fs";
-import { captureBenchmarks } from "./capture.js";
-import { concurrencyBenchmarks } from "./concurrency.js";
-import { readPathBenchmarks } from "./read-path.js";
-import { pluginOverheadBenchmarks } from "./plugins-overhead.js";
-import { scaleBenchmarks } from "./scale.js";
-import { subscriptionBenchmarks } from "./subscriptions.js";
-import type { Row } from "./lib.js";
+import { captureBenchmarks } from "./capture.ts";
+import { concurrencyBenchmarks } from "./concurrency.ts";
+import { readPathBenchmarks } from "./read-path.ts";
+import { pluginOverheadBenchmarks } from "./plugins-overhead.ts";
+import { scaleBenchmarks } from "./scale.ts";
+import { subscriptionBenchmarks } from "./subscriptions.ts";
+import type { Row } from "./lib.ts";
 
 // As in src/main.ts: more libuv threads, so reads do not queue behind chunk writes.
 process.env.UV_THREADPOOL_SIZE ??= "16";

@@ -1,8 +1,8 @@
 // Scale (issue item 7): 100,000 servers and 100,000 templates; the first page, a page after
 // a cursor deep in the list, and totalCount.
-import { hashToken } from "../src/domain/accounts/index.js";
-import { median, startBenchApp, type Row } from "./lib.js";
-import { seedServers } from "./seed.js";
+import { hashToken } from "../src/domain/accounts/index.ts";
+import { median, startBenchApp, type Row } from "./lib.ts";
+import { seedServers } from "./seed.ts";
 
 const ROWS = 100_000;
 const SAMPLES = 20;

@@ -2,8 +2,8 @@
 // of thousands of servers would take hours to provision). Shapes follow prisma/schema.prisma.
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
-import { sqliteFilePath } from "../src/db/client.js";
-import { systemClock, timeOrderedIds } from "../src/domain/kernel/index.js";
+import { sqliteFilePath } from "../src/db/client.ts";
+import { systemClock, timeOrderedIds } from "../src/domain/kernel/index.ts";
 
 const ids = timeOrderedIds(systemClock);
 const newId = (prefix: string) => ids.next(prefix);

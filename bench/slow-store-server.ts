@@ -4,10 +4,10 @@
 // (A capture's cost follows its data, so without this it would end in a second or two.)
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { serve } from "../src/serve.js";
-import { LocalImageStore } from "../src/storage/image-store.js";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import { serve } from "../src/serve.ts";
+import { LocalImageStore } from "../src/storage/image-store.ts";
 
 const writeMs = Number(process.env.IMPRINT_BENCH_CHUNK_WRITE_MS ?? 1000);
 

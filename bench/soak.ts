@@ -9,9 +9,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { checkInvariants } from "../test/helpers/invariants.js";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import { checkInvariants } from "../test/helpers/invariants.ts";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 50);

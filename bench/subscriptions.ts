@@ -8,9 +8,9 @@ import { open } from "node:fs/promises";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { LocalVolumeDriver } from "../src/storage/volume-driver.js";
-import { percentile, type Row } from "./lib.js";
-import { subscribeOverSse, subscribeOverWebSocket } from "./protocol-clients.js";
+import { LocalVolumeDriver } from "../src/storage/volume-driver.ts";
+import { percentile, type Row } from "./lib.ts";
+import { subscribeOverSse, subscribeOverWebSocket } from "./protocol-clients.ts";
 
 const PER_TRANSPORT = Number(process.env.SUBSCRIBERS ?? 10_000) / 2;
 const TOKEN = "imp_bench-subscriptions-token-0123";

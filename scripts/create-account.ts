@@ -1,11 +1,11 @@
 // npm run account:create -- <name>: creates an account and prints its API token once.
 // The way to get a token in production, where there is no demo account.
-import { loadConfig } from "../src/config.js";
-import { closeDb, createDb } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
-import { Accounts } from "../src/domain/accounts/index.js";
-import { createEventBus } from "../src/domain/operations/index.js";
-import { systemClock, timeOrderedIds } from "../src/domain/kernel/index.js";
+import { loadConfig } from "../src/config.ts";
+import { closeDb, createDb } from "../src/db/client.ts";
+import { applyMigrations } from "../src/db/migrate.ts";
+import { Accounts } from "../src/domain/accounts/index.ts";
+import { createEventBus } from "../src/domain/operations/index.ts";
+import { systemClock, timeOrderedIds } from "../src/domain/kernel/index.ts";
 
 const name = process.argv[2];
 if (!name) {

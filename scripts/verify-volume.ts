@@ -5,9 +5,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config.js";
-import { CHUNK_SIZE } from "../src/storage/chunk-codec.js";
-import { chunkListOfFile, volumeDigest, type ChunkList } from "../src/storage/volume-digest.js";
+import { loadConfig } from "../src/config.ts";
+import { CHUNK_SIZE } from "../src/storage/chunk-codec.ts";
+import { chunkListOfFile, volumeDigest, type ChunkList } from "../src/storage/volume-digest.ts";
 
 interface ManifestVolume {
   index: number;

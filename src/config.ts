@@ -92,11 +92,13 @@ export interface Quotas {
 }
 
 export class ConfigError extends Error {
+  readonly variable: string;
   constructor(
-    readonly variable: string,
+    variable: string,
     message: string,
   ) {
     super(`${variable}: ${message}`);
+    this.variable = variable;
     this.name = "ConfigError";
   }
 }

@@ -1,8 +1,8 @@
 // Structured logs: one JSON object per line on stderr (pino), pretty in development.
 // LOG_LEVEL (config.logLevel) picks the level.
 import pino from "pino";
-import type { Config } from "./config.js";
-import type { Logger } from "./domain/deps.js";
+import type { Config } from "./config.ts";
+import type { Logger } from "./domain/deps.ts";
 
 export function createLogger({ env, logLevel }: Pick<Config, "env" | "logLevel">): Logger {
   const base = pino(

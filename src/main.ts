@@ -1,7 +1,7 @@
 // Reads the configuration, builds the app, serves it. Nothing else.
-import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { serve, startFailure } from "./serve.js";
+import { createApp } from "./app.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { serve, startFailure } from "./serve.ts";
 
 async function main(): Promise<void> {
   // Capture and restore keep volume reads and chunk writes (open, write, fsync, rename) in

@@ -1,7 +1,7 @@
 // Runs a built app as a process: listen, then take work; on SIGINT/SIGTERM stop within a
 // deadline, also when an operation is stuck on I/O. Start-up failures are one line.
-import type { App } from "./app.js";
-import { sqliteFilePath } from "./db/client.js";
+import type { App } from "./app.ts";
+import { sqliteFilePath } from "./db/client.ts";
 
 export async function serve(app: App): Promise<void> {
   const { config } = app;

@@ -1,9 +1,9 @@
 // The audit trail over the real API: every mutation, allowed or refused, with its token,
 // target and outcome, readable only by the account's ADMIN.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { GraphQLClient } from "./helpers/clients.js";
-import { createServer, ERROR_FIELDS } from "./helpers/documents.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { GraphQLClient } from "./helpers/clients.ts";
+import { createServer, ERROR_FIELDS } from "./helpers/documents.ts";
 
 const AUDIT = `{ auditEvents(first: 10) { totalCount edges { node { action target outcome tokenId createdAt } } } }`;
 const DELETE = `mutation($id: ID!) { deleteServer(input: { id: $id }) { __typename ${ERROR_FIELDS} } }`;

@@ -1,9 +1,9 @@
 // Authentication and tenancy: no token, a wrong token, and another account's IDs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { GraphQLClient, wsClient } from "./helpers/clients.js";
-import { createActiveServer, OPERATION_PROGRESS } from "./helpers/documents.js";
-import { firstMatch } from "./helpers/wait.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { GraphQLClient, wsClient } from "./helpers/clients.ts";
+import { createActiveServer, OPERATION_PROGRESS } from "./helpers/documents.ts";
+import { firstMatch } from "./helpers/wait.ts";
 
 let t: TestApp;
 let server: { id: string };

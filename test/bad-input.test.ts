@@ -3,9 +3,9 @@
 import { readdirSync, existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import type { GraphQLClient } from "./helpers/clients.js";
-import { CREATE_SERVER, createActiveServer, ERROR_FIELDS, serverInput, waitForOperation } from "./helpers/documents.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import type { GraphQLClient } from "./helpers/clients.ts";
+import { CREATE_SERVER, createActiveServer, ERROR_FIELDS, serverInput, waitForOperation } from "./helpers/documents.ts";
 
 let t: TestApp;
 let existing: { id: string; fqdn: string };

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "imp_browser-test-token-012345";

@@ -3,8 +3,8 @@ import { open } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
-import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
-import { FaultyImageStore, Gate } from "./helpers/faults.js";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
+import { FaultyImageStore, Gate } from "./helpers/faults.ts";
 import {
   CAPTURE,
   captureTemplate,
@@ -14,10 +14,10 @@ import {
   OPERATION_PROGRESS,
   TEMPLATE,
   waitForOperation,
-} from "./helpers/documents.js";
-import { isAllZero } from "../src/storage/chunk-codec.js";
-import { CodecPool } from "../src/storage/codec-pool.js";
-import { fileDigest, storeAudit, volumePaths } from "./helpers/store.js";
+} from "./helpers/documents.ts";
+import { isAllZero } from "../src/storage/chunk-codec.ts";
+import { CodecPool } from "../src/storage/codec-pool.ts";
+import { fileDigest, storeAudit, volumePaths } from "./helpers/store.ts";
 
 /** Counts compressions: a chunk the store has must not be compressed again. */
 class CountingCodecPool extends CodecPool {

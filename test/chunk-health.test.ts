@@ -3,11 +3,11 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { captureTemplate, DEPLOY, TEMPLATE, waitForOperation } from "./helpers/documents.js";
-import { expectInvariants, RELOAD, serverState, serverWithData, VERIFY } from "./helpers/fault-fixtures.js";
-import { volumeChecksums } from "./helpers/invariants.js";
-import { rawId } from "./helpers/store.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { captureTemplate, DEPLOY, TEMPLATE, waitForOperation } from "./helpers/documents.ts";
+import { expectInvariants, RELOAD, serverState, serverWithData, VERIFY } from "./helpers/fault-fixtures.ts";
+import { volumeChecksums } from "./helpers/invariants.ts";
+import { rawId } from "./helpers/store.ts";
 
 describe("damaged and missing chunks", () => {
   let t: TestApp;

@@ -3,10 +3,10 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb, createDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
-import { ChunkRows } from "../src/domain/templates/chunk-rows.js";
-import { tempDataDir } from "./helpers/app.js";
+import { closeDb, createDb, type Db } from "../src/db/client.ts";
+import { applyMigrations } from "../src/db/migrate.ts";
+import { ChunkRows } from "../src/domain/templates/chunk-rows.ts";
+import { tempDataDir } from "./helpers/app.ts";
 
 let dir: string;
 let db: Db;

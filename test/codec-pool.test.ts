@@ -3,9 +3,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CodecError, CodecPool } from "../src/storage/codec-pool.js";
-import { DyingCodecPool } from "./helpers/faults.js";
-import { until } from "./helpers/wait.js";
+import { CodecError, CodecPool } from "../src/storage/codec-pool.ts";
+import { DyingCodecPool } from "./helpers/faults.ts";
+import { until } from "./helpers/wait.ts";
 
 /** Threads of this process running at the given nice value (Linux: field 19 of /proc/self/task/<tid>/stat). */
 function threadsAtNice(nice: number): number {

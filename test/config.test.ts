@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, loadConfig } from "../src/config.ts";
 
 describe("configuration", () => {
   it("has working defaults: port 4000, ./data, SQLite in the data dir, demo data on", () => {

@@ -2,10 +2,10 @@
 // faulty port (test/helpers/fault-server.ts), killed with SIGKILL there, and started again on
 // the same data. After the restart the shared invariant checker must find nothing wrong.
 import { describe, expect, it } from "vitest";
-import { CAPTURE } from "./helpers/documents.js";
-import { crashAt, expectInvariants, prepare, SERVER, settled } from "./helpers/crash.js";
-import { volumeChecksums } from "./helpers/invariants.js";
-import { rawId } from "./helpers/store.js";
+import { CAPTURE } from "./helpers/documents.ts";
+import { crashAt, expectInvariants, prepare, SERVER, settled } from "./helpers/crash.ts";
+import { volumeChecksums } from "./helpers/invariants.ts";
+import { rawId } from "./helpers/store.ts";
 
 describe("SIGKILL during a capture", () => {
   for (const [label, nth] of [["~10%", 2], ["~90%", 11]] as const) {

@@ -2,12 +2,12 @@
 // faulty port (test/helpers/fault-server.ts), killed with SIGKILL there, and started again on
 // the same data. After the restart the shared invariant checker must find nothing wrong.
 import { describe, expect, it } from "vitest";
-import { GraphQLClient } from "./helpers/clients.js";
-import { createActiveServer, DEPLOY, ERROR_FIELDS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
-import { crashAt, expectInvariants, prepare, SERVER, settled } from "./helpers/crash.js";
-import { volumeChecksums } from "./helpers/invariants.js";
-import { rawId } from "./helpers/store.js";
-import { startTestApp } from "./helpers/app.js";
+import { GraphQLClient } from "./helpers/clients.ts";
+import { createActiveServer, DEPLOY, ERROR_FIELDS, TEMPLATE, waitForOperation } from "./helpers/documents.ts";
+import { crashAt, expectInvariants, prepare, SERVER, settled } from "./helpers/crash.ts";
+import { volumeChecksums } from "./helpers/invariants.ts";
+import { rawId } from "./helpers/store.ts";
+import { startTestApp } from "./helpers/app.ts";
 
 describe("SIGKILL during a deploy", () => {
   it("mid-restore: the new server FAILED with no files, the template intact and deployable", async () => {

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
   captureTemplate,
   createActiveServer,
@@ -13,8 +13,8 @@ import {
   OPERATION_PROGRESS,
   TEMPLATE,
   waitForOperation,
-} from "./helpers/documents.js";
-import { fileDigest, prefixDigest, rawId, volumePaths } from "./helpers/store.js";
+} from "./helpers/documents.ts";
+import { fileDigest, prefixDigest, rawId, volumePaths } from "./helpers/store.ts";
 
 const GIB = 1024 ** 3;
 let t: TestApp;

@@ -9,10 +9,10 @@ import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { CAPTURE, createActiveServer, TEMPLATE, waitForOperation } from "./helpers/documents.js";
-import { checkInvariants, volumeChecksums } from "./helpers/invariants.js";
-import { rawId } from "./helpers/store.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { CAPTURE, createActiveServer, TEMPLATE, waitForOperation } from "./helpers/documents.ts";
+import { checkInvariants, volumeChecksums } from "./helpers/invariants.ts";
+import { rawId } from "./helpers/store.ts";
 
 const MIB = 1024 * 1024;
 const isRoot = process.getuid?.() === 0;

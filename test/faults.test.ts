@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
 import {
   CAPTURE,
   captureTemplate,
@@ -15,11 +15,11 @@ import {
   serverInput,
   TEMPLATE,
   waitForOperation,
-} from "./helpers/documents.js";
-import { DyingCodecPool, FaultyImageStore, FaultyVolumeDriver } from "./helpers/faults.js";
-import { checkInvariants, volumeChecksums } from "./helpers/invariants.js";
-import { rawId } from "./helpers/store.js";
-import { expectInvariants, MIB, RELOAD, serverState, serverWithData } from "./helpers/fault-fixtures.js";
+} from "./helpers/documents.ts";
+import { DyingCodecPool, FaultyImageStore, FaultyVolumeDriver } from "./helpers/faults.ts";
+import { checkInvariants, volumeChecksums } from "./helpers/invariants.ts";
+import { rawId } from "./helpers/store.ts";
+import { expectInvariants, MIB, RELOAD, serverState, serverWithData } from "./helpers/fault-fixtures.ts";
 
 describe("a full image store during a capture", () => {
   let t: TestApp;
@@ -233,7 +233,7 @@ describe("a worker thread that dies", () => {
     // Same data, a pool whose first decompression's worker dies.
     const t = await startTestApp({ dataDir, ports: { codec: new DyingCodecPool(1) } });
     try {
-      const client = new (await import("./helpers/clients.js")).GraphQLClient(t.url, token);
+      const client = new (await import("./helpers/clients.ts")).GraphQLClient(t.url, token);
       const result = (await client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "worker03", domain: "example.com" } })).deployImageTemplate;
       const final = await waitForOperation(client, result.operation.id);
       expect(final.status).toBe("FAILED");

@@ -3,8 +3,8 @@
 import { request } from "node:http";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { GraphQLClient } from "./helpers/clients.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { GraphQLClient } from "./helpers/clients.ts";
 
 const TOKEN = "imp_graphiql-test-token-0123";
 /** A non-loopback address of this machine to connect from, as another host would. */

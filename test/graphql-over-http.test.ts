@@ -1,8 +1,8 @@
 // The GraphQL-over-HTTP spec audits of the graphql-http package, run against the real server.
 import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { serverInput } from "./helpers/documents.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { serverInput } from "./helpers/documents.ts";
 
 let t: TestApp;
 beforeAll(async () => {

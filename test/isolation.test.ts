@@ -20,10 +20,10 @@ import {
   type GraphQLOutputType,
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getSchema } from "../src/graphql/schema.js";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import type { GraphQLClient } from "./helpers/clients.js";
-import { captureTemplate, createActiveServer } from "./helpers/documents.js";
+import { getSchema } from "../src/graphql/schema.ts";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import type { GraphQLClient } from "./helpers/clients.ts";
+import { captureTemplate, createActiveServer } from "./helpers/documents.ts";
 
 /** Root fields with an ID argument that this test cannot call, and why. */
 const NOT_CALLABLE: Record<string, string> = {};

@@ -3,8 +3,8 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb, createDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
+import { closeDb, createDb, type Db } from "../src/db/client.ts";
+import { applyMigrations } from "../src/db/migrate.ts";
 import {
   OPERATION_LIFECYCLE,
   requireServerTransition,
@@ -13,9 +13,9 @@ import {
   transitionOperation,
   transitionServer,
   transitionTemplates,
-} from "../src/domain/kernel/index.js";
-import { ConflictError } from "../src/domain/kernel/errors.js";
-import { tempDataDir } from "./helpers/app.js";
+} from "../src/domain/kernel/index.ts";
+import { ConflictError } from "../src/domain/kernel/errors.ts";
+import { tempDataDir } from "./helpers/app.ts";
 
 let dir: string;
 let db: Db;

@@ -1,8 +1,8 @@
 // Every request is bounded before it executes: depth, aliases, directives, tokens, cost,
 // IDs per `nodes`, body size, requests per token, and per-account quotas.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { CAPTURE, createActiveServer, CREATE_SERVER, serverInput, waitForOperation } from "./helpers/documents.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { CAPTURE, createActiveServer, CREATE_SERVER, serverInput, waitForOperation } from "./helpers/documents.ts";
 
 let t: TestApp;
 beforeAll(async () => {

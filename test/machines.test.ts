@@ -4,12 +4,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimulatedHypervisor } from "../src/hypervisor/simulated.js";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { GraphQLClient } from "./helpers/clients.js";
-import { watchConsole } from "./helpers/console.js";
-import { captureTemplate, createActiveServer, createServer, DEPLOY, ERROR_FIELDS, TEMPLATE, waitForOperation } from "./helpers/documents.js";
-import { rawId } from "./helpers/store.js";
+import { SimulatedHypervisor } from "../src/hypervisor/simulated.ts";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { GraphQLClient } from "./helpers/clients.ts";
+import { watchConsole } from "./helpers/console.ts";
+import { captureTemplate, createActiveServer, createServer, DEPLOY, ERROR_FIELDS, TEMPLATE, waitForOperation } from "./helpers/documents.ts";
+import { rawId } from "./helpers/store.ts";
 
 const CONSOLE = `query($id: ID!, $lines: Int) { node(id: $id) { ... on Server { status powerState console(lastLines: $lines) } } }`;
 const POWER = (action: "powerOnServer" | "powerOffServer") => `mutation($id: ID!) { ${action}(input: { id: $id }) { __typename ... on ${action === "powerOnServer" ? "PowerOnServerPayload" : "PowerOffServerPayload"} { operation { id } } ${ERROR_FIELDS} } }`;

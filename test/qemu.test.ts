@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { GraphQLClient } from "./helpers/clients.js";
-import { watchConsole } from "./helpers/console.js";
-import { CAPTURE, CREATE_SERVER, DEPLOY, ERROR_FIELDS, waitForOperation } from "./helpers/documents.js";
-import { buildGuest, killMachines, machinePid, processAlive, qemuUnavailable } from "./helpers/qemu.js";
-import { rawId } from "./helpers/store.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { GraphQLClient } from "./helpers/clients.ts";
+import { watchConsole } from "./helpers/console.ts";
+import { CAPTURE, CREATE_SERVER, DEPLOY, ERROR_FIELDS, waitForOperation } from "./helpers/documents.ts";
+import { buildGuest, killMachines, machinePid, processAlive, qemuUnavailable } from "./helpers/qemu.ts";
+import { rawId } from "./helpers/store.ts";
 
 const unavailable = qemuUnavailable();
 const MARKER = `marker-${Math.random().toString(36).slice(2, 10)}`;

@@ -2,10 +2,10 @@
 // ForbiddenError that changes nothing; tokens are made, listed and revoked by an ADMIN; a
 // revoked or expired token stops at once, also in its open subscriptions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getSchema } from "../src/graphql/schema.js";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { GraphQLClient } from "./helpers/clients.js";
-import { captureTemplate, createActiveServer, ERROR_FIELDS } from "./helpers/documents.js";
+import { getSchema } from "../src/graphql/schema.ts";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { GraphQLClient } from "./helpers/clients.ts";
+import { captureTemplate, createActiveServer, ERROR_FIELDS } from "./helpers/documents.ts";
 
 const FORBIDDEN = `... on ForbiddenError { requiredRole }`;
 const MISSING = (type: string) => Buffer.from(`${type}:${type === "Server" ? "srv" : type === "ImageTemplate" ? "img" : type === "Operation" ? "op" : "tok"}_doesnotexist0000000000`).toString("base64");

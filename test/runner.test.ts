@@ -3,9 +3,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
-import { startChildServer } from "./helpers/child.js";
-import { GraphQLClient } from "./helpers/clients.js";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
+import { startChildServer } from "./helpers/child.ts";
+import { GraphQLClient } from "./helpers/clients.ts";
 import {
   CAPTURE,
   captureTemplate,
@@ -13,9 +13,9 @@ import {
   DEPLOY,
   ERROR_FIELDS,
   OPERATION_PROGRESS,
-} from "./helpers/documents.js";
-import { storeAudit } from "./helpers/store.js";
-import { until } from "./helpers/wait.js";
+} from "./helpers/documents.ts";
+import { storeAudit } from "./helpers/store.ts";
+import { until } from "./helpers/wait.ts";
 
 const CANCEL = `mutation($id: ID!) { cancelOperation(input: { id: $id }) { __typename ... on CancelOperationPayload { operation { id status cancelRequested } } ${ERROR_FIELDS} } }`;
 const SERVER = `query($id: ID!) { node(id: $id) { ... on Server { status powerState network { privateIpv4 } } } }`;

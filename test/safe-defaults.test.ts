@@ -4,13 +4,13 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Logger } from "../src/domain/deps.js";
-import { SimulatedHypervisor } from "../src/hypervisor/simulated.js";
-import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
-import { CAPTURE, createActiveServer } from "./helpers/documents.js";
-import { FaultyImageStore, Gate } from "./helpers/faults.js";
-import { startChildServer } from "./helpers/child.js";
-import { watchConsole } from "./helpers/console.js";
+import type { Logger } from "../src/domain/deps.ts";
+import { SimulatedHypervisor } from "../src/hypervisor/simulated.ts";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
+import { CAPTURE, createActiveServer } from "./helpers/documents.ts";
+import { FaultyImageStore, Gate } from "./helpers/faults.ts";
+import { startChildServer } from "./helpers/child.ts";
+import { watchConsole } from "./helpers/console.ts";
 
 const base = (t: TestApp) => t.url.replace(/\/graphql$/, "");
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { printSortedSchema } from "../src/graphql/schema.js";
+import { printSortedSchema } from "../src/graphql/schema.ts";
 
 describe("schema.graphql", () => {
   it("matches the Pothos schema (regenerate with npm run schema:print)", () => {

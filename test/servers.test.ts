@@ -2,14 +2,14 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
 import {
   createActiveServer,
   createServer,
   ERROR_FIELDS,
   OPERATION_PROGRESS,
   waitForOperation,
-} from "./helpers/documents.js";
+} from "./helpers/documents.ts";
 
 const GIB = 1024 ** 3;
 let t: TestApp;

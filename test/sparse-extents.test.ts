@@ -3,7 +3,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalVolumeDriver } from "../src/storage/volume-driver.js";
+import { LocalVolumeDriver } from "../src/storage/volume-driver.ts";
 
 const KIB = 1024;
 let dir: string;

@@ -2,9 +2,9 @@
 // format graphql-sse's clients read, the pings that keep an idle stream open through proxies,
 // and the end of the subscription when its client goes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.js";
-import { createServer, OPERATION_PROGRESS } from "./helpers/documents.js";
-import { until } from "./helpers/wait.js";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { createServer, OPERATION_PROGRESS } from "./helpers/documents.ts";
+import { until } from "./helpers/wait.ts";
 
 let t: TestApp;
 

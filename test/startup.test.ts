@@ -5,12 +5,12 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../src/db/migrate.js";
-import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.js";
-import { exited, spawnServer, startChildServer } from "./helpers/child.js";
-import { GraphQLClient } from "./helpers/clients.js";
-import { CAPTURE, createActiveServer, createServer, waitForOperation } from "./helpers/documents.js";
-import { rawId } from "./helpers/store.js";
+import { applyMigrations } from "../src/db/migrate.ts";
+import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
+import { exited, spawnServer, startChildServer } from "./helpers/child.ts";
+import { GraphQLClient } from "./helpers/clients.ts";
+import { CAPTURE, createActiveServer, createServer, waitForOperation } from "./helpers/documents.ts";
+import { rawId } from "./helpers/store.ts";
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // The store lock: sweeps exclude captures, and a waiting sweep is not starved by captures.
 import { describe, expect, it } from "vitest";
-import { StoreLock } from "../src/domain/templates/index.js";
+import { StoreLock } from "../src/domain/templates/index.ts";
 
 function deferred() {
   let resolve!: () => void;

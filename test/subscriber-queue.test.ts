@@ -2,7 +2,7 @@
 // the oldest dropped past its capacity, the end or the source's error after what is buffered,
 // and the subscriber leaving exactly once.
 import { describe, expect, it } from "vitest";
-import { SubscriberQueue } from "../src/graphql/subscriber-queue.js";
+import { SubscriberQueue } from "../src/graphql/subscriber-queue.ts";
 
 const result = (n: number) => ({ data: { n } });
 

@@ -3,9 +3,9 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb, createDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
-import { tempDataDir } from "./helpers/app.js";
+import { closeDb, createDb, type Db } from "../src/db/client.ts";
+import { applyMigrations } from "../src/db/migrate.ts";
+import { tempDataDir } from "./helpers/app.ts";
 
 let dir: string;
 let db: Db;
@@ -82,7 +82,7 @@ describe("an interactive transaction that rolls back", () => {
 
 describe("the hot reads (raw-sql.ts) while a transaction is open", () => {
   it("answer at once with the committed rows, and see the transaction's writes once it commits", async () => {
-    const { selectRows, sql } = await import("../src/db/raw-sql.js");
+    const { selectRows, sql } = await import("../src/db/raw-sql.ts");
     const nameOf = async (id: string) =>
       (await selectRows<{ name: string }>(db, sql`SELECT "name" FROM "Account" WHERE "id" = ${id}`))[0]?.name ?? null;
     await db.account.create({ data: { id: "acct_hot", name: "before" } });
@@ -101,7 +101,7 @@ describe("the hot reads (raw-sql.ts) while a transaction is open", () => {
 
 describe("the transaction helper", () => {
   it("rolls back what the work wrote when it returns a refusal, and throws that refusal", async () => {
-    const { transaction, ValidationError } = await import("../src/domain/kernel/index.js");
+    const { transaction, ValidationError } = await import("../src/domain/kernel/index.ts");
     const refusal = ValidationError.field("name", "is taken");
     await expect(
       transaction(db, async (tx) => {

@@ -1,9 +1,9 @@
 // Creates the Prisma client on the better-sqlite3 driver adapter and sets the
 // connection pragmas imprint relies on.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "./generated/client.js";
-import { serialized } from "./serialized-adapter.js";
-import { SqliteReader } from "./sqlite-reader.js";
+import { PrismaClient } from "./generated/client.ts";
+import { serialized } from "./serialized-adapter.ts";
+import { SqliteReader } from "./sqlite-reader.ts";
 
 export type Db = PrismaClient;
 

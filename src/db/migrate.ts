@@ -6,8 +6,8 @@ import { mkdirSync, readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { BUSY_TIMEOUT_MS, sqliteFilePath } from "./client.js";
-import { volumeDigest } from "../storage/volume-digest.js";
+import { BUSY_TIMEOUT_MS, sqliteFilePath } from "./client.ts";
+import { volumeDigest } from "../storage/volume-digest.ts";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 

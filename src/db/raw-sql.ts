@@ -6,8 +6,8 @@
 // what the model types hold: Date, bigint, boolean (test/raw-sql.test.ts holds them equal to
 // Prisma's own queries). They see committed data only: never call them for a transaction's
 // own writes. Identifiers are double-quoted, as both SQLite and PostgreSQL read them.
-import { hotReadsOf, type Db } from "./client.js";
-import { Prisma } from "./generated/client.js";
+import { hotReadsOf, type Db } from "./client.ts";
+import { Prisma } from "./generated/client.ts";
 
 export type Sql = Prisma.Sql;
 export const sql = Prisma.sql;

@@ -27,11 +27,17 @@ class SerializedTransaction implements Transaction {
   readonly options: Transaction["options"];
   private ended = false;
 
+  private readonly inner: Transaction;
+  private readonly releaseLock: () => void;
+  private readonly onStatement: (sql: string) => void;
   constructor(
-    private readonly inner: Transaction,
-    private readonly releaseLock: () => void,
-    private readonly onStatement: (sql: string) => void,
+    inner: Transaction,
+    releaseLock: () => void,
+    onStatement: (sql: string) => void,
   ) {
+    this.inner = inner;
+    this.releaseLock = releaseLock;
+    this.onStatement = onStatement;
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
     this.options = inner.options;
@@ -90,10 +96,14 @@ class SerializedAdapter implements SqlDriverAdapter {
   readonly adapterName: string;
   private readonly lock = new Mutex();
 
+  private readonly inner: SqlDriverAdapter;
+  private readonly onStatement: (sql: string) => void;
   constructor(
-    private readonly inner: SqlDriverAdapter,
-    private readonly onStatement: (sql: string) => void,
+    inner: SqlDriverAdapter,
+    onStatement: (sql: string) => void,
   ) {
+    this.inner = inner;
+    this.onStatement = onStatement;
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
     if (inner.getConnectionInfo) this.getConnectionInfo = () => inner.getConnectionInfo!();

@@ -2,9 +2,9 @@
 // them bare metal, provisioned by the runner like any other server.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Accounts } from "./accounts/index.js";
-import type { DomainDeps } from "./deps.js";
-import type { CreateServerInput, Servers } from "./servers/index.js";
+import type { Accounts } from "./accounts/index.ts";
+import type { DomainDeps } from "./deps.ts";
+import type { CreateServerInput, Servers } from "./servers/index.ts";
 
 export const DEMO_ACCOUNT_NAME = "demo";
 

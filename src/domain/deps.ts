@@ -1,14 +1,14 @@
 // What the domain is built from: adapters chosen by app.ts.
-import type { Config } from "../config.js";
-import type { Db } from "../db/client.js";
-import type { ConfigDrives } from "../storage/config-drive.js";
-import type { ImageStore } from "../storage/image-store.js";
-import type { VolumeDriver } from "../storage/volume-driver.js";
-import type { Chunks } from "./templates/index.js";
-import type { EventBus } from "./operations/index.js";
-import type { Catalog, Clock, IdSource } from "./kernel/index.js";
-import type { Hypervisor } from "../hypervisor/hypervisor.js";
-import type { Role } from "./accounts/roles.js";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/client.ts";
+import type { ConfigDrives } from "../storage/config-drive.ts";
+import type { ImageStore } from "../storage/image-store.ts";
+import type { VolumeDriver } from "../storage/volume-driver.ts";
+import type { Chunks } from "./templates/index.ts";
+import type { EventBus } from "./operations/index.ts";
+import type { Catalog, Clock, IdSource } from "./kernel/index.ts";
+import type { Hypervisor } from "../hypervisor/hypervisor.ts";
+import type { Role } from "./accounts/roles.ts";
 
 export interface DomainDeps {
   db: Db;

@@ -1,13 +1,13 @@
 // The domain as one object: what the GraphQL layer calls, built from the adapters.
-import { Accounts } from "./accounts/accounts.js";
-import { AuditTrail } from "./accounts/audit.js";
-import type { DomainDeps } from "./deps.js";
-import { Operations } from "./operations/operations.js";
-import { allPipelines } from "./pipelines.js";
-import { OperationRunner } from "./operations/runner.js";
-import { Servers } from "./servers/servers.js";
-import { Templates } from "./templates/templates.js";
-import { Deployments } from "./deployments/deployments.js";
+import { Accounts } from "./accounts/accounts.ts";
+import { AuditTrail } from "./accounts/audit.ts";
+import type { DomainDeps } from "./deps.ts";
+import { Operations } from "./operations/operations.ts";
+import { allPipelines } from "./pipelines.ts";
+import { OperationRunner } from "./operations/runner.ts";
+import { Servers } from "./servers/servers.ts";
+import { Templates } from "./templates/templates.ts";
+import { Deployments } from "./deployments/deployments.ts";
 
 export function createDomain(deps: DomainDeps) {
   const runner = new OperationRunner(deps, allPipelines());
@@ -31,4 +31,4 @@ export function createDomain(deps: DomainDeps) {
 }
 
 export type Domain = ReturnType<typeof createDomain>;
-export type { Viewer } from "./deps.js";
+export type { Viewer } from "./deps.ts";

@@ -1,13 +1,13 @@
-import type { AnyPipeline } from "./operations/index.js";
-import type { OperationKind } from "./kernel/index.js";
+import type { AnyPipeline } from "./operations/index.ts";
+import type { OperationKind } from "./kernel/index.ts";
 import {
   capturePipeline,
   replicateTemplatePipeline,
   deleteTemplatePipeline,
   verifyTemplatePipeline,
-} from "./templates/index.js";
-import { deleteServerPipeline, powerOffPipeline, powerOnPipeline, provisionPipeline } from "./servers/index.js";
-import { deployPipeline, reloadPipeline } from "./deployments/index.js";
+} from "./templates/index.ts";
+import { deleteServerPipeline, powerOffPipeline, powerOnPipeline, provisionPipeline } from "./servers/index.ts";
+import { deployPipeline, reloadPipeline } from "./deployments/index.ts";
 
 export function allPipelines(): ReadonlyMap<OperationKind, AnyPipeline> {
   const list: AnyPipeline[] = [

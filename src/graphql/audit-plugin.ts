@@ -4,8 +4,8 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from "@pothos/core";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { GraphQLFieldResolver } from "graphql";
-import { DomainError, ERROR_CODES } from "../domain/kernel/index.js";
-import type { GraphQLContext } from "./builder.js";
+import { DomainError, ERROR_CODES } from "../domain/kernel/index.ts";
+import type { GraphQLContext } from "./builder.ts";
 
 /** The ID a mutation names in its input, or the object it made. */
 function targetOf(args: { input?: Record<string, unknown> }, result: unknown): string | null {

@@ -9,11 +9,11 @@ import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { scopesOf } from "../domain/accounts/index.js";
-import { ForbiddenError, ValidationError } from "../domain/kernel/index.js";
-import type { Domain, Viewer } from "../domain/index.js";
-import { fieldCost } from "./query-limits.js";
-import "./audit-plugin.js";
+import { scopesOf } from "../domain/accounts/index.ts";
+import { ForbiddenError, ValidationError } from "../domain/kernel/index.ts";
+import type { Domain, Viewer } from "../domain/index.ts";
+import { fieldCost } from "./query-limits.ts";
+import "./audit-plugin.ts";
 
 export interface GraphQLContext {
   viewer: Viewer;

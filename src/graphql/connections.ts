@@ -1,7 +1,7 @@
 // Relay connections over the domain's keyset pages. Cursors are opaque: base64url of the
 // row id, which is all the domain needs to continue after it.
-import { ValidationError } from "../domain/kernel/index.js";
-import type { Page, PageArgs } from "../domain/kernel/index.js";
+import { ValidationError } from "../domain/kernel/index.ts";
+import type { Page, PageArgs } from "../domain/kernel/index.ts";
 
 const PREFIX = "cursor:";
 

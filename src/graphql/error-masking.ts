@@ -4,10 +4,10 @@
 // request ID that is also on the server's log line with the error's stack.
 import { randomUUID } from "node:crypto";
 import { GraphQLError, type ExecutionResult } from "graphql";
-import type { Logger } from "../domain/deps.js";
-import { requestFactsOf } from "../ops/request-log.js";
+import type { Logger } from "../domain/deps.ts";
+import { requestFactsOf } from "../ops/request-log.ts";
 import { handleStreamOrSingleExecutionResult, type Plugin, type YogaServerOptions } from "graphql-yoga";
-import { DomainError, NotFoundError, UnavailableError, ValidationError, faultOf } from "../domain/kernel/index.js";
+import { DomainError, NotFoundError, UnavailableError, ValidationError, faultOf } from "../domain/kernel/index.ts";
 
 type MaskError = NonNullable<Exclude<YogaServerOptions<object, object>["maskedErrors"], boolean | undefined>["maskError"]>;
 

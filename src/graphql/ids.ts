@@ -1,7 +1,7 @@
 // Global IDs in inputs: decoded here, so a malformed or wrong-type ID is a
 // ValidationError naming the field instead of an opaque failure.
 import { decodeGlobalID } from "@pothos/plugin-relay";
-import { ValidationError } from "../domain/kernel/index.js";
+import { ValidationError } from "../domain/kernel/index.ts";
 
 export function parseGlobalId(value: string, typename: string, field: string): string {
   let decoded: { typename: string; id: string };

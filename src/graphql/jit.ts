@@ -11,7 +11,7 @@
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { Kind, type DocumentNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { Logger } from "../domain/deps.js";
+import type { Logger } from "../domain/deps.ts";
 
 const singleQuery = new WeakMap<DocumentNode, boolean>();
 

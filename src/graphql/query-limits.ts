@@ -19,10 +19,10 @@ import {
   validate,
 } from "graphql";
 import { LRUCache } from "lru-cache";
-import { requestFactsOf } from "../ops/request-log.js";
+import { requestFactsOf } from "../ops/request-log.ts";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
-import type { RequestLimits } from "../config.js";
-import { DEFAULT_PAGE_SIZE } from "../domain/kernel/index.js";
+import type { RequestLimits } from "../config.ts";
+import { DEFAULT_PAGE_SIZE } from "../domain/kernel/index.ts";
 
 /** Lists that are not connections are short (volumes, datacenters): priced as this many items. */
 const SHORT_LIST_SIZE = 10;

@@ -2,12 +2,14 @@
 // limit: HTTP 429 with Retry-After, or a subscription error with the same code.
 import { GraphQLError } from "graphql";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import type { Viewer } from "../domain/index.js";
+import type { Viewer } from "../domain/index.ts";
 
 export class TokenRateLimit {
   private readonly limiter: RateLimiterMemory;
 
-  constructor(private readonly perMinute: number) {
+  private readonly perMinute: number;
+  constructor(perMinute: number) {
+    this.perMinute = perMinute;
     this.limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
   }
 

@@ -2,8 +2,8 @@
 // operation name (or its root fields), and how it ended.
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { Viewer } from "../domain/index.js";
-import { requestFactsOf } from "../ops/request-log.js";
+import type { Viewer } from "../domain/index.ts";
+import { requestFactsOf } from "../ops/request-log.ts";
 
 export function useRequestFacts(): Plugin<{ viewer?: Viewer }> {
   return {

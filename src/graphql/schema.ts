@@ -1,18 +1,18 @@
 // Builds the executable schema from the type files (one file per type family).
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
-import { builder } from "./builder.js";
-import "./types/scalars.js";
-import "./types/enums.js";
-import "./types/errors.js";
-import "./types/operation.js";
-import "./types/operation-fields.js";
-import "./types/server.js";
-import "./types/catalog.js";
-import "./types/api-token.js";
-import "./types/viewer.js";
-import "./types/audit.js";
-import "./types/image-template.js";
-import "./types/deployment.js";
+import { builder } from "./builder.ts";
+import "./types/scalars.ts";
+import "./types/enums.ts";
+import "./types/errors.ts";
+import "./types/operation.ts";
+import "./types/operation-fields.ts";
+import "./types/server.ts";
+import "./types/catalog.ts";
+import "./types/api-token.ts";
+import "./types/viewer.ts";
+import "./types/audit.ts";
+import "./types/image-template.ts";
+import "./types/deployment.ts";
 
 let schema: GraphQLSchema | undefined;
 

@@ -7,7 +7,7 @@
 // declares nothing makes the whole row be read: a field added without a declaration is
 // slower, never wrong.
 import { Kind, getNamedType, isObjectType, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
-import { ALL_COLUMNS, type Columns } from "../domain/kernel/index.js";
+import { ALL_COLUMNS, type Columns } from "../domain/kernel/index.ts";
 
 /** The field's extensions saying which columns of its parent's row it reads (none: `reads()`). */
 export function reads<Row>(...columns: Array<keyof Row & string>) {

@@ -12,9 +12,9 @@
 // A field without it (serverConsole, whose backlog depends on when one subscribes) is not shared.
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
-import { SUBSCRIBER_BUFFER } from "../domain/operations/index.js";
-import type { GraphQLContext } from "./builder.js";
-import { SubscriberQueue } from "./subscriber-queue.js";
+import { SUBSCRIBER_BUFFER } from "../domain/operations/index.ts";
+import type { GraphQLContext } from "./builder.ts";
+import { SubscriberQueue } from "./subscriber-queue.ts";
 
 export type Sharing = "latest" | "live";
 
@@ -27,11 +27,17 @@ class SharedSource {
   private latest: ExecutionResult | null = null;
   private finished = false;
 
+  private readonly source: AsyncIterator<ExecutionResult>;
+  private readonly prepare: (result: ExecutionResult) => ExecutionResult;
+  private readonly forget: () => void;
   constructor(
-    private readonly source: AsyncIterator<ExecutionResult>,
-    private readonly prepare: (result: ExecutionResult) => ExecutionResult,
-    private readonly forget: () => void,
+    source: AsyncIterator<ExecutionResult>,
+    prepare: (result: ExecutionResult) => ExecutionResult,
+    forget: () => void,
   ) {
+    this.source = source;
+    this.prepare = prepare;
+    this.forget = forget;
     void this.pump();
   }
 

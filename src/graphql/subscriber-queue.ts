@@ -14,11 +14,16 @@ export class SubscriberQueue implements AsyncIterableIterator<ExecutionResult> {
   private ending: { error?: unknown } | null = null;
   private done = false;
 
+  private readonly capacity: number;
+  private readonly leave: () => void;
   /** `leave` runs once, when the subscriber goes (returned, or ended after the source). */
   constructor(
-    private readonly capacity: number,
-    private readonly leave: () => void,
-  ) {}
+    capacity: number,
+    leave: () => void,
+  ) {
+    this.capacity = capacity;
+    this.leave = leave;
+  }
 
   push(result: ExecutionResult): void {
     if (this.done || this.ending) return;

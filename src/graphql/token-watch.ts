@@ -4,9 +4,9 @@
 // found by one timer for the whole server, not one per subscriber.
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import { GraphQLError, type ExecutionResult } from "graphql";
-import type { Viewer } from "../domain/index.js";
-import type { EventBus } from "../domain/operations/index.js";
-import type { Clock } from "../domain/kernel/index.js";
+import type { Viewer } from "../domain/index.ts";
+import type { EventBus } from "../domain/operations/index.ts";
+import type { Clock } from "../domain/kernel/index.ts";
 
 const EXPIRY_SWEEP_MS = 1000;
 

@@ -1,9 +1,9 @@
 // The hypervisor adapter configuration asks for.
 import path from "node:path";
-import type { Config } from "../config.js";
-import type { Hypervisor } from "./hypervisor.js";
-import { QemuHypervisor } from "./qemu/qemu-hypervisor.js";
-import { SimulatedHypervisor } from "./simulated.js";
+import type { Config } from "../config.ts";
+import type { Hypervisor } from "./hypervisor.ts";
+import { QemuHypervisor } from "./qemu/qemu-hypervisor.ts";
+import { SimulatedHypervisor } from "./simulated.ts";
 
 export function createHypervisor(config: Config): Hypervisor {
   const machines = path.join(config.dataDir, "machines");

@@ -3,11 +3,14 @@
 // them the same way: the console, and which machines run.
 import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { followLines, tailLines } from "./console-log.js";
-import type { MachineState } from "./hypervisor.js";
+import { followLines, tailLines } from "./console-log.ts";
+import type { MachineState } from "./hypervisor.ts";
 
 export class MachineDirs {
-  constructor(readonly root: string) {}
+  readonly root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
 
   dir(serverId: string): string {
     if (!/^[A-Za-z0-9_-]+$/.test(serverId)) throw new Error(`invalid server id ${serverId}`);

@@ -3,8 +3,8 @@
 // what booted with which hostname, and the state outlives a restart of imprint.
 import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Hypervisor, MachineSpec, MachineState, StopResult } from "./hypervisor.js";
-import { MachineDirs } from "./machine-dirs.js";
+import type { Hypervisor, MachineSpec, MachineState, StopResult } from "./hypervisor.ts";
+import { MachineDirs } from "./machine-dirs.ts";
 
 export class SimulatedHypervisor implements Hypervisor {
   readonly kind = "simulated";

@@ -1,7 +1,7 @@
 // The operator's endpoints beside /graphql, answered before any GraphQL handling (and
 // without a token: they tell nothing about accounts).
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { Readiness } from "./health.js";
+import type { Readiness } from "./health.ts";
 
 export interface OperatorEndpoints {
   readiness(): Promise<Readiness>;

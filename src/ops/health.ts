@@ -4,8 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Db } from "../db/client.js";
-import { migrationNames } from "../db/migrate.js";
+import type { Db } from "../db/client.ts";
+import { migrationNames } from "../db/migrate.ts";
 
 /** Below this much free space the store cannot take a capture's chunks. */
 const MIN_FREE_BYTES = 64 * 1024 * 1024;

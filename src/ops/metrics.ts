@@ -3,8 +3,8 @@
 // captured and restored, the image store's size and chunk count, open subscriptions and their
 // sources, and refusals by limit. Counts of rows are read when scraped, not kept.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Db } from "../db/client.js";
-import type { DomainMetrics } from "../domain/deps.js";
+import type { Db } from "../db/client.ts";
+import type { DomainMetrics } from "../domain/deps.ts";
 
 export class Metrics implements DomainMetrics {
   readonly registry = new Registry();

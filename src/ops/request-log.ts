@@ -6,7 +6,7 @@
 // without it (bench/findings.md).
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { Logger } from "../domain/deps.js";
+import type { Logger } from "../domain/deps.ts";
 
 export interface RequestFacts {
   requestId: string;

@@ -54,7 +54,7 @@ export class CodecPool {
     const worker = new Worker(new URL("./codec-worker.cjs", import.meta.url));
     worker.unref();
     worker.on("message", (message: { id: number; data?: Uint8Array; hash?: string; error?: string }) => this.done(worker, message));
-    worker.on("error", (error) => this.lost(worker, `crashed (${error.message})`));
+    worker.on("error", (error: Error) => this.lost(worker, `crashed (${error.message})`));
     worker.on("exit", (code) => this.lost(worker, `exited with code ${code}`));
     this.workers.push(worker);
     this.idle.push(worker);

@@ -11,7 +11,10 @@ export interface ConfigDriveFiles {
 }
 
 export class ConfigDrives {
-  constructor(private readonly dir: string) {}
+  private readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
 
   pathOf(serverId: string): string {
     if (!/^[A-Za-z0-9_-]+$/.test(serverId)) throw new Error(`invalid server id ${serverId}`);

@@ -4,7 +4,7 @@
 // the same port.
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { pathExists } from "./files.js";
+import { pathExists } from "./files.ts";
 import { randomBytes } from "node:crypto";
 
 export interface ImageStore {

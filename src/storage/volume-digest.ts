@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { dataExtents } from "@imprint/sparse-extents";
-import { CHUNK_SIZE, isAllZero } from "./chunk-codec.js";
-import { readFully } from "./files.js";
+import { CHUNK_SIZE, isAllZero } from "./chunk-codec.ts";
+import { readFully } from "./files.ts";
 
 export const VOLUME_DIGEST_NAME = "imprint-volume-sha256-v1";
 /** 32 zero bytes per hole, fed in runs of up to 4096 holes. */

@@ -2,7 +2,7 @@
 // under <data dir>/volumes, whose length is the volume's capacity.
 import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { pathExists } from "./files.js";
+import { pathExists } from "./files.ts";
 import { dataExtents } from "@imprint/sparse-extents";
 
 export interface VolumeDriver {
@@ -25,7 +25,10 @@ export interface VolumeDriver {
 }
 
 export class LocalVolumeDriver implements VolumeDriver {
-  constructor(private readonly dir: string) {}
+  private readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
 
   pathOf(volumeId: string): string {
     if (!/^[A-Za-z0-9_-]+$/.test(volumeId)) throw new Error(`invalid volume id ${volumeId}`);

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createApp, type App, type Ports } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
-import type { DbOptions } from "../../src/db/client.js";
-import type { Logger } from "../../src/domain/deps.js";
-import { GraphQLClient } from "./clients.js";
+import { createApp, type App, type Ports } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import type { DbOptions } from "../../src/db/client.ts";
+import type { Logger } from "../../src/domain/deps.ts";
+import { GraphQLClient } from "./clients.ts";
 
 export interface TestApp {
   app: App;

@@ -1,7 +1,7 @@
 // Real server processes for crash and start-up tests: `src/main.ts` (or a test entry that
 // wires faulty ports) in a child process, with its output and exit observed.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { testEnv } from "./app.js";
+import { testEnv } from "./app.ts";
 
 export interface ChildServer {
   url: string;

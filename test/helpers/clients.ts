@@ -9,10 +9,15 @@ export interface GraphQLResponse<T = any> {
 }
 
 export class GraphQLClient {
+  readonly url: string;
+  readonly token: string | null;
   constructor(
-    readonly url: string,
-    readonly token: string | null,
-  ) {}
+    url: string,
+    token: string | null,
+  ) {
+    this.url = url;
+    this.token = token;
+  }
 
   private headers(): Record<string, string> {
     return {

@@ -1,6 +1,6 @@
 // Following a server's serial console over a real subscription (serverConsole), and waiting
 // for lines on it with a deadline.
-import type { GraphQLClient, Subscription } from "./clients.js";
+import type { GraphQLClient, Subscription } from "./clients.ts";
 
 const SERVER_CONSOLE = `subscription($id: ID!, $lastLines: Int) { serverConsole(id: $id, lastLines: $lastLines) }`;
 

@@ -3,12 +3,12 @@
 import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { expect } from "vitest";
-import { startTestApp, tempDataDir, type TestApp } from "./app.js";
-import { startChildServer } from "./child.js";
-import { GraphQLClient } from "./clients.js";
-import { captureTemplate, createActiveServer } from "./documents.js";
-import { checkInvariants, volumeChecksums } from "./invariants.js";
-import { rawId } from "./store.js";
+import { startTestApp, tempDataDir, type TestApp } from "./app.ts";
+import { startChildServer } from "./child.ts";
+import { GraphQLClient } from "./clients.ts";
+import { captureTemplate, createActiveServer } from "./documents.ts";
+import { checkInvariants, volumeChecksums } from "./invariants.ts";
+import { rawId } from "./store.ts";
 
 const MIB = 1024 * 1024;
 const FAULT_SERVER = "test/helpers/fault-server.ts";

@@ -1,5 +1,5 @@
 // GraphQL documents the tests share.
-import type { GraphQLClient } from "./clients.js";
+import type { GraphQLClient } from "./clients.ts";
 
 export const OPERATION_FIELDS = `
   id kind status step progress bytesDone bytesTotal throughput etaSeconds cancelRequested

@@ -3,11 +3,11 @@
 import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { expect } from "vitest";
-import type { TestApp } from "./app.js";
-import type { GraphQLClient } from "./clients.js";
-import { createActiveServer, ERROR_FIELDS } from "./documents.js";
-import { checkInvariants } from "./invariants.js";
-import { rawId } from "./store.js";
+import type { TestApp } from "./app.ts";
+import type { GraphQLClient } from "./clients.ts";
+import { createActiveServer, ERROR_FIELDS } from "./documents.ts";
+import { checkInvariants } from "./invariants.ts";
+import { rawId } from "./store.ts";
 
 export const MIB = 1024 * 1024;
 const SERVER_STATE = `query($id: ID!) { node(id: $id) { ... on Server { status powerState activeOperation { id } } } }`;

@@ -2,10 +2,10 @@
 // store or volume driver of test/helpers/faults.ts. IMPRINT_TEST_FAULTS (JSON) says where it
 // stops; there it prints "fault: paused at <point>" and waits to be killed.
 import path from "node:path";
-import { createApp } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
-import { serve } from "../../src/serve.js";
-import { FaultyImageStore, FaultyVolumeDriver, type Pause } from "./faults.js";
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { serve } from "../../src/serve.ts";
+import { FaultyImageStore, FaultyVolumeDriver, type Pause } from "./faults.ts";
 
 interface Faults {
   pauseAtPut?: number;

@@ -3,9 +3,9 @@
 // the real adapter; nothing below them (file system, Prisma) is mocked.
 import type { FileHandle } from "node:fs/promises";
 import type { Worker } from "node:worker_threads";
-import { CodecPool } from "../../src/storage/codec-pool.js";
-import { LocalImageStore } from "../../src/storage/image-store.js";
-import { LocalVolumeDriver } from "../../src/storage/volume-driver.js";
+import { CodecPool } from "../../src/storage/codec-pool.ts";
+import { LocalImageStore } from "../../src/storage/image-store.ts";
+import { LocalVolumeDriver } from "../../src/storage/volume-driver.ts";
 
 export function systemError(code: string, syscall: string, path = "(hidden)"): NodeJS.ErrnoException {
   const error = new Error(`${code}: injected fault, ${syscall} '${path}'`) as NodeJS.ErrnoException;
@@ -54,11 +54,13 @@ export class FaultyImageStore extends LocalImageStore {
   private deletes = 0;
   private gets = 0;
 
+  readonly faults: StoreFaults;
   constructor(
     root: string,
-    readonly faults: StoreFaults,
+    faults: StoreFaults,
   ) {
     super(root);
+    this.faults = faults;
   }
 
   override async putChunk(hash: string, compressed: Uint8Array): Promise<void> {
@@ -99,11 +101,13 @@ export class FaultyVolumeDriver extends LocalVolumeDriver {
   private written = 0;
   private replaced = 0;
 
+  readonly faults: VolumeFaults;
   constructor(
     dir: string,
-    readonly faults: VolumeFaults,
+    faults: VolumeFaults,
   ) {
     super(dir);
+    this.faults = faults;
   }
 
   override async open(volumeId: string, mode: "read" | "write"): Promise<FileHandle> {
@@ -137,8 +141,10 @@ export class FaultyVolumeDriver extends LocalVolumeDriver {
 export class DyingCodecPool extends CodecPool {
   private jobs = 0;
 
-  constructor(private readonly killAtJob: number) {
+  private readonly killAtJob: number;
+  constructor(killAtJob: number) {
     super();
+    this.killAtJob = killAtJob;
   }
 
   protected override dispatching(worker: Worker): void {

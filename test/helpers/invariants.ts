@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import zstd from "zstd-napi";
-import type { App } from "../../src/app.js";
-import { GraphQLClient } from "./clients.js";
-import { fileDigest } from "./store.js";
+import type { App } from "../../src/app.ts";
+import { GraphQLClient } from "./clients.ts";
+import { fileDigest } from "./store.ts";
 
 const TRANSITIONAL = ["PROVISIONING", "CAPTURING", "RELOADING", "DELETING"];
 

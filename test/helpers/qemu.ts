@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { exited } from "./child.js";
+import { exited } from "./child.ts";
 
 function onPath(tool: string): boolean {
   return (process.env.PATH ?? "").split(":").some((dir) => {

@@ -1,8 +1,8 @@
 // Looking at the real files behind the API: volume files and the image store.
 import path from "node:path";
-import { CHUNK_SIZE } from "../../src/storage/chunk-codec.js";
-import { chunkListOfFile, volumeDigest } from "../../src/storage/volume-digest.js";
-import type { TestApp } from "./app.js";
+import { CHUNK_SIZE } from "../../src/storage/chunk-codec.ts";
+import { chunkListOfFile, volumeDigest } from "../../src/storage/volume-digest.ts";
+import type { TestApp } from "./app.ts";
 
 export function rawId(globalId: string): string {
   return Buffer.from(globalId, "base64").toString().split(":")[1];

@@ -1,12 +1,12 @@
 // Accounts and their API tokens: the one authentication path of every transport, and the
 // tokens an ADMIN makes and revokes. A token is shown once; only its SHA-256 is stored.
 import { createHash, randomBytes } from "node:crypto";
-import type { DomainDeps, Viewer } from "../deps.js";
-import { checkText, ConflictError, FieldProblems, NotFoundError } from "../kernel/index.js";
-import { isRole, ROLES, scopesOf, type Role } from "./roles.js";
+import type { DomainDeps, Viewer } from "../deps.ts";
+import { checkText, ConflictError, FieldProblems, NotFoundError } from "../kernel/index.ts";
+import { isRole, ROLES, scopesOf, type Role } from "./roles.ts";
 
-import { accountStoredBytes } from "./quotas.js";
-import { TokenCache, type CachedToken } from "./token-cache.js";
+import { accountStoredBytes } from "./quotas.ts";
+import { TokenCache, type CachedToken } from "./token-cache.ts";
 
 export function hashToken(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
@@ -24,7 +24,9 @@ export type ApiTokenRow = Awaited<ReturnType<DomainDeps["db"]["apiToken"]["findF
 export class Accounts {
   private readonly recentTokens: TokenCache;
 
-  constructor(private readonly deps: Pick<DomainDeps, "db" | "clock" | "ids" | "events">) {
+  private readonly deps: Pick<DomainDeps, "db" | "clock" | "ids" | "events">;
+  constructor(deps: Pick<DomainDeps, "db" | "clock" | "ids" | "events">) {
+    this.deps = deps;
     this.recentTokens = new TokenCache(deps.events);
   }
 

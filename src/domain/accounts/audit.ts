@@ -1,7 +1,7 @@
 // The audit trail: every mutation, allowed or refused, with its account, token, target and
 // outcome; readable by the account's ADMIN, newest first.
-import type { DomainDeps, Viewer } from "../deps.js";
-import { keyset, toPage, type Page, type PageArgs } from "../kernel/index.js";
+import type { DomainDeps, Viewer } from "../deps.ts";
+import { keyset, toPage, type Page, type PageArgs } from "../kernel/index.ts";
 
 export type AuditEventRow = Awaited<ReturnType<DomainDeps["db"]["auditEvent"]["findFirstOrThrow"]>>;
 
@@ -13,7 +13,10 @@ export interface AuditEntry {
 }
 
 export class AuditTrail {
-  constructor(private readonly deps: Pick<DomainDeps, "db" | "ids" | "clock" | "log" | "config">) {}
+  private readonly deps: Pick<DomainDeps, "db" | "ids" | "clock" | "log" | "config">;
+  constructor(deps: Pick<DomainDeps, "db" | "ids" | "clock" | "log" | "config">) {
+    this.deps = deps;
+  }
 
   /** Never fails the request it records: a write that fails is logged. */
   async record(viewer: Viewer, entry: AuditEntry): Promise<void> {

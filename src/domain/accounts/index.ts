@@ -1,5 +1,5 @@
 // Accounts: tokens, and the quotas every account works within.
-export * from "./accounts.js";
-export * from "./quotas.js";
-export * from "./roles.js";
-export * from "./audit.js";
+export * from "./accounts.ts";
+export * from "./quotas.ts";
+export * from "./roles.ts";
+export * from "./audit.ts";

@@ -1,8 +1,8 @@
 // Per-account quotas (servers, templates, stored bytes, operations in flight), checked in
 // the transaction that would go over them, so two requests at once cannot both pass.
-import type { Prisma } from "../../db/generated/client.js";
-import type { Quotas } from "../../config.js";
-import { QuotaExceededError } from "../kernel/index.js";
+import type { Prisma } from "../../db/generated/client.ts";
+import type { Quotas } from "../../config.ts";
+import { QuotaExceededError } from "../kernel/index.ts";
 
 export type QuotaName = keyof Quotas;
 

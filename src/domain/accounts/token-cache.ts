@@ -3,7 +3,7 @@
 // the same call, and the token-revoked event drops it on every instance that shares the bus.
 // Expiry is checked against the clock on every request, cached or not.
 import { LRUCache } from "lru-cache";
-import type { EventBus } from "../operations/events.js";
+import type { EventBus } from "../operations/events.ts";
 
 export interface CachedToken {
   id: string;

@@ -2,13 +2,13 @@
 // data (verified), grow volumes to the requested sizes, write the host's config drive, and
 // start its machine (when the template's server was running, or the request asks). RELOAD: the same data onto an existing server, staged beside its volumes and
 // swapped in only once complete, so a failed reload leaves the server as it was.
-import { requireServerTransition, transitionServer, GIB } from "../kernel/index.js";
-import type { DeployRun } from "./deployments.js";
-import type { DomainDeps } from "../deps.js";
-import { nocloudSeed, failNewServer, returnMachineTo, startMachine, stopMachine, type NewServerUndo } from "../servers/index.js";
-import type { Pipeline, OperationRow, Progress } from "../operations/index.js";
-import { restoreVolume } from "./restore.js";
-import type { PowerState } from "../kernel/index.js";
+import { requireServerTransition, transitionServer, GIB } from "../kernel/index.ts";
+import type { DeployRun } from "./deployments.ts";
+import type { DomainDeps } from "../deps.ts";
+import { nocloudSeed, failNewServer, returnMachineTo, startMachine, stopMachine, type NewServerUndo } from "../servers/index.ts";
+import type { Pipeline, OperationRow, Progress } from "../operations/index.ts";
+import { restoreVolume } from "./restore.ts";
+import type { PowerState } from "../kernel/index.ts";
 
 async function loadPlan(deps: DomainDeps, serverId: string, templateId: string) {
   const server = await deps.db.server.findUniqueOrThrow({ where: { id: serverId }, include: { volumes: { orderBy: { index: "asc" } } } });

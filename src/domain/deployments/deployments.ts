@@ -7,8 +7,8 @@ import {
   FieldProblems,
   NotFoundError,
   transaction,
-} from "../kernel/index.js";
-import type { DomainDeps, Viewer } from "../deps.js";
+} from "../kernel/index.ts";
+import type { DomainDeps, Viewer } from "../deps.ts";
 import {
   insertServer,
   type NewServer,
@@ -21,10 +21,10 @@ import {
   checkHostname,
   checkRange,
   checkUserData,
-} from "../servers/index.js";
-import type { OperationSnapshot, Operations } from "../operations/index.js";
-import type { ServerKind } from "../kernel/index.js";
-import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type TemplateRow, type Templates } from "../templates/index.js";
+} from "../servers/index.ts";
+import type { OperationSnapshot, Operations } from "../operations/index.ts";
+import type { ServerKind } from "../kernel/index.ts";
+import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type TemplateRow, type Templates } from "../templates/index.ts";
 
 export interface DeployInput {
   imageTemplateId: string;
@@ -55,11 +55,18 @@ function startsHost(asked: boolean | null | undefined, recorded: RecordedConfigu
 }
 
 export class Deployments {
+  private readonly deps: DomainDeps;
+  private readonly operations: Operations;
+  private readonly templates: Templates;
   constructor(
-    private readonly deps: DomainDeps,
-    private readonly operations: Operations,
-    private readonly templates: Templates,
-  ) {}
+    deps: DomainDeps,
+    operations: Operations,
+    templates: Templates,
+  ) {
+    this.deps = deps;
+    this.operations = operations;
+    this.templates = templates;
+  }
 
   async deploy(viewer: Viewer, input: DeployInput): Promise<ServerWithOperation> {
     if (input.idempotencyKey) {

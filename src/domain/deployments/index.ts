@@ -1,4 +1,4 @@
 // Deployments: new servers from templates (DEPLOY) and servers rewritten from them (RELOAD).
-export * from "./deploy.js";
-export * from "./deployments.js";
-export * from "./restore.js";
+export * from "./deploy.ts";
+export * from "./deployments.ts";
+export * from "./restore.ts";

@@ -2,12 +2,12 @@
 // name as it is read, holes left as holes (never written), and the chunk list checked
 // against the volume's digest before anything is written.
 import type { FileHandle } from "node:fs/promises";
-import { CHUNK_SIZE } from "../../storage/chunk-codec.js";
-import { volumeDigest } from "../../storage/volume-digest.js";
-import type { DomainDeps } from "../deps.js";
-import { IntegrityError, naming, TaskWindow } from "../kernel/index.js";
-import type { Progress } from "../operations/index.js";
-import { CHUNKS_AT_ONCE, type TemplateVolumeRow } from "../templates/index.js";
+import { CHUNK_SIZE } from "../../storage/chunk-codec.ts";
+import { volumeDigest } from "../../storage/volume-digest.ts";
+import type { DomainDeps } from "../deps.ts";
+import { IntegrityError, naming, TaskWindow } from "../kernel/index.ts";
+import type { Progress } from "../operations/index.ts";
+import { CHUNKS_AT_ONCE, type TemplateVolumeRow } from "../templates/index.ts";
 
 export interface RestoreTarget {
   deps: DomainDeps;
@@ -82,7 +82,10 @@ class FlushBehind {
   private failure: { error: unknown } | null = null;
   private unflushed = 0;
 
-  constructor(private readonly file: FileHandle) {}
+  private readonly file: FileHandle;
+  constructor(file: FileHandle) {
+    this.file = file;
+  }
 
   wrote(bytes: number): void {
     this.unflushed += bytes;

@@ -26,14 +26,20 @@ export abstract class DomainError extends Error {
 
 export class NotFoundError extends DomainError {
   readonly code = "NOT_FOUND" as const;
+  readonly resource: string;
+  readonly id: string;
+  /** The input field that named it, when there is one. */
+  readonly field: string | null;
   constructor(
-    readonly resource: string,
-    readonly id: string,
-    /** The input field that named it, when there is one. */
-    readonly field: string | null = null,
+    resource: string,
+    id: string,
+    field: string | null = null,
   ) {
     // Never the ID: a row ID is internal, and another account's object must read as a missing one.
     super(field ? `${resource} not found: no ${resource} has the ID given in ${field}` : `${resource} not found`);
+    this.resource = resource;
+    this.id = id;
+    this.field = field;
     this.name = "NotFoundError";
   }
 }
@@ -46,8 +52,10 @@ export interface FieldProblem {
 
 export class ValidationError extends DomainError {
   readonly code = "VALIDATION_FAILED" as const;
-  constructor(readonly fields: FieldProblem[]) {
+  readonly fields: FieldProblem[];
+  constructor(fields: FieldProblem[]) {
     super(fields.map((f) => `${f.field}: ${f.message}`).join("; "));
+    this.fields = fields;
     this.name = "ValidationError";
   }
 
@@ -58,23 +66,27 @@ export class ValidationError extends DomainError {
 
 export class ConflictError extends DomainError {
   readonly code = "CONFLICT" as const;
+  /** The state that stands in the way, e.g. "HALTED" or "operation op_… RUNNING". */
+  readonly state: string;
   constructor(
     message: string,
-    /** The state that stands in the way, e.g. "HALTED" or "operation op_… RUNNING". */
-    readonly state: string,
+    state: string,
   ) {
     super(message);
+    this.state = state;
     this.name = "ConflictError";
   }
 }
 
 export class IncompatibleServerError extends DomainError {
   readonly code = "INCOMPATIBLE_SERVER" as const;
+  readonly serverKind: string;
   constructor(
     message: string,
-    readonly serverKind: string,
+    serverKind: string,
   ) {
     super(message);
+    this.serverKind = serverKind;
     this.name = "IncompatibleServerError";
   }
 }
@@ -82,12 +94,14 @@ export class IncompatibleServerError extends DomainError {
 /** Stored data is missing or does not match its checksum. */
 export class IntegrityError extends DomainError {
   readonly code = "INTEGRITY" as const;
+  /** The chunks found missing or damaged, when the failure is theirs. */
+  readonly chunks: string[];
   constructor(
     message: string,
-    /** The chunks found missing or damaged, when the failure is theirs. */
-    readonly chunks: string[] = [],
+    chunks: string[] = [],
   ) {
     super(message);
+    this.chunks = chunks;
     this.name = "IntegrityError";
   }
 }
@@ -95,13 +109,19 @@ export class IntegrityError extends DomainError {
 /** A per-account quota would be exceeded. */
 export class QuotaExceededError extends DomainError {
   readonly code = "QUOTA_EXCEEDED" as const;
+  /** servers, templates, storedBytes or concurrentOperations. */
+  readonly quota: string;
+  readonly limit: number;
+  readonly used: number;
   constructor(
-    /** servers, templates, storedBytes or concurrentOperations. */
-    readonly quota: string,
-    readonly limit: number,
-    readonly used: number,
+    quota: string,
+    limit: number,
+    used: number,
   ) {
     super(`quota ${quota} exceeded: the account uses ${used} of ${limit}`);
+    this.quota = quota;
+    this.limit = limit;
+    this.used = used;
     this.name = "QuotaExceededError";
   }
 }
@@ -136,8 +156,10 @@ export class UnavailableError extends DomainError {
 /** The token's role does not allow the action (see accounts/roles.ts). */
 export class ForbiddenError extends DomainError {
   readonly code = "FORBIDDEN" as const;
-  constructor(readonly requiredRole: string) {
+  readonly requiredRole: string;
+  constructor(requiredRole: string) {
     super(`this token's role does not allow it: it needs ${requiredRole}`);
+    this.requiredRole = requiredRole;
     this.name = "ForbiddenError";
   }
 }

@@ -1,7 +1,7 @@
 // What a failure of the machine underneath means to a user: a full disk, an I/O error, a
 // missing file or a busy database become typed errors that name what failed (a store, a
 // template's volume, a server's volume), never a file path of the server.
-import { DomainError, StorageFullError, StorageIoError, UnavailableError } from "./errors.js";
+import { DomainError, StorageFullError, StorageIoError, UnavailableError } from "./errors.ts";
 
 const ERRNO_WORDS: Record<string, string> = {
   ENOSPC: "no space left on device",

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Clock } from "./clock.js";
+import type { Clock } from "./clock.ts";
 
 /** Where new identifiers come from (a port: wired in app.ts). */
 export interface IdSource {

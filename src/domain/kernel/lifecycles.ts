@@ -3,9 +3,9 @@
 // move to the target, so it is atomic, portable (SQLite and PostgreSQL alike), and an
 // illegal one changes nothing (count 0). The functions return Prisma's lazy promise, so a
 // transition can also go into a batch `$transaction([...])` with other writes.
-import type { Prisma } from "../../db/generated/client.js";
-import type { OperationStatus, ServerStatus, TemplateStatus } from "./states.js";
-import { StateMachine } from "./state-machine.js";
+import type { Prisma } from "../../db/generated/client.ts";
+import type { OperationStatus, ServerStatus, TemplateStatus } from "./states.ts";
+import { StateMachine } from "./state-machine.ts";
 
 type Db = Prisma.TransactionClient;
 

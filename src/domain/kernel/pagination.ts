@@ -1,5 +1,5 @@
 // Keyset pagination over time-ordered ids: the cost of a page does not grow with its depth.
-import { ValidationError } from "./errors.js";
+import { ValidationError } from "./errors.ts";
 
 export interface PageArgs {
   first?: number | null;

@@ -2,14 +2,19 @@
 // aggregate's module applies its transitions with one conditional UPDATE (status among the
 // states that may move to the target), so a transition is atomic and an illegal one changes
 // nothing; no other code writes a status.
-import { ConflictError } from "./errors.js";
+import { ConflictError } from "./errors.ts";
 
 export class StateMachine<S extends string> {
+  /** How messages name the aggregate, e.g. "server". */
+  readonly aggregate: string;
+  readonly transitions: { readonly [From in S]: readonly S[] };
   constructor(
-    /** How messages name the aggregate, e.g. "server". */
-    readonly aggregate: string,
-    readonly transitions: { readonly [From in S]: readonly S[] },
-  ) {}
+    aggregate: string,
+    transitions: { readonly [From in S]: readonly S[] },
+  ) {
+    this.aggregate = aggregate;
+    this.transitions = transitions;
+  }
 
   get states(): S[] {
     return Object.keys(this.transitions) as S[];

@@ -4,7 +4,10 @@ export class TaskWindow {
   private readonly running = new Set<Promise<void>>();
   private failure: unknown = null;
 
-  constructor(private readonly size: number) {}
+  private readonly size: number;
+  constructor(size: number) {
+    this.size = size;
+  }
 
   /** Starts a task; waits first while the window is full. Rethrows an earlier task's failure. */
   async add(task: () => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 // Free text a user names things with (template names and notes, token names): shown in
 // consoles, logs and other people's screens, so no control characters (a note may have line
 // breaks and tabs) and no bidirectional overrides, which can make text read as something else.
-import type { FieldProblems } from "./errors.js";
+import type { FieldProblems } from "./errors.ts";
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;

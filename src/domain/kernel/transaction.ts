@@ -1,9 +1,9 @@
 // The one transaction helper. The work returns a DomainError to refuse (a name taken, a
 // quota reached, a state in the way): the transaction is rolled back and the refusal thrown
 // to the caller after it ended, so refusals are values inside and typed errors outside.
-import type { Db } from "../../db/client.js";
-import type { Prisma } from "../../db/generated/client.js";
-import { DomainError } from "./errors.js";
+import type { Db } from "../../db/client.ts";
+import type { Prisma } from "../../db/generated/client.ts";
+import { DomainError } from "./errors.ts";
 
 export type Tx = Prisma.TransactionClient;
 

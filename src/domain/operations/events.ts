@@ -4,7 +4,7 @@
 // without touching the domain. Payloads are plain JSON for that reason.
 import { setMaxListeners } from "node:events";
 import { Repeater, SlidingBuffer, type PubSubEventTarget } from "graphql-yoga";
-import type { OperationSnapshot } from "./operation-snapshot.js";
+import type { OperationSnapshot } from "./operation-snapshot.ts";
 
 export interface EventBus {
   publishOperation(snapshot: OperationSnapshot): void;

@@ -1,7 +1,7 @@
 // Operations: queueing work, the runner that executes pipelines, progress and events.
-export * from "./events.js";
-export * from "./operation-snapshot.js";
-export * from "./operations.js";
-export * from "./pipeline.js";
-export * from "./progress.js";
-export * from "./runner.js";
+export * from "./events.ts";
+export * from "./operation-snapshot.ts";
+export * from "./operations.ts";
+export * from "./pipeline.ts";
+export * from "./progress.ts";
+export * from "./runner.ts";

@@ -1,5 +1,5 @@
 // The JSON shape of an operation as the API, the event bus and subscribers see it.
-import type { OperationKind, OperationStatus } from "../kernel/index.js";
+import type { OperationKind, OperationStatus } from "../kernel/index.ts";
 
 export interface OperationSnapshot {
   id: string;

@@ -1,8 +1,8 @@
 // Operations as the API sees them: queueing work on a server (with the server's lock
 // taken atomically), reading, following and cancelling.
-import { Prisma } from "../../db/generated/client.js";
-import type { DomainDeps, Viewer } from "../deps.js";
-import { allOf, columnsSql, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.js";
+import { Prisma } from "../../db/generated/client.ts";
+import type { DomainDeps, Viewer } from "../deps.ts";
+import { allOf, columnsSql, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
 import {
   ConflictError,
   type DomainError,
@@ -22,10 +22,10 @@ import {
   transaction,
   ALL_COLUMNS,
   type Columns,
-} from "../kernel/index.js";
-import { SNAPSHOT_COLUMNS, toSnapshot, type OperationRow, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.js";
-import type { OperationRunner } from "./runner.js";
-import { quotaRefusal, type QuotaName } from "../accounts/index.js";
+} from "../kernel/index.ts";
+import { SNAPSHOT_COLUMNS, toSnapshot, type OperationRow, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.ts";
+import type { OperationRunner } from "./runner.ts";
+import { quotaRefusal, type QuotaName } from "../accounts/index.ts";
 
 /** The snapshot's columns of "Operation", quoted for raw SQL. */
 const snapshotColumns = columnsSql(SNAPSHOT_COLUMNS);
@@ -67,10 +67,15 @@ export interface QueueHooks {
 }
 
 export class Operations {
+  private readonly deps: DomainDeps;
+  private readonly runner: OperationRunner;
   constructor(
-    private readonly deps: DomainDeps,
-    private readonly runner: OperationRunner,
-  ) {}
+    deps: DomainDeps,
+    runner: OperationRunner,
+  ) {
+    this.deps = deps;
+    this.runner = runner;
+  }
 
   /**
    * Takes the server's lock and queues the operation in one transaction: of two requests

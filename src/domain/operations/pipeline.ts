@@ -1,10 +1,10 @@
 // What every long operation is made of. The runner calls run(); on failure, on cancel
 // and in crash recovery it calls rollback(), the one cleanup path, which must be
 // idempotent and work from whatever the pipeline had recorded with remember().
-import type { DomainDeps } from "../deps.js";
-import type { OperationRow } from "./operation-snapshot.js";
-import type { Progress } from "./progress.js";
-import type { OperationKind } from "../kernel/index.js";
+import type { DomainDeps } from "../deps.ts";
+import type { OperationRow } from "./operation-snapshot.ts";
+import type { Progress } from "./progress.ts";
+import type { OperationKind } from "../kernel/index.ts";
 
 export type RollbackReason = "failed" | "cancelled" | "interrupted";
 

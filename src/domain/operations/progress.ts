@@ -1,7 +1,7 @@
 // Progress of one running operation: published to subscribers often, written to the
 // database sparingly.
-import type { Clock } from "../kernel/index.js";
-import { etaSeconds, type OperationSnapshot } from "./operation-snapshot.js";
+import type { Clock } from "../kernel/index.ts";
+import { etaSeconds, type OperationSnapshot } from "./operation-snapshot.ts";
 
 export interface ProgressSink {
   publish(snapshot: OperationSnapshot): void;
@@ -14,12 +14,21 @@ export class Progress {
   private movingSince: number | null = null;
   private persisting: Promise<void> = Promise.resolve();
 
+  private current: OperationSnapshot;
+  private readonly sink: ProgressSink;
+  private readonly clock: Clock;
+  private readonly timing: { publishMs: number; persistMs: number };
   constructor(
-    private current: OperationSnapshot,
-    private readonly sink: ProgressSink,
-    private readonly clock: Clock,
-    private readonly timing: { publishMs: number; persistMs: number },
-  ) {}
+    current: OperationSnapshot,
+    sink: ProgressSink,
+    clock: Clock,
+    timing: { publishMs: number; persistMs: number },
+  ) {
+    this.current = current;
+    this.sink = sink;
+    this.clock = clock;
+    this.timing = timing;
+  }
 
   get snapshot(): OperationSnapshot {
     return this.current;

@@ -4,12 +4,12 @@
 // work through the pipeline's one cleanup path.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import type { DomainDeps } from "../deps.js";
-import { ConflictError, describeError, faultOf, transitionOperation } from "../kernel/index.js";
-import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.js";
-import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.js";
-import { Progress } from "./progress.js";
-import type { OperationKind, OperationStatus } from "../kernel/index.js";
+import type { DomainDeps } from "../deps.ts";
+import { ConflictError, describeError, faultOf, transitionOperation } from "../kernel/index.ts";
+import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.ts";
+import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.ts";
+import { Progress } from "./progress.ts";
+import type { OperationKind, OperationStatus } from "../kernel/index.ts";
 
 const CANCEL = "cancel";
 const SHUTDOWN = "shutdown";
@@ -39,10 +39,15 @@ export class OperationRunner {
   /** Operations waiting to retry their rollback and end (see settle). */
   private afterNextTick: Array<() => void> = [];
 
+  private readonly deps: DomainDeps;
+  private readonly pipelines: ReadonlyMap<OperationKind, AnyPipeline>;
   constructor(
-    private readonly deps: DomainDeps,
-    private readonly pipelines: ReadonlyMap<OperationKind, AnyPipeline>,
-  ) {}
+    deps: DomainDeps,
+    pipelines: ReadonlyMap<OperationKind, AnyPipeline>,
+  ) {
+    this.deps = deps;
+    this.pipelines = pipelines;
+  }
 
   async start(): Promise<void> {
     this.stopped = false;

@@ -1,7 +1,7 @@
 // DELETE_SERVER: cut the machine off, remove the volume files, release the addresses and the record.
-import { transitionServer } from "../kernel/index.js";
-import type { Pipeline } from "../operations/index.js";
-import { removeMachine } from "./machine.js";
+import { transitionServer } from "../kernel/index.ts";
+import type { Pipeline } from "../operations/index.ts";
+import { removeMachine } from "./machine.ts";
 
 export const deleteServerPipeline: Pipeline<unknown, object> = {
   kind: "DELETE_SERVER",

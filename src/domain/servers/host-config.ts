@@ -1,5 +1,5 @@
 // The final configuration of a deployed host, in cloud-init NoCloud terms.
-import type { ConfigDriveFiles } from "../../storage/config-drive.js";
+import type { ConfigDriveFiles } from "../../storage/config-drive.ts";
 
 interface HostFacts {
   id: string;

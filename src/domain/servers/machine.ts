@@ -1,9 +1,9 @@
 // A server's machine, through the hypervisor port: start it from the server's record,
 // stop it (ACPI, then forced after the configured deadline), and record what it really is.
 // Pipelines call these and then write `powerState`; nothing else talks to the hypervisor.
-import type { DomainDeps } from "../deps.js";
-import { MachineError } from "../kernel/index.js";
-import type { PowerState } from "../kernel/index.js";
+import type { DomainDeps } from "../deps.ts";
+import { MachineError } from "../kernel/index.ts";
+import type { PowerState } from "../kernel/index.ts";
 
 async function loadServer(deps: DomainDeps, serverId: string) {
   return deps.db.server.findUniqueOrThrow({ where: { id: serverId }, include: { volumes: { orderBy: { index: "asc" } } } });

@@ -1,11 +1,11 @@
 // The one cleanup path of every pipeline that builds a new server (PROVISION, DEPLOY): its
 // machine is cut off, its volume files and config drive are removed, its addresses
 // released, and it is FAILED.
-import { transitionServer } from "../kernel/index.js";
-import type { DomainDeps } from "../deps.js";
-import { RELEASED_ADDRESSES } from "./network.js";
-import type { OperationRow } from "../operations/index.js";
-import { removeMachine } from "./machine.js";
+import { transitionServer } from "../kernel/index.ts";
+import type { DomainDeps } from "../deps.ts";
+import { RELEASED_ADDRESSES } from "./network.ts";
+import type { OperationRow } from "../operations/index.ts";
+import { removeMachine } from "./machine.ts";
 
 export interface NewServerUndo {
   volumeIds: string[];

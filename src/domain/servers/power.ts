@@ -1,8 +1,8 @@
 // POWER_ON and POWER_OFF: the machine is started, or asked to power off (ACPI, forced after
 // the deadline), through the hypervisor; the record follows what the machine did.
-import type { Pipeline } from "../operations/index.js";
-import type { PowerState } from "../kernel/index.js";
-import { bringMachineTo, truePowerState } from "./machine.js";
+import type { Pipeline } from "../operations/index.ts";
+import type { PowerState } from "../kernel/index.ts";
+import { bringMachineTo, truePowerState } from "./machine.ts";
 
 function powerPipeline(kind: "POWER_ON" | "POWER_OFF", target: PowerState, step: string): Pipeline<unknown, object> {
   return {

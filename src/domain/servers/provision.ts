@@ -1,15 +1,15 @@
 // PROVISION: make the new server's volume files, write the operating system onto the boot
 // volume (its bootable image where the catalogue has one, else synthetic content; demo data
 // onto data volumes when asked), write the config drive, then start the machine.
-import { requireServerTransition, GIB, naming } from "../kernel/index.js";
-import { nocloudSeed } from "./host-config.js";
-import type { Pipeline } from "../operations/index.js";
-import type { ProvisionInput } from "./servers.js";
-import { hostIdentityRegion, REGION_BYTES, writeSyntheticContent } from "../../storage/synthetic-content.js";
+import { requireServerTransition, GIB, naming } from "../kernel/index.ts";
+import { nocloudSeed } from "./host-config.ts";
+import type { Pipeline } from "../operations/index.ts";
+import type { ProvisionInput } from "./servers.ts";
+import { hostIdentityRegion, REGION_BYTES, writeSyntheticContent } from "../../storage/synthetic-content.ts";
 
-import { failNewServer, type NewServerUndo } from "./new-server.js";
-import { startMachine } from "./machine.js";
-import { copyImage, imageDataBytes } from "../../storage/disk-image.js";
+import { failNewServer, type NewServerUndo } from "./new-server.ts";
+import { startMachine } from "./machine.ts";
+import { copyImage, imageDataBytes } from "../../storage/disk-image.ts";
 
 /** Demo data volumes get this much content; the rest of their capacity stays sparse. */
 const DEMO_DATA_BYTES = 48 * 1024 * 1024;

@@ -1,5 +1,5 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
-import { Prisma } from "../../db/generated/client.js";
+import { Prisma } from "../../db/generated/client.ts";
 import {
   DomainError,
   INITIAL,
@@ -17,13 +17,13 @@ import {
   type PageArgs,
   transaction,
   type Tx,
-} from "../kernel/index.js";
-import type { DomainDeps, Viewer } from "../deps.js";
-import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.js";
-import { addressesFor, nextFreeOrdinal } from "./network.js";
-import { quotaRefusal } from "../accounts/index.js";
-import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.js";
-import type { ServerKind, ServerStatus, VolumeRole } from "../kernel/index.js";
+} from "../kernel/index.ts";
+import type { DomainDeps, Viewer } from "../deps.ts";
+import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
+import { addressesFor, nextFreeOrdinal } from "./network.ts";
+import { quotaRefusal } from "../accounts/index.ts";
+import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.ts";
+import type { ServerKind, ServerStatus, VolumeRole } from "../kernel/index.ts";
 import {
   checkCapacity,
   checkDatacenter,
@@ -33,7 +33,7 @@ import {
   checkOperatingSystem,
   checkRange,
   checkUserData,
-} from "./validation.js";
+} from "./validation.ts";
 
 export type ServerRow = Prisma.ServerGetPayload<object>;
 
@@ -156,10 +156,15 @@ const SERVER_ACTIONS = {
 } satisfies Record<string, ServerAction>;
 
 export class Servers {
+  private readonly deps: DomainDeps;
+  private readonly operations: Operations;
   constructor(
-    private readonly deps: DomainDeps,
-    private readonly operations: Operations,
-  ) {}
+    deps: DomainDeps,
+    operations: Operations,
+  ) {
+    this.deps = deps;
+    this.operations = operations;
+  }
 
   async create(viewer: Viewer, input: CreateServerInput, provision: ProvisionInput = {}): Promise<ServerWithOperation> {
     this.validate(input);

@@ -1,6 +1,6 @@
 // Field rules shared by every input that names a host or a server shape.
-import { findDatacenter, SERVER_LIMITS, type Catalog } from "../kernel/index.js";
-import type { FieldProblems } from "../kernel/index.js";
+import { findDatacenter, SERVER_LIMITS, type Catalog } from "../kernel/index.ts";
+import type { FieldProblems } from "../kernel/index.ts";
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 

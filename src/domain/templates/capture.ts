@@ -1,16 +1,16 @@
 // CAPTURE: halt the server, read its volumes in 4 MiB chunks into the image store
 // (zero chunks as holes, each chunk stored once), record its configuration and the
 // manifest, and bring the server back to the power state it had.
-import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.js";
-import { readFully } from "../../storage/files.js";
-import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.js";
-import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.js";
-import type { DomainDeps } from "../deps.js";
-import type { Pipeline, RunContext } from "../operations/index.js";
-import type { PowerState } from "../kernel/index.js";
-import { CHUNKS_AT_ONCE } from "./chunks.js";
-import type { CaptureRun, RecordedConfiguration } from "./templates.js";
-import { returnMachineTo, stopMachine } from "../servers/index.js";
+import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.ts";
+import { readFully } from "../../storage/files.ts";
+import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.ts";
+import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.ts";
+import type { DomainDeps } from "../deps.ts";
+import type { Pipeline, RunContext } from "../operations/index.ts";
+import type { PowerState } from "../kernel/index.ts";
+import { CHUNKS_AT_ONCE } from "./chunks.ts";
+import type { CaptureRun, RecordedConfiguration } from "./templates.ts";
+import { returnMachineTo, stopMachine } from "../servers/index.ts";
 
 interface Undo {
   /** The power state to return the server to, recorded before it is changed. */

@@ -3,8 +3,8 @@
 // CHUNKS_AT_ONCE chunks at a time, and a statement per chunk (through Prisma's query builder)
 // was a large part of the main thread's work in a capture (bench/findings.md, issue 13).
 // Prisma's createMany cannot skip duplicates on SQLite, hence the raw INSERT.
-import type { Db } from "../../db/client.js";
-import { joinSql, sql } from "../../db/raw-sql.js";
+import type { Db } from "../../db/client.ts";
+import { joinSql, sql } from "../../db/raw-sql.ts";
 
 export interface ChunkRow {
   hash: string;
@@ -26,7 +26,10 @@ export class ChunkRows {
   private readonly queue: Queued[] = [];
   private flushing = false;
 
-  constructor(private readonly db: Db) {}
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
 
   /**
    * Inserts the chunk's row (a row already there, written by another instance, is kept) and

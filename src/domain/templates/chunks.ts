@@ -3,14 +3,14 @@
 // reads learn about a chunk's health is recorded on it, and decides its templates' status:
 // a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
 import { Semaphore } from "async-mutex";
-import type { Db } from "../../db/client.js";
-import { selectRows, sql } from "../../db/raw-sql.js";
-import { CHUNK_SIZE } from "../../storage/chunk-codec.js";
-import { CodecError, CodecPool } from "../../storage/codec-pool.js";
-import type { ImageStore } from "../../storage/image-store.js";
-import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.js";
-import { ChunkRows } from "./chunk-rows.js";
-import { StoreLock } from "./store-lock.js";
+import type { Db } from "../../db/client.ts";
+import { selectRows, sql } from "../../db/raw-sql.ts";
+import { CHUNK_SIZE } from "../../storage/chunk-codec.ts";
+import { CodecError, CodecPool } from "../../storage/codec-pool.ts";
+import type { ImageStore } from "../../storage/image-store.ts";
+import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.ts";
+import { ChunkRows } from "./chunk-rows.ts";
+import { StoreLock } from "./store-lock.ts";
 
 export interface StoredChunk {
   hash: string;
@@ -46,12 +46,20 @@ export class Chunks {
    */
   private readonly compressedBuffers: Buffer[] = [];
 
+  private readonly db: Db;
+  private readonly store: ImageStore;
+  private readonly codec: CodecPool;
+  private readonly clock: Clock;
   constructor(
-    private readonly db: Db,
-    private readonly store: ImageStore,
-    private readonly codec: CodecPool,
-    private readonly clock: Clock,
+    db: Db,
+    store: ImageStore,
+    codec: CodecPool,
+    clock: Clock,
   ) {
+    this.db = db;
+    this.store = store;
+    this.codec = codec;
+    this.clock = clock;
     this.rows = new ChunkRows(db);
   }
 

@@ -1,9 +1,9 @@
 // DELETE_TEMPLATE: drop the template's chunk references, remove the chunks no other
 // template uses, the manifest and the record. There is no going back halfway, so the
 // cleanup path finishes the deletion.
-import type { DomainDeps } from "../deps.js";
-import { transitionTemplates, type TemplateStatus } from "../kernel/index.js";
-import type { Pipeline } from "../operations/index.js";
+import type { DomainDeps } from "../deps.ts";
+import { transitionTemplates, type TemplateStatus } from "../kernel/index.ts";
+import type { Pipeline } from "../operations/index.ts";
 
 async function deleteTemplate(deps: DomainDeps, templateId: string | null): Promise<void> {
   const template = templateId ? await deps.db.imageTemplate.findUnique({ where: { id: templateId } }) : null;

@@ -1,9 +1,9 @@
 // Image templates: capture into the content-addressed store, chunk health, verify, delete.
-export * from "./capture.js";
-export * from "./chunks.js";
-export * from "./delete-template.js";
-export * from "./replicate-template.js";
-export * from "./rules.js";
-export * from "./store-lock.js";
-export * from "./templates.js";
-export * from "./verify-template.js";
+export * from "./capture.ts";
+export * from "./chunks.ts";
+export * from "./delete-template.ts";
+export * from "./replicate-template.ts";
+export * from "./rules.ts";
+export * from "./store-lock.ts";
+export * from "./templates.ts";
+export * from "./verify-template.ts";

@@ -1,7 +1,7 @@
 // REPLICATE_TEMPLATE: make a template available in more datacenters. One local image store
 // serves every datacenter here, so this records availability; with a store per region it
 // is where chunks would be copied.
-import type { Pipeline } from "../operations/index.js";
+import type { Pipeline } from "../operations/index.ts";
 
 export const replicateTemplatePipeline: Pipeline<{ datacenters: string[] }, object> = {
   kind: "REPLICATE_TEMPLATE",

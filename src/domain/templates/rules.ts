@@ -1,5 +1,5 @@
 // The rules of standard image templates, each written once and named.
-import { ConflictError, IncompatibleServerError, type ServerKind, type Tx } from "../kernel/index.js";
+import { ConflictError, IncompatibleServerError, type ServerKind, type Tx } from "../kernel/index.ts";
 
 /**
  * Standard image templates never come from or go to bare metal (Flex images would).

@@ -1,9 +1,9 @@
 // Image templates: capturing them from servers, renaming, deleting, and reading them.
 import { randomUUID } from "node:crypto";
-import { Prisma } from "../../db/generated/client.js";
-import { isUniqueViolation } from "../../db/client.js";
-import type { DomainDeps, Viewer } from "../deps.js";
-import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.js";
+import { Prisma } from "../../db/generated/client.ts";
+import { isUniqueViolation } from "../../db/client.ts";
+import type { DomainDeps, Viewer } from "../deps.ts";
+import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
 import {
   INITIAL,
   transitionTemplates,
@@ -20,12 +20,12 @@ import {
   checkText,
   ALL_COLUMNS,
   type Columns,
-} from "../kernel/index.js";
-import { shortHash } from "./chunks.js";
-import { holdTemplate, refuseBareMetal } from "./rules.js";
-import { quotaRefusal } from "../accounts/index.js";
-import type { OperationSnapshot, Operations } from "../operations/index.js";
-import type { PowerState, TemplateStatus } from "../kernel/index.js";
+} from "../kernel/index.ts";
+import { shortHash } from "./chunks.ts";
+import { holdTemplate, refuseBareMetal } from "./rules.ts";
+import { quotaRefusal } from "../accounts/index.ts";
+import type { OperationSnapshot, Operations } from "../operations/index.ts";
+import type { PowerState, TemplateStatus } from "../kernel/index.ts";
 
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
 export type TemplateVolumeRow = Prisma.TemplateVolumeGetPayload<object>;
@@ -73,10 +73,15 @@ const NOTE_MAX = 2000;
 const KEY_MAX = 200;
 
 export class Templates {
+  private readonly deps: DomainDeps;
+  private readonly operations: Operations;
   constructor(
-    private readonly deps: DomainDeps,
-    private readonly operations: Operations,
-  ) {}
+    deps: DomainDeps,
+    operations: Operations,
+  ) {
+    this.deps = deps;
+    this.operations = operations;
+  }
 
   async capture(viewer: Viewer, input: CaptureInput): Promise<TemplateWithOperation> {
     const name = input.name.trim();

@@ -2,9 +2,9 @@
 // missing or damaged chunk is recorded on the chunk (its templates become DAMAGED) and the
 // operation fails with INTEGRITY naming the chunks and volumes; a template whose chunks all
 // read whole again is ACTIVE again.
-import { IntegrityError, TaskWindow } from "../kernel/index.js";
-import { CHUNKS_AT_ONCE, shortHash } from "./chunks.js";
-import type { Pipeline } from "../operations/index.js";
+import { IntegrityError, TaskWindow } from "../kernel/index.ts";
+import { CHUNKS_AT_ONCE, shortHash } from "./chunks.ts";
+import type { Pipeline } from "../operations/index.ts";
 
 export const verifyTemplatePipeline: Pipeline<unknown, object> = {
   kind: "VERIFY_TEMPLATE",

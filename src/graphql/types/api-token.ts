@@ -1,9 +1,9 @@
 // API tokens: the viewer's list, and the ADMIN mutations that make and revoke them.
-import type { ApiTokenRow } from "../../domain/accounts/index.js";
-import { ROLES } from "../../domain/accounts/index.js";
-import { builder, UNCACHED_LOADS } from "../builder.js";
-import { parseGlobalId } from "../ids.js";
-import { MUTATION_ERRORS } from "./errors.js";
+import type { ApiTokenRow } from "../../domain/accounts/index.ts";
+import { ROLES } from "../../domain/accounts/index.ts";
+import { builder, UNCACHED_LOADS } from "../builder.ts";
+import { parseGlobalId } from "../ids.ts";
+import { MUTATION_ERRORS } from "./errors.ts";
 
 export const RoleEnum = builder.enumType("Role", {
   values: ROLES,

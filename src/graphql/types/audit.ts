@@ -1,8 +1,8 @@
 // The audit trail, for the account's ADMIN.
-import type { AuditEventRow } from "../../domain/accounts/index.js";
+import type { AuditEventRow } from "../../domain/accounts/index.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { builder } from "../builder.js";
-import { countedConnection, pageArgs, toConnection } from "../connections.js";
+import { builder } from "../builder.ts";
+import { countedConnection, pageArgs, toConnection } from "../connections.ts";
 
 const AuditEventRef = builder.objectRef<AuditEventRow>("AuditEvent").implement({
   description: "One mutation: who made it with which token, on what, and how it ended.",

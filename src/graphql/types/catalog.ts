@@ -1,6 +1,6 @@
 // What a client may order: datacenters and operating systems.
-import type { Datacenter, OperatingSystem } from "../../domain/kernel/index.js";
-import { builder } from "../builder.js";
+import type { Datacenter, OperatingSystem } from "../../domain/kernel/index.ts";
+import { builder } from "../builder.ts";
 
 const DatacenterRef = builder.objectRef<Datacenter>("Datacenter").implement({
   fields: (t) => ({

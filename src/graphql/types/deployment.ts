@@ -1,16 +1,16 @@
 // Deploying templates: deployImageTemplate, reloadServer, addImageTemplateDatacenters, and
 // the links between servers and the templates they came from.
-import { IncompatibleServerError } from "../../domain/kernel/index.js";
-import type { ServerRow } from "../../domain/servers/index.js";
-import type { TemplateRow } from "../../domain/templates/index.js";
-import { builder, UNCACHED_LOADS } from "../builder.js";
-import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
-import { parseGlobalId } from "../ids.js";
-import { reads, selectedColumns } from "../selected-columns.js";
-import { ServerKindEnum } from "./enums.js";
-import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
-import { ImageTemplateNode, TemplatePayload } from "./image-template.js";
-import { ServerNode, ServerOperationPayload } from "./server.js";
+import { IncompatibleServerError } from "../../domain/kernel/index.ts";
+import type { ServerRow } from "../../domain/servers/index.ts";
+import type { TemplateRow } from "../../domain/templates/index.ts";
+import { builder, UNCACHED_LOADS } from "../builder.ts";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.ts";
+import { parseGlobalId } from "../ids.ts";
+import { reads, selectedColumns } from "../selected-columns.ts";
+import { ServerKindEnum } from "./enums.ts";
+import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
+import { ImageTemplateNode, TemplatePayload } from "./image-template.ts";
+import { ServerNode, ServerOperationPayload } from "./server.ts";
 
 const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError];
 

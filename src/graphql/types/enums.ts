@@ -6,8 +6,8 @@ import {
   SERVER_STATUSES,
   TEMPLATE_STATUSES,
   VOLUME_ROLES,
-} from "../../domain/kernel/index.js";
-import { builder } from "../builder.js";
+} from "../../domain/kernel/index.ts";
+import { builder } from "../builder.ts";
 
 export const ServerKindEnum = builder.enumType("ServerKind", { values: SERVER_KINDS });
 export const ServerStatusEnum = builder.enumType("ServerStatus", { values: SERVER_STATUSES });

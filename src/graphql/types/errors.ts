@@ -8,8 +8,8 @@ import {
   QuotaExceededError,
   ValidationError,
   type ErrorCode,
-} from "../../domain/kernel/index.js";
-import { builder } from "../builder.js";
+} from "../../domain/kernel/index.ts";
+import { builder } from "../builder.ts";
 
 export const ErrorCodeEnum = builder.enumType("ErrorCode", { values: ERROR_CODES });
 

@@ -1,17 +1,17 @@
 // ImageTemplate, its captured volumes and recorded configuration, the templates list, and
 // the capture, update and delete mutations.
-import { IncompatibleServerError } from "../../domain/kernel/index.js";
-import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates/index.js";
-import type { SnapshotRow } from "../../domain/operations/index.js";
-import type { ServerRow } from "../../domain/servers/index.js";
-import { builder, UNCACHED_LOADS } from "../builder.js";
-import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
-import { parseGlobalId } from "../ids.js";
-import { reads, selectedColumns } from "../selected-columns.js";
-import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.js";
-import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.js";
-import { OperationNode } from "./operation.js";
-import { ServerNode } from "./server.js";
+import { IncompatibleServerError } from "../../domain/kernel/index.ts";
+import type { RecordedConfiguration, TemplateRow, TemplateVolumeRow } from "../../domain/templates/index.ts";
+import type { SnapshotRow } from "../../domain/operations/index.ts";
+import type { ServerRow } from "../../domain/servers/index.ts";
+import { builder, UNCACHED_LOADS } from "../builder.ts";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.ts";
+import { parseGlobalId } from "../ids.ts";
+import { reads, selectedColumns } from "../selected-columns.ts";
+import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.ts";
+import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
+import { OperationNode } from "./operation.ts";
+import { ServerNode } from "./server.ts";
 
 export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
   description: "A captured server: its volumes' data on the image store and its recorded configuration.",

@@ -1,13 +1,13 @@
 // The operations list, cancelOperation, and the subscriptions that follow operations.
-import type { Sharing } from "../shared-subscriptions.js";
-import { builder } from "../builder.js";
-import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
-import { parseGlobalId } from "../ids.js";
-import { selectedColumns } from "../selected-columns.js";
-import type { SnapshotRow } from "../../domain/operations/index.js";
-import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
-import { MUTATION_ERRORS } from "./errors.js";
-import { OperationNode } from "./operation.js";
+import type { Sharing } from "../shared-subscriptions.ts";
+import { builder } from "../builder.ts";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.ts";
+import { parseGlobalId } from "../ids.ts";
+import { selectedColumns } from "../selected-columns.ts";
+import type { SnapshotRow } from "../../domain/operations/index.ts";
+import { OperationKindEnum, OperationStatusEnum } from "./enums.ts";
+import { MUTATION_ERRORS } from "./errors.ts";
+import { OperationNode } from "./operation.ts";
 
 const OperationFilter = builder.inputType("OperationFilter", {
   fields: (t) => ({

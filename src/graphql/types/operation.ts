@@ -1,9 +1,9 @@
 // Operation: the node clients follow for every long action.
-import type { OperationSnapshot, SnapshotRow } from "../../domain/operations/index.js";
-import { builder, UNCACHED_LOADS } from "../builder.js";
-import { reads } from "../selected-columns.js";
-import { OperationKindEnum, OperationStatusEnum } from "./enums.js";
-import { ErrorCodeEnum } from "./errors.js";
+import type { OperationSnapshot, SnapshotRow } from "../../domain/operations/index.ts";
+import { builder, UNCACHED_LOADS } from "../builder.ts";
+import { reads } from "../selected-columns.ts";
+import { OperationKindEnum, OperationStatusEnum } from "./enums.ts";
+import { ErrorCodeEnum } from "./errors.ts";
 
 export const OperationNode = builder.loadableNode("Operation", {
   description: "One long-running job: a provision, capture, deploy, power change or delete.",

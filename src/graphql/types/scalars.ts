@@ -1,5 +1,5 @@
 import { GraphQLError, Kind } from "graphql";
-import { builder } from "../builder.js";
+import { builder } from "../builder.ts";
 
 builder.scalarType("DateTime", {
   description: "An ISO-8601 timestamp in UTC, e.g. 2026-11-23T10:15:00.000Z.",

@@ -1,14 +1,14 @@
 // Server, its volumes and network, the servers list, and server mutations.
-import { GIB } from "../../domain/kernel/index.js";
-import type { SnapshotRow } from "../../domain/operations/index.js";
-import type { ServerRow, VolumeView } from "../../domain/servers/index.js";
-import { builder, UNCACHED_LOADS } from "../builder.js";
-import { countedConnection, NODES, pageArgs, toConnection } from "../connections.js";
-import { parseGlobalId } from "../ids.js";
-import { reads, selectedColumns } from "../selected-columns.js";
-import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.js";
-import { OPERATION_ERRORS } from "./errors.js";
-import { OperationNode } from "./operation.js";
+import { GIB } from "../../domain/kernel/index.ts";
+import type { SnapshotRow } from "../../domain/operations/index.ts";
+import type { ServerRow, VolumeView } from "../../domain/servers/index.ts";
+import { builder, UNCACHED_LOADS } from "../builder.ts";
+import { countedConnection, NODES, pageArgs, toConnection } from "../connections.ts";
+import { parseGlobalId } from "../ids.ts";
+import { reads, selectedColumns } from "../selected-columns.ts";
+import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.ts";
+import { OPERATION_ERRORS } from "./errors.ts";
+import { OperationNode } from "./operation.ts";
 
 export const ServerNode = builder.loadableNode("Server", {
   id: { resolve: (server: ServerRow) => server.id },

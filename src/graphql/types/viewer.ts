@@ -1,5 +1,5 @@
-import { builder } from "../builder.js";
-import { ApiTokenNode, RoleEnum } from "./api-token.js";
+import { builder } from "../builder.ts";
+import { ApiTokenNode, RoleEnum } from "./api-token.ts";
 
 const AccountRef = builder.objectRef<{ id: string; name: string; createdAt: Date }>("Account").implement({
   description: "The tenant the token belongs to; everything the API shows is scoped to it.",

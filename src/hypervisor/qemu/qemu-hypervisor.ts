@@ -8,10 +8,10 @@ import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { Hypervisor, MachineSpec, MachineState, StopResult } from "../hypervisor.js";
-import { MachineDirs } from "../machine-dirs.js";
-import { kvmWorks, type Accel } from "./accel.js";
-import { Qmp } from "./qmp.js";
+import type { Hypervisor, MachineSpec, MachineState, StopResult } from "../hypervisor.ts";
+import { MachineDirs } from "../machine-dirs.ts";
+import { kvmWorks, type Accel } from "./accel.ts";
+import { Qmp } from "./qmp.ts";
 
 const run = promisify(execFile);
 
@@ -38,10 +38,12 @@ export class QemuHypervisor implements Hypervisor {
   private readonly dirs: MachineDirs;
   private accel: Promise<Accel> | null = null;
 
+  private readonly options: QemuOptions;
   constructor(
     root: string,
-    private readonly options: QemuOptions,
+    options: QemuOptions,
   ) {
+    this.options = options;
     this.dirs = new MachineDirs(root);
   }
 

@@ -12,7 +12,9 @@ export class Qmp {
   private readonly pending: Array<{ resolve(value: unknown): void; reject(error: Error): void }> = [];
   private greeted!: () => void;
 
-  private constructor(private readonly socket: Socket) {
+  private readonly socket: Socket;
+  private constructor(socket: Socket) {
+    this.socket = socket;
     this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.setEncoding("utf8");
     socket.on("data", (text: string) => this.receive(text));
