@@ -38,7 +38,7 @@ if (only) {
 
 /** Runs one suite in a child process and returns its rows. */
 async function runSuite(name: string): Promise<Row[]> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
     env: { ...process.env, [SUITE_ENV]: name },
     stdio: ["ignore", "pipe", "inherit"],
   });

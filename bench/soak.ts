@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < ACCOUNTS; i++) tokens.push((await setup.domain.accounts.create(`soak-${i}`)).token);
   await setup.stop();
 
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...process.env, ...env, IMPRINT_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["src/main.ts"], { env: { ...process.env, ...env, IMPRINT_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));

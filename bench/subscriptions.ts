@@ -45,7 +45,7 @@ async function fillWithRandomData(dataDir: string, serverGlobalId: string, bytes
 
 export async function subscriptionBenchmarks(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-bench-subs-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/slow-store-server.ts"], {
+  const child = spawn(process.execPath, ["bench/slow-store-server.ts"], {
     env: {
       // Development, as `npm start` runs (in test mode yoga pings each SSE stream every 300 ms, not 12 s).
       ...process.env, NODE_ENV: "development", PORT: "0", IMPRINT_DATA_DIR: dataDir, IMPRINT_DEMO_TOKEN: TOKEN,

@@ -13,7 +13,7 @@ export async function serve(app: App): Promise<void> {
     await app.stop().catch(() => undefined);
     process.exit(1);
   }
-  console.log(`imprint ${config.env} listening on ${url} (GraphiQL in a browser; data in ${config.dataDir})`);
+  console.log(`imprint ${config.env} listening on ${url} (Node ${process.version}; GraphiQL in a browser; data in ${config.dataDir})`);
   if (app.demo) {
     console.log(`demo account token: ${app.demo.token}`);
     console.log(`  curl -H 'Authorization: Bearer ${app.demo.token}' -H 'Content-Type: application/json' \\`);

@@ -24,7 +24,7 @@ describe("health and readiness", () => {
   it("/healthz says the process is up and /readyz that every check passes, without a token", async () => {
     const health = await fetch(`${base(t)}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: "ok" });
+    expect(await health.json()).toEqual({ status: "ok", node: process.version });
     const ready = await fetch(`${base(t)}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok", imageStore: "ok" } });

@@ -16,7 +16,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export function withOperatorEndpoints(endpoints: OperatorEndpoints, next: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const pathname = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && pathname === "/healthz") return json(res, 200, { status: "ok" });
+    if (req.method === "GET" && pathname === "/healthz") return json(res, 200, { status: "ok", node: process.version });
     if (req.method === "GET" && pathname === "/readyz") {
       void endpoints.readiness().then(
         ({ ready, checks }) => json(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks }),

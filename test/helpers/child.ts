@@ -1,6 +1,7 @@
 // Real server processes for crash and start-up tests: `src/main.ts` (or a test entry that
 // wires faulty ports) in a child process, with its output and exit observed.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { testEnv } from "./app.ts";
 
 export interface ChildServer {
@@ -13,7 +14,7 @@ export interface ChildServer {
 }
 
 export function spawnServer(dataDir: string, env: Record<string, string>, entry = "src/main.ts"): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ["--import", "tsx", entry], {
+  return spawn(process.execPath, [entry], {
     env: { ...process.env, ...testEnv(dataDir, env) },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -21,10 +22,30 @@ export function spawnServer(dataDir: string, env: Record<string, string>, entry 
 
 /** A script of scripts/ (as `npm run` starts it), with the test environment. */
 export function spawnScript(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  return spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
+}
+
+/** The live processes whose parent is `pid`, from /proc. */
+export function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false; // ended while we looked
+      }
+    })
+    .map(Number);
+}
+
+/** A process's arguments, as /proc has them. */
+export function commandLine(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
 }
 
 /** The process's exit code and everything it printed. */
