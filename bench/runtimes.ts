@@ -1,0 +1,75 @@
+// npm run bench:runtimes -- --old-dir DIR --old-node NODE [suite ...]
+//
+// What a change of runtime did: each suite of `npm run bench` runs in an older checkout on its
+// own Node (DIR, prepared with `git worktree add DIR <commit> && (cd DIR && npm ci)`), then here
+// on this checkout's Node, suite by suite, so both sides of a row share the machine's state.
+// Prints one table: each side's measure and its own ratio to its baseline.
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import type { Row } from "./lib.ts";
+
+const { values, positionals } = parseArgs({
+  options: { "old-dir": { type: "string" }, "old-node": { type: "string" }, "old-loader": { type: "string", default: "tsx" } },
+  allowPositionals: true,
+});
+const oldDir = values["old-dir"];
+const oldNode = values["old-node"];
+if (!oldDir || !oldNode) {
+  console.error("usage: npm run bench:runtimes -- --old-dir DIR --old-node NODE [--old-loader tsx|none] [suite ...]");
+  process.exit(2);
+}
+
+const SUITES = ["capture", "read-path", "scale", "subscriptions", "concurrency", "plugins"];
+const ROWS_MARK = "IMPRINT_BENCH_ROWS ";
+
+interface Side {
+  name: string;
+  node: string;
+  args: string[];
+  cwd: string;
+}
+
+/** Runs one suite as `npm run bench` runs it (bench/run.ts with IMPRINT_BENCH_SUITE) and returns its rows. */
+async function runSuite(side: Side, suite: string): Promise<Row[]> {
+  const child = spawn(side.node, [...side.args, "bench/run.ts"], {
+    cwd: side.cwd,
+    env: { ...process.env, IMPRINT_BENCH_SUITE: suite, UV_THREADPOOL_SIZE: "16" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const line = output.split("\n").find((text) => text.startsWith(ROWS_MARK));
+  if (code !== 0 || !line) throw new Error(`${suite} on ${side.name} exited with code ${code}`);
+  return JSON.parse(line.slice(ROWS_MARK.length)) as Row[];
+}
+
+async function version(node: string): Promise<string> {
+  const child = spawn(node, ["--version"], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  await new Promise((resolve) => child.on("close", resolve));
+  return output.trim();
+}
+
+const old: Side = { name: `old (${await version(oldNode)})`, node: oldNode, args: values["old-loader"] === "none" ? [] : ["--import", values["old-loader"]!], cwd: oldDir };
+const current: Side = { name: `new (${process.version})`, node: process.execPath, args: [], cwd: process.cwd() };
+
+const table: string[] = [
+  `| benchmark | measure | ${old.name} | ratio | ${current.name} | ratio | target |`,
+  "|---|---|---|---|---|---|---|",
+];
+for (const suite of positionals.length ? positionals : SUITES) {
+  console.error(`running ${suite} on ${old.name}, then on ${current.name}...`);
+  const [before, after] = [await runSuite(old, suite).catch((error: Error) => error), await runSuite(current, suite).catch((error: Error) => error)];
+  if (before instanceof Error || after instanceof Error) {
+    table.push(`| ${suite} | the suite failed: ${[before, after].filter((side) => side instanceof Error).map((error) => (error as Error).message).join("; ")} | | | | | |`);
+    continue;
+  }
+  for (const row of after) {
+    const was = before.find((candidate) => candidate.benchmark === row.benchmark && candidate.measure === row.measure);
+    table.push(`| ${row.benchmark} | ${row.measure} | ${was ? `${was.imprint} (baseline ${was.baseline})` : "-"} | ${was?.ratio ?? "-"} | ${row.imprint} (baseline ${row.baseline}) | ${row.ratio} | ${row.target} |`);
+    console.error(`  ${row.benchmark} | ${row.measure} | ${was?.imprint ?? "-"} -> ${row.imprint}`);
+  }
+}
+console.log(`\n${table.join("\n")}\n`);
