@@ -210,3 +210,31 @@ describe("rate limit and quotas", () => {
     expect(second).toMatchObject({ __typename: "QuotaExceededError", quota: "templates" });
   });
 });
+
+describe("the concurrent-operations quota", () => {
+  let quota: TestApp;
+  beforeAll(async () => {
+    quota = await startTestApp({ env: { IMPRINT_QUOTA_CONCURRENT_OPERATIONS: "2" } });
+  });
+  afterAll(async () => {
+    await quota.stop();
+  });
+
+  it("counts every kind of operation but deletes against concurrent operations: a replication past it is refused and queues nothing", async () => {
+    const client = await quota.newAccount();
+    const a = await createActiveServer(client, { hostname: "rep1" });
+    const b = await createActiveServer(client, { hostname: "rep2" });
+    const captured = (await client.query(CAPTURE, { input: { serverId: a.id, name: "to-replicate" } })).captureImageTemplate;
+    expect((await waitForOperation(client, captured.operation.id)).status).toBe("SUCCEEDED");
+    await quota.app.domain.runner.stop();
+    const POWER = `mutation($id: ID!) { powerOffServer(input: { id: $id }) { ... on PowerOffServerPayload { operation { id } } } }`;
+    const inFlight = [(await client.query(POWER, { id: a.id })).powerOffServer, (await client.query(POWER, { id: b.id })).powerOffServer];
+    const REPLICATE = `mutation($input: AddImageTemplateDatacentersInput!) { addImageTemplateDatacenters(input: $input) { __typename ... on QuotaExceededError { quota limit used } } }`;
+    const refused = (await client.query(REPLICATE, { input: { id: captured.imageTemplate.id, datacenters: ["fra02"] } })).addImageTemplateDatacenters;
+    expect(refused).toMatchObject({ __typename: "QuotaExceededError", quota: "concurrentOperations", limit: 2, used: 2 });
+    const { operations } = await client.query(`{ operations(filter: { kind: [REPLICATE_TEMPLATE] }) { totalCount } }`);
+    expect(operations.totalCount).toBe(0);
+    await quota.app.domain.runner.start();
+    for (const { operation } of inFlight) await waitForOperation(client, operation.id);
+  });
+});

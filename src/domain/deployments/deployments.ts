@@ -1,16 +1,15 @@
 // Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
 // server from one (RELOAD), and making a template available in more datacenters.
 import {
-  DomainError,
   findDatacenter,
   SERVER_LIMITS,
   FieldProblems,
   NotFoundError,
-  transaction,
 } from "../kernel/index.ts";
 import type { DomainDeps, Viewer } from "../deps.ts";
 import {
   insertServer,
+  newServerPlan,
   type NewServer,
   type ServerRow,
   type ServerWithOperation,
@@ -114,8 +113,8 @@ export class Deployments {
     checkUserData(problems, "userData", input.userData);
     problems.throwIfAny();
 
-    const operationId = this.deps.ids.next("op");
-    const outcome = await transaction(this.deps.db, async (tx) => {
+    const { operation, made: server } = await this.operations.queue(viewer, newServerPlan(viewer, "DEPLOY", spec), async (tx, operationId) => {
+      // A refusal rolls the hold back with the rest of the transaction.
       const notHeld = await holdTemplate(tx, template);
       if (notHeld) return notHeld;
       const server = await insertServer(tx, viewer, this.deps, {
@@ -127,18 +126,14 @@ export class Deployments {
         sourceImageTemplateId: template.id,
         idempotencyKey: input.idempotencyKey,
       });
-      // A refusal rolls the hold back with the rest of the transaction.
-      if (server instanceof DomainError) return server;
-      const operation = await tx.operation.create({
-        data: this.operations.newOperationData(viewer, operationId, "DEPLOY", {
-          serverId: server.id,
-          imageTemplateId: template.id,
-          input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, config) } satisfies DeployRun,
-        }),
-      });
-      return { server, operation };
+      return {
+        serverId: server.id,
+        imageTemplateId: template.id,
+        input: { userData: input.userData ?? null, powerOn: startsHost(input.powerOn, config) } satisfies DeployRun,
+        made: server,
+      };
     });
-    return { server: outcome.server, operation: this.operations.queued(outcome.operation) };
+    return { server, operation };
   }
 
   private async byIdempotencyKey(viewer: Viewer, key: string): Promise<ServerWithOperation | null> {
@@ -203,14 +198,12 @@ export class Deployments {
     if (input.datacenters.length === 0) problems.add("datacenters", "must name at least one datacenter");
     input.datacenters.forEach((code, i) => checkDatacenter(problems, `datacenters[${i}]`, code));
     problems.throwIfAny();
-    const operationId = this.deps.ids.next("op");
-    const row = await this.deps.db.operation.create({
-      data: this.operations.newOperationData(viewer, operationId, "REPLICATE_TEMPLATE", {
-        imageTemplateId: template.id,
-        input: { datacenters: [...new Set(input.datacenters)] },
-      }),
-    });
-    return { imageTemplate: template, operation: this.operations.queued(row) };
+    const { operation } = await this.operations.queue(viewer, { kind: "REPLICATE_TEMPLATE", quotas: ["concurrentOperations"] }, async () => ({
+      imageTemplateId: template.id,
+      input: { datacenters: [...new Set(input.datacenters)] },
+      made: undefined,
+    }));
+    return { imageTemplate: template, operation };
   }
 
   private async activeTemplate(viewer: Viewer, id: string, field: string): Promise<TemplateRow> {

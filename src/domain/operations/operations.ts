@@ -5,7 +5,7 @@ import type { DomainDeps, Viewer } from "../deps.ts";
 import { allOf, columnsSql, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
 import {
   ConflictError,
-  type DomainError,
+  DomainError,
   INITIAL,
   NotFoundError,
   transitionServer,
@@ -23,7 +23,7 @@ import {
   ALL_COLUMNS,
   type Columns,
 } from "../kernel/index.ts";
-import { SNAPSHOT_COLUMNS, toSnapshot, type OperationRow, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.ts";
+import { SNAPSHOT_COLUMNS, toSnapshot, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.ts";
 import type { OperationRunner } from "./runner.ts";
 import { quotaRefusal, type QuotaName } from "../accounts/index.ts";
 
@@ -66,6 +66,29 @@ export interface QueueHooks {
   create?: (tx: Prisma.TransactionClient, operationId: string) => Promise<DomainError | null | void>;
 }
 
+/** What an operation counts against and what may refuse it before its rows are made. */
+export interface QueuePlan {
+  kind: OperationKind;
+  /** Checked in the operation's transaction. Deletes name none: they are how an account gets back under its quotas. */
+  quotas: QuotaName[];
+  /** Refuses before the quotas are counted (a name or an fqdn taken). */
+  check?: (tx: Prisma.TransactionClient) => Promise<DomainError | null>;
+}
+
+/** What `prepare` made in the operation's transaction: the rows the operation concerns, its input, and anything the caller wants back. */
+export interface Prepared<T> {
+  serverId?: string | null;
+  imageTemplateId?: string | null;
+  input?: unknown;
+  made: T;
+}
+
+/** A queued operation, and what its transaction made beside it. */
+export interface Queued<T> {
+  operation: OperationSnapshot;
+  made: T;
+}
+
 export class Operations {
   private readonly deps: DomainDeps;
   private readonly runner: OperationRunner;
@@ -78,18 +101,53 @@ export class Operations {
   }
 
   /**
-   * Takes the server's lock and queues the operation in one transaction: of two requests
-   * fired at once, exactly one wins; the other gets a ConflictError naming the state.
-   * `hooks.check` may refuse before the lock is taken; `hooks.create` adds rows (e.g. the
-   * template a capture makes) after it is taken, before the operation row.
+   * The one way to queue an operation. In one transaction: `plan.check`, the quotas,
+   * then `prepare` takes the locks and makes the rows the operation needs, then the QUEUED
+   * row is inserted. After the commit, subscribers are told and the runner woken. A step
+   * refuses by returning a DomainError, which is thrown after the rollback.
    */
-  async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
+  async queue<T>(
+    viewer: Viewer,
+    plan: QueuePlan,
+    prepare: (tx: Prisma.TransactionClient, operationId: string) => Promise<Prepared<T> | DomainError>,
+  ): Promise<Queued<T>> {
     const id = this.deps.ids.next("op");
     const outcome = await transaction(this.deps.db, async (tx) => {
-      const refusal =
-        (await hooks.check?.(tx)) ??
-        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, request.quotas ?? ["concurrentOperations"]));
+      const refusal = (await plan.check?.(tx)) ?? (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, plan.quotas));
       if (refusal) return refusal;
+      const prepared = await prepare(tx, id);
+      // No throw inside the transaction: the SQLite adapter shares its connection, and a
+      // rollback would also undo statements other requests ran meanwhile.
+      if (prepared instanceof DomainError) return prepared;
+      const row = await tx.operation.create({
+        data: {
+          id,
+          accountId: viewer.accountId,
+          kind: plan.kind,
+          status: INITIAL.operation,
+          step: "queued",
+          serverId: prepared.serverId ?? null,
+          imageTemplateId: prepared.imageTemplateId ?? null,
+          input: JSON.stringify(prepared.input ?? {}),
+        },
+      });
+      return { row, made: prepared.made };
+    });
+    const operation = toSnapshot(outcome.row);
+    this.deps.events.publishOperation(operation);
+    this.runner.notify();
+    return { operation, made: outcome.made };
+  }
+
+  /**
+   * Queues an operation on an existing server with the server's lock taken in its
+   * transaction: of two requests fired at once, exactly one wins; the other gets a
+   * ConflictError naming the state. `hooks.check` may refuse before the lock is taken;
+   * `hooks.create` adds rows (e.g. the template a capture makes) after it is taken.
+   */
+  async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
+    const plan = { kind: request.kind, quotas: request.quotas ?? ["concurrentOperations" as const], check: hooks.check };
+    const queued = await this.queue(viewer, plan, async (tx, id) => {
       const free = {
         id: request.serverId,
         accountId: viewer.accountId,
@@ -99,71 +157,12 @@ export class Operations {
       const locked = request.statusWhileRunning
         ? await transitionServer(tx, free, request.statusWhileRunning, { activeOperationId: id }, request.allowedStatuses)
         : await tx.server.updateMany({ where: { ...free, status: { in: request.allowedStatuses } }, data: { activeOperationId: id } });
-      // No throw inside the transaction: the SQLite adapter shares its connection, and a
-      // rollback would also undo statements other requests ran meanwhile.
-      if (locked.count !== 1) return null;
+      if (locked.count !== 1) return whyServerIsUnavailable(tx, viewer, request);
       const refused = await hooks.create?.(tx, id);
       if (refused) return refused;
-      return tx.operation.create({
-        data: this.newOperationData(viewer, id, request.kind, {
-          serverId: request.serverId,
-          imageTemplateId: request.imageTemplateId,
-          input: request.input,
-        }),
-      });
+      return { serverId: request.serverId, imageTemplateId: request.imageTemplateId, input: request.input, made: undefined };
     });
-    if (!outcome) throw await this.whyServerIsUnavailable(viewer, request);
-    return this.queued(outcome);
-  }
-
-  /** The data of a new QUEUED operation row, for callers that create it with other rows. */
-  newOperationData(
-    viewer: Viewer,
-    id: string,
-    kind: OperationKind,
-    links: { serverId?: string; imageTemplateId?: string; input?: unknown },
-  ): Prisma.OperationUncheckedCreateInput {
-    return {
-      id,
-      accountId: viewer.accountId,
-      kind,
-      status: INITIAL.operation,
-      step: "queued",
-      serverId: links.serverId ?? null,
-      imageTemplateId: links.imageTemplateId ?? null,
-      input: JSON.stringify(links.input ?? {}),
-    };
-  }
-
-  /** Announces a freshly queued operation and wakes the runner. */
-  queued(row: OperationRow): OperationSnapshot {
-    const snapshot = toSnapshot(row);
-    this.deps.events.publishOperation(snapshot);
-    this.runner.notify();
-    return snapshot;
-  }
-
-  private async whyServerIsUnavailable(viewer: Viewer, request: ServerLockRequest): Promise<Error> {
-    const server = await this.deps.db.server.findFirst({
-      where: { id: request.serverId, accountId: viewer.accountId },
-      include: { operations: { where: { status: { in: ["QUEUED", "RUNNING"] } }, take: 1 } },
-    });
-    if (!server) return new NotFoundError("Server", request.serverId, request.field);
-    const inFlight = server.operations[0];
-    if (server.activeOperationId || inFlight) {
-      const what = inFlight ? `${inFlight.kind} operation ${inFlight.id} (${inFlight.status})` : `operation ${server.activeOperationId}`;
-      return new ConflictError(`server ${server.fqdn} has ${what} in flight`, "OPERATION_IN_FLIGHT");
-    }
-    if (!request.allowedStatuses.includes(server.status as ServerStatus)) {
-      return new ConflictError(
-        `server ${server.fqdn} is ${server.status}; ${request.kind} needs ${request.allowedStatuses.join(" or ")}`,
-        server.status,
-      );
-    }
-    if (request.requiredPowerState && server.powerState !== request.requiredPowerState) {
-      return new ConflictError(`server ${server.fqdn} is already ${server.powerState}`, server.powerState);
-    }
-    return new ConflictError(`server ${server.fqdn} changed while the request ran; try again`, server.status);
+    return queued.operation;
   }
 
   async get(viewer: Viewer, id: string): Promise<OperationSnapshot | null> {
@@ -258,4 +257,28 @@ export class Operations {
       await changes.return?.();
     }
   }
+}
+
+/** Why the server's lock could not be taken: read in the transaction that tried. */
+async function whyServerIsUnavailable(tx: Prisma.TransactionClient, viewer: Viewer, request: ServerLockRequest): Promise<DomainError> {
+  const server = await tx.server.findFirst({
+    where: { id: request.serverId, accountId: viewer.accountId },
+    include: { operations: { where: { status: { in: ["QUEUED", "RUNNING"] } }, take: 1 } },
+  });
+  if (!server) return new NotFoundError("Server", request.serverId, request.field);
+  const inFlight = server.operations[0];
+  if (server.activeOperationId || inFlight) {
+    const what = inFlight ? `${inFlight.kind} operation ${inFlight.id} (${inFlight.status})` : `operation ${server.activeOperationId}`;
+    return new ConflictError(`server ${server.fqdn} has ${what} in flight`, "OPERATION_IN_FLIGHT");
+  }
+  if (!request.allowedStatuses.includes(server.status as ServerStatus)) {
+    return new ConflictError(
+      `server ${server.fqdn} is ${server.status}; ${request.kind} needs ${request.allowedStatuses.join(" or ")}`,
+      server.status,
+    );
+  }
+  if (request.requiredPowerState && server.powerState !== request.requiredPowerState) {
+    return new ConflictError(`server ${server.fqdn} is already ${server.powerState}`, server.powerState);
+  }
+  return new ConflictError(`server ${server.fqdn} changed while the request ran; try again`, server.status);
 }

@@ -1,7 +1,6 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
 import { Prisma } from "../../db/generated/client.ts";
 import {
-  DomainError,
   INITIAL,
   findDatacenter,
   SERVER_LIMITS,
@@ -15,14 +14,12 @@ import {
   toPage,
   type Page,
   type PageArgs,
-  transaction,
   type Tx,
 } from "../kernel/index.ts";
 import type { DomainDeps, Viewer } from "../deps.ts";
 import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
 import { addressesFor, nextFreeOrdinal } from "./network.ts";
-import { quotaRefusal } from "../accounts/index.ts";
-import type { OperationSnapshot, Operations, ServerLockRequest } from "../operations/index.ts";
+import type { OperationSnapshot, Operations, QueuePlan, ServerLockRequest } from "../operations/index.ts";
 import type { ServerKind, ServerStatus, VolumeRole } from "../kernel/index.ts";
 import {
   checkCapacity,
@@ -108,19 +105,29 @@ export interface NewServer extends Omit<CreateServerInput, "volumes"> {
 }
 
 /**
+ * How an operation that makes a server is queued (createServer, deploy): its fqdn free in
+ * the account, and room for one more server and one more operation.
+ */
+export function newServerPlan(viewer: Viewer, kind: "PROVISION" | "DEPLOY", spec: Pick<NewServer, "hostname" | "domain">): QueuePlan {
+  return {
+    kind,
+    quotas: ["servers", "concurrentOperations"],
+    check: (tx) => fqdnTaken(tx, viewer.accountId, `${spec.hostname}.${spec.domain}`),
+  };
+}
+
+/**
  * Inserts a new server (PROVISIONING, HALTED, locked by the operation that builds it) with
- * its volumes and its own addresses, unless its fqdn is taken in the account or a quota is
- * reached (returned, not thrown). Call inside the transaction that inserts the operation.
+ * its volumes and its own addresses. Call from the `prepare` of an operation queued with
+ * `newServerPlan`, which refuses a taken fqdn and a full quota first.
  */
 export async function insertServer(
   tx: Tx,
   viewer: Viewer,
-  { config, ids }: Pick<DomainDeps, "config" | "ids">,
+  { ids }: Pick<DomainDeps, "ids">,
   spec: NewServer,
-): Promise<ServerRow | DomainError> {
+): Promise<ServerRow> {
   const fqdn = `${spec.hostname}.${spec.domain}`;
-  const refusal = (await fqdnTaken(tx, viewer.accountId, fqdn)) ?? (await quotaRefusal(tx, viewer.accountId, config.quotas, ["servers", "concurrentOperations"]));
-  if (refusal) return refusal;
   const dc = findDatacenter(spec.datacenter)!;
   return tx.server.create({
     data: {
@@ -168,22 +175,13 @@ export class Servers {
 
   async create(viewer: Viewer, input: CreateServerInput, provision: ProvisionInput = {}): Promise<ServerWithOperation> {
     this.validate(input);
-    const operationId = this.deps.ids.next("op");
-    const result = await transaction(this.deps.db, async (tx) => {
+    const { operation, made: server } = await this.operations.queue(viewer, newServerPlan(viewer, "PROVISION", input), async (tx, operationId) => {
       const { userData, ...spec } = input;
-      const server = await insertServer(tx, viewer, this.deps, {
-        ...spec,
-        operationId,
-        volumes: orderVolumes(input.volumes),
-      });
-      if (server instanceof DomainError) return server;
+      const server = await insertServer(tx, viewer, this.deps, { ...spec, operationId, volumes: orderVolumes(input.volumes) });
       const run: ProvisionInput = { ...provision, ...(userData ? { userData } : {}) };
-      const operation = await tx.operation.create({
-        data: this.operations.newOperationData(viewer, operationId, "PROVISION", { serverId: server.id, input: run }),
-      });
-      return { server, operation };
+      return { serverId: server.id, input: run, made: server };
     });
-    return { server: result.server, operation: this.operations.queued(result.operation) };
+    return { server, operation };
   }
 
   private validate(input: CreateServerInput): void {

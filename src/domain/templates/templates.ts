@@ -16,14 +16,12 @@ import {
   toPage,
   type Page,
   type PageArgs,
-  transaction,
   checkText,
   ALL_COLUMNS,
   type Columns,
 } from "../kernel/index.ts";
 import { shortHash } from "./chunks.ts";
 import { holdTemplate, refuseBareMetal } from "./rules.ts";
-import { quotaRefusal } from "../accounts/index.ts";
 import type { OperationSnapshot, Operations } from "../operations/index.ts";
 import type { PowerState, TemplateStatus } from "../kernel/index.ts";
 
@@ -208,16 +206,11 @@ export class Templates {
   /** Queues VERIFY_TEMPLATE: every chunk read back and checked; see verify-template.ts. */
   async verify(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
     const template = await this.getOrThrow(viewer, id, "id");
-    const operationId = this.deps.ids.next("op");
-    const row = await transaction(this.deps.db, async (tx) => {
+    const { operation } = await this.operations.queue(viewer, { kind: "VERIFY_TEMPLATE", quotas: ["concurrentOperations"] }, async (tx) => {
       // Held like a deployment: the template cannot be deleted while it is read.
-      const refusal =
-        (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, ["concurrentOperations"])) ??
-        (await holdTemplate(tx, template, ["ACTIVE", "DAMAGED"]));
-      if (refusal) return refusal;
-      return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "VERIFY_TEMPLATE", { imageTemplateId: id }) });
+      const notHeld = await holdTemplate(tx, template, ["ACTIVE", "DAMAGED"]);
+      return notHeld ?? { imageTemplateId: id, made: undefined };
     });
-    const operation = this.operations.queued(row);
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
   }
 
@@ -244,23 +237,17 @@ export class Templates {
 
   /** Queues DELETE_TEMPLATE. Refused while the template is captured or deployed from. */
   async delete(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
-    const operationId = this.deps.ids.next("op");
-    const row = await transaction(this.deps.db, async (tx) => {
-      const before = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId }, select: { status: true } });
+    // Deleting is never refused by the quotas: it is how an account gets back under them.
+    const { operation } = await this.operations.queue(viewer, { kind: "DELETE_TEMPLATE", quotas: [] }, async (tx) => {
+      const template = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
+      if (!template) return new NotFoundError("ImageTemplate", id, "id");
       const locked = await transitionTemplates(tx, { id, accountId: viewer.accountId, activeDeployCount: 0 }, "DELETING");
-      if (!before || locked.count !== 1) return null;
-      // The status to return to if the deletion is cancelled while it is queued.
-      const input = { statusBefore: before.status };
-      return tx.operation.create({ data: this.operations.newOperationData(viewer, operationId, "DELETE_TEMPLATE", { imageTemplateId: id, input }) });
-    });
-    if (!row) {
-      const template = await this.getOrThrow(viewer, id, "id");
+      if (locked.count === 1) return { imageTemplateId: id, input: { statusBefore: template.status }, made: undefined };
       if (template.activeDeployCount > 0) {
-        throw new ConflictError(`image template ${template.name} has ${template.activeDeployCount} deployment(s) in flight`, "DEPLOYMENTS_IN_FLIGHT");
+        return new ConflictError(`image template ${template.name} has ${template.activeDeployCount} deployment(s) in flight`, "DEPLOYMENTS_IN_FLIGHT");
       }
-      throw new ConflictError(`image template ${template.name} is ${template.status}`, template.status);
-    }
-    const operation = this.operations.queued(row);
+      return new ConflictError(`image template ${template.name} is ${template.status}`, template.status);
+    });
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
   }
 

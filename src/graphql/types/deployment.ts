@@ -8,7 +8,7 @@ import { countedConnection, NODES, pageArgs, toConnection } from "../connections
 import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
 import { ServerKindEnum } from "./enums.ts";
-import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
+import { OPERATION_ERRORS } from "./errors.ts";
 import { ImageTemplateNode, TemplatePayload } from "./image-template.ts";
 import { ServerNode, ServerOperationPayload } from "./server.ts";
 
@@ -131,7 +131,7 @@ builder.mutationField("addImageTemplateDatacenters", (t) =>
   t.field({
     type: TemplatePayload("AddImageTemplateDatacentersPayload"),
     description: "Makes a template deployable in more datacenters (a REPLICATE_TEMPLATE operation).",
-    errors: { types: MUTATION_ERRORS },
+    errors: { types: OPERATION_ERRORS },
     args: { input: t.arg({ type: AddImageTemplateDatacentersInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.domain.deployments.addDatacenters(ctx.viewer, { id: parseGlobalId(String(input.id), "ImageTemplate", "id"), datacenters: input.datacenters }),
