@@ -99,14 +99,20 @@ export class CodecPool {
     return { raw: result.data!, sha256: result.hash! };
   }
 
-  /** Stops the workers; every job queued or running is rejected, none waits for ever. */
+  /**
+   * Stops the workers; every job queued or running is rejected at once, none waits for ever.
+   * A worker is terminated only between jobs: terminated inside a zstd call, zstd-napi throws
+   * a C++ exception that aborts the whole process (SIGABRT; SIGSEGV on Node 20). A busy worker
+   * is terminated when its job answers, one chunk's work later.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    const exited = this.workers.map((worker) => new Promise((resolve) => worker.once("exit", resolve)));
     const stopped = new WorkerStoppedError("the codec pool was closed (the server is stopping)");
     for (const job of this.queue.splice(0)) job.reject(stopped);
     for (const job of this.busy.values()) job.reject(stopped);
-    this.busy.clear();
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    for (const worker of this.idle.splice(0)) void worker.terminate();
+    await Promise.all(exited);
   }
 
   private run(job: Job["job"], data: Uint8Array, into?: Uint8Array): Promise<{ data?: Buffer; hash?: string; input?: Buffer }> {
@@ -137,6 +143,10 @@ export class CodecPool {
   private done(worker: Worker, message: { id: number; data?: Uint8Array; length?: number; hash?: string; input?: Uint8Array; error?: string }): void {
     const job = this.busy.get(worker);
     this.busy.delete(worker);
+    if (this.closed) {
+      void worker.terminate(); // its job was rejected by close()
+      return;
+    }
     this.idle.push(worker);
     if (job) {
       if (message.error !== undefined) job.reject(new CodecError(message.error));
