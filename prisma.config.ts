@@ -1,6 +1,6 @@
 // Prisma CLI configuration. The CLI runs through the better-sqlite3 driver adapter so it
 // uses the WebAssembly schema engine shipped in the npm package (no binary download):
-// see ../shared/STACK-NOTES.md and docs/decisions.md.
+// see ../shared/STACK-NOTES.md and docs/decisions/prisma-and-migrations.md.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "prisma/config";

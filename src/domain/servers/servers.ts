@@ -87,7 +87,7 @@ export interface ServerWithOperation {
 /**
  * The error for a fqdn another server of the account already has, or null; call inside the
  * transaction that creates the server (it returns the error rather than throwing: see
- * docs/decisions.md, "No throwing inside interactive transactions").
+ * docs/decisions/concurrency.md, the transaction helper).
  */
 export async function fqdnTaken(tx: Prisma.TransactionClient, accountId: string, fqdn: string): Promise<ValidationError | null> {
   const clash = await tx.server.findFirst({ where: { accountId, fqdn }, select: { id: true } });

@@ -1,7 +1,7 @@
 // Captures write chunks before they reference them; the sweep that removes unreferenced
 // chunks must not run meanwhile. Captures share this lock, sweeps take it alone. A waiting
 // sweep goes before captures that arrive after it, so a stream of captures cannot starve it.
-// In-process only: several instances on one store need a database lock (docs/decisions.md).
+// In-process only: several instances on one store need a database lock (docs/decisions/image-store.md).
 export class StoreLock {
   private readers = 0;
   private writer = false;
