@@ -36,6 +36,11 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
   const sqlite = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   try {
     sqlite.pragma("journal_mode = WAL");
+    // A migration that rebuilds a table (Prisma's RedefineTables) drops the old one, and with
+    // foreign keys on, DROP TABLE first deletes its rows, cascading to the rows that refer to
+    // them. SQLite ignores PRAGMA foreign_keys inside a transaction (so the migration's own
+    // lines do nothing here): they are off for this connection, and checked before each commit.
+    sqlite.pragma("foreign_keys = OFF");
     registerMigrationFunctions(sqlite);
     sqlite.exec(MIGRATIONS_TABLE);
     const done = new Set(
@@ -60,6 +65,8 @@ export function applyMigrations(databaseUrl: string, migrationsDir = MIGRATIONS_
           .get(name);
         if (!already) {
           sqlite.exec(sql);
+          const broken = sqlite.pragma("foreign_key_check") as Array<{ table: string; parent: string }>;
+          if (broken.length > 0) throw new Error(`it leaves ${broken.length} row(s) of ${broken[0].table} referring to missing ${broken[0].parent} rows`);
           sqlite
             .prepare(
               `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
