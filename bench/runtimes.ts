@@ -66,8 +66,12 @@ for (const suite of positionals.length ? positionals : SUITES) {
     table.push(`| ${suite} | the suite failed: ${[before, after].filter((side) => side instanceof Error).map((error) => (error as Error).message).join("; ")} | | | | | |`);
     continue;
   }
+  // Rows are matched by benchmark and measure, in order: a suite may print one measure twice
+  // against two baselines (the read path's floor and plain graphql-yoga).
+  const unmatched = [...before];
   for (const row of after) {
-    const was = before.find((candidate) => candidate.benchmark === row.benchmark && candidate.measure === row.measure);
+    const at = unmatched.findIndex((candidate) => candidate.benchmark === row.benchmark && candidate.measure === row.measure);
+    const was = at >= 0 ? unmatched.splice(at, 1)[0] : undefined;
     table.push(`| ${row.benchmark} | ${row.measure} | ${was ? `${was.imprint} (baseline ${was.baseline})` : "-"} | ${was?.ratio ?? "-"} | ${row.imprint} (baseline ${row.baseline}) | ${row.ratio} | ${row.target} |`);
     console.error(`  ${row.benchmark} | ${row.measure} | ${was?.imprint ?? "-"} -> ${row.imprint}`);
   }

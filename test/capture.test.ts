@@ -182,29 +182,6 @@ describe("captureImageTemplate", () => {
     expect((await stranger.query(`{ viewer { storedBytes } }`)).viewer.storedBytes).toBe(theirsNeeds.bytes);
   });
 
-  it("returns the first result for a repeated idempotencyKey instead of capturing twice", async () => {
-    const input = { serverId: demo.id, name: "demo01-idempotent", idempotencyKey: "key-1" };
-    const a = await capture(input);
-    const b = await capture({ ...input, name: "another name" });
-    expect(b.imageTemplate.id).toBe(a.imageTemplate.id);
-    expect(b.operation.id).toBe(a.operation.id);
-    await waitForOperation(t.client, a.operation.id);
-    const c = await capture(input);
-    expect(c.imageTemplate.id).toBe(a.imageTemplate.id);
-  });
-
-  it("makes one template of two captures sent at the same moment with one idempotencyKey", async () => {
-    const server = await createActiveServer(t.client, { hostname: "twice01" });
-    const input = { serverId: server.id, name: "twice01-image", idempotencyKey: "same-moment" };
-    const [a, b] = await Promise.all([capture(input), capture(input)]);
-    expect([a.__typename, b.__typename]).toEqual(["CaptureImageTemplatePayload", "CaptureImageTemplatePayload"]);
-    expect(b.imageTemplate.id).toBe(a.imageTemplate.id);
-    expect(b.operation.id).toBe(a.operation.id);
-    await waitForOperation(t.client, a.operation.id);
-    const { imageTemplates } = await t.client.query(`{ imageTemplates(filter: { nameContains: "twice01" }) { totalCount } }`);
-    expect(imageTemplates.totalCount).toBe(1);
-  });
-
   it("keeps a halted server halted", async () => {
     const server = await createActiveServer(t.client, { hostname: "halted01" });
     const off = await t.client.query(`mutation($id: ID!) { powerOffServer(input: { id: $id }) { ... on PowerOffServerPayload { operation { id } } } }`, { id: server.id });

@@ -21,7 +21,7 @@ import {
   checkRange,
   checkUserData,
 } from "../servers/index.ts";
-import type { OperationSnapshot, Operations } from "../operations/index.ts";
+import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
 import type { ServerKind } from "../kernel/index.ts";
 import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type TemplateRow, type Templates } from "../templates/index.ts";
 
@@ -68,10 +68,17 @@ export class Deployments {
   }
 
   async deploy(viewer: Viewer, input: DeployInput): Promise<ServerWithOperation> {
-    if (input.idempotencyKey) {
-      const earlier = await this.byIdempotencyKey(viewer, input.idempotencyKey);
-      if (earlier) return earlier;
-    }
+    const request = idempotencyRequest(input);
+    return this.operations.queueOnce(
+      viewer,
+      "DEPLOY",
+      request,
+      () => this.queueDeploy(viewer, input, request),
+      (operationId) => this.earlierDeploy(viewer, operationId, input.idempotencyKey!),
+    );
+  }
+
+  private async queueDeploy(viewer: Viewer, input: DeployInput, request: IdempotencyRequest | null): Promise<ServerWithOperation> {
     const template = await this.activeTemplate(viewer, input.imageTemplateId, "imageTemplateId");
     const bareMetal = refuseBareMetal(input.kind ?? "VIRTUAL", `be deployed to a bare metal server ("${template.name}" is standard)`);
     if (bareMetal) throw bareMetal;
@@ -111,9 +118,11 @@ export class Deployments {
       }
     });
     checkUserData(problems, "userData", input.userData);
+    checkIdempotencyKey(problems, input.idempotencyKey);
     problems.throwIfAny();
 
-    const { operation, made: server } = await this.operations.queue(viewer, newServerPlan(viewer, "DEPLOY", spec), async (tx, operationId) => {
+    const plan = { ...newServerPlan(viewer, "DEPLOY", spec), idempotency: request };
+    const { operation, made: server } = await this.operations.queue(viewer, plan, async (tx, operationId) => {
       // A refusal rolls the hold back with the rest of the transaction.
       const notHeld = await holdTemplate(tx, template);
       if (notHeld) return notHeld;
@@ -124,7 +133,6 @@ export class Deployments {
         volumes: layout as NewServer["volumes"],
         operationId,
         sourceImageTemplateId: template.id,
-        idempotencyKey: input.idempotencyKey,
       });
       return {
         serverId: server.id,
@@ -136,12 +144,12 @@ export class Deployments {
     return { server, operation };
   }
 
-  private async byIdempotencyKey(viewer: Viewer, key: string): Promise<ServerWithOperation | null> {
-    const server = await this.deps.db.server.findFirst({ where: { accountId: viewer.accountId, idempotencyKey: key } });
-    if (!server) return null;
-    const row = await this.deps.db.operation.findFirst({ where: { serverId: server.id, kind: "DEPLOY" }, orderBy: { id: "asc" } });
-    const operation = row ? await this.operations.get(viewer, row.id) : null;
-    return operation ? { server, operation } : null;
+  /** What a deploy with this key answered: its server and operation, as they are now. */
+  private async earlierDeploy(viewer: Viewer, operationId: string, key: string): Promise<ServerWithOperation> {
+    const operation = (await this.operations.get(viewer, operationId))!;
+    const server = operation.serverId ? await this.deps.db.server.findFirst({ where: { id: operation.serverId, accountId: viewer.accountId } }) : null;
+    if (!server) throw idempotencyKeySpent("DEPLOY", key, "server");
+    return { server, operation };
   }
 
   /** Rewrites a server's volumes from a template; identity and network stay. */

@@ -1,5 +1,6 @@
 // Operations: queueing work, the runner that executes pipelines, progress and events.
 export * from "./events.ts";
+export * from "./idempotency.ts";
 export * from "./operation-snapshot.ts";
 export * from "./operations.ts";
 export * from "./pipeline.ts";

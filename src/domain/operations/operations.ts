@@ -26,6 +26,7 @@ import {
 import { SNAPSHOT_COLUMNS, toSnapshot, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.ts";
 import type { OperationRunner } from "./runner.ts";
 import { quotaRefusal, type QuotaName } from "../accounts/index.ts";
+import { idempotencyMismatch, sameRequest, type IdempotencyRequest } from "./idempotency.ts";
 
 /** The snapshot's columns of "Operation", quoted for raw SQL. */
 const snapshotColumns = columnsSql(SNAPSHOT_COLUMNS);
@@ -58,6 +59,8 @@ export interface ServerLockRequest {
   field: string;
   /** Quotas the operation counts against; default: operations in flight. */
   quotas?: QuotaName[];
+  /** The key the request came with (see queueOnce). */
+  idempotency?: IdempotencyRequest | null;
 }
 
 export interface QueueHooks {
@@ -73,6 +76,8 @@ export interface QueuePlan {
   quotas: QuotaName[];
   /** Refuses before the quotas are counted (a name or an fqdn taken). */
   check?: (tx: Prisma.TransactionClient) => Promise<DomainError | null>;
+  /** The key the request came with, kept on the operation (see queueOnce). */
+  idempotency?: IdempotencyRequest | null;
 }
 
 /** What `prepare` made in the operation's transaction: the rows the operation concerns, its input, and anything the caller wants back. */
@@ -129,6 +134,8 @@ export class Operations {
           serverId: prepared.serverId ?? null,
           imageTemplateId: prepared.imageTemplateId ?? null,
           input: JSON.stringify(prepared.input ?? {}),
+          idempotencyKey: plan.idempotency?.key ?? null,
+          idempotencyFingerprint: plan.idempotency?.fingerprint ?? null,
         },
       });
       return { row, made: prepared.made };
@@ -140,13 +147,52 @@ export class Operations {
   }
 
   /**
+   * Queues once per idempotency key: `queueIt` (which passes `request` in its plan) the first
+   * time, `earlier` with the operation that request queued every time after, also for a
+   * request that arrives at the same moment (it fails against what the winner wrote, and
+   * answers the winner's result). The same key with other input is a ConflictError. Without a
+   * key, `queueIt`.
+   */
+  async queueOnce<R>(
+    viewer: Viewer,
+    kind: OperationKind,
+    request: IdempotencyRequest | null,
+    queueIt: () => Promise<R>,
+    earlier: (operationId: string) => Promise<R>,
+  ): Promise<R> {
+    if (!request) return queueIt();
+    const seen = await this.operationOfKey(viewer, kind, request);
+    if (seen) return earlier(seen);
+    try {
+      return await queueIt();
+    } catch (error) {
+      // A twin with the same key that committed first makes this one fail: on the key's
+      // unique index, or on what the twin made (its name, its fqdn). Its result is the answer.
+      const twin = await this.operationOfKey(viewer, kind, request);
+      if (!twin) throw error;
+      return earlier(twin);
+    }
+  }
+
+  /** The operation an earlier request with the key queued, or null; a ConflictError when its input differed. */
+  private async operationOfKey(viewer: Viewer, kind: OperationKind, request: IdempotencyRequest): Promise<string | null> {
+    const row = await this.deps.db.operation.findUnique({
+      where: { accountId_kind_idempotencyKey: { accountId: viewer.accountId, kind, idempotencyKey: request.key } },
+      select: { id: true, idempotencyFingerprint: true },
+    });
+    if (!row) return null;
+    if (!sameRequest(request, row.idempotencyFingerprint)) throw idempotencyMismatch(kind, request.key);
+    return row.id;
+  }
+
+  /**
    * Queues an operation on an existing server with the server's lock taken in its
    * transaction: of two requests fired at once, exactly one wins; the other gets a
    * ConflictError naming the state. `hooks.check` may refuse before the lock is taken;
    * `hooks.create` adds rows (e.g. the template a capture makes) after it is taken.
    */
   async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
-    const plan = { kind: request.kind, quotas: request.quotas ?? ["concurrentOperations" as const], check: hooks.check };
+    const plan = { kind: request.kind, quotas: request.quotas ?? ["concurrentOperations" as const], check: hooks.check, idempotency: request.idempotency };
     const queued = await this.queue(viewer, plan, async (tx, id) => {
       const free = {
         id: request.serverId,

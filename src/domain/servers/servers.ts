@@ -101,7 +101,6 @@ export interface NewServer extends Omit<CreateServerInput, "volumes"> {
   /** The operation that builds it: it holds the server's lock from the start. */
   operationId: string;
   sourceImageTemplateId?: string;
-  idempotencyKey?: string | null;
 }
 
 /**
@@ -145,7 +144,6 @@ export async function insertServer(
       status: INITIAL.server,
       activeOperationId: spec.operationId,
       sourceImageTemplateId: spec.sourceImageTemplateId ?? null,
-      idempotencyKey: spec.idempotencyKey ?? null,
       ...addressesFor(dc, await nextFreeOrdinal(tx, dc)),
       volumes: { create: spec.volumes.map((v) => ({ id: ids.next("vol"), index: v.index, role: v.role, capacityGb: v.capacityGb })) },
     },

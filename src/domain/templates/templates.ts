@@ -22,7 +22,7 @@ import {
 } from "../kernel/index.ts";
 import { shortHash } from "./chunks.ts";
 import { holdTemplate, refuseBareMetal } from "./rules.ts";
-import type { OperationSnapshot, Operations } from "../operations/index.ts";
+import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
 import type { PowerState, TemplateStatus } from "../kernel/index.ts";
 
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
@@ -68,7 +68,6 @@ export interface RecordedConfiguration {
 
 const NAME_MAX = 100;
 const NOTE_MAX = 2000;
-const KEY_MAX = 200;
 
 export class Templates {
   private readonly deps: DomainDeps;
@@ -86,16 +85,19 @@ export class Templates {
     const problems = new FieldProblems();
     checkName(problems, name);
     checkText(problems, "note", input.note ?? "", { min: 0, max: NOTE_MAX, multiline: true });
-    if (input.idempotencyKey != null && (input.idempotencyKey.length === 0 || input.idempotencyKey.length > KEY_MAX)) {
-      problems.add("idempotencyKey", `must be 1 to ${KEY_MAX} characters`);
-    }
+    checkIdempotencyKey(problems, input.idempotencyKey);
     problems.throwIfAny();
+    const request = idempotencyRequest({ ...input, name });
+    return this.operations.queueOnce(
+      viewer,
+      "CAPTURE",
+      request,
+      () => this.queueCapture(viewer, input, name, request),
+      (operationId) => this.earlierCapture(viewer, operationId, input.idempotencyKey!),
+    );
+  }
 
-    if (input.idempotencyKey) {
-      const earlier = await this.byIdempotencyKey(viewer, input.idempotencyKey);
-      if (earlier) return earlier;
-    }
-
+  private async queueCapture(viewer: Viewer, input: CaptureInput, name: string, request: IdempotencyRequest | null): Promise<TemplateWithOperation> {
     const server = await this.deps.db.server.findFirst({
       where: { id: input.serverId, accountId: viewer.accountId },
       include: { volumes: { orderBy: { index: "asc" } } },
@@ -106,57 +108,49 @@ export class Templates {
     const volumeIndexes = chooseVolumes(server.volumes, input.volumeIndexes);
 
     const templateId = this.deps.ids.next("img");
-    try {
-      const operation = await this.operations.queueOnServer(
-        viewer,
-        {
-          serverId: server.id,
-          field: "serverId",
-          kind: "CAPTURE",
-          allowedStatuses: ["ACTIVE"],
-          quotas: ["templates", "storedBytes", "concurrentOperations"],
-          statusWhileRunning: "CAPTURING",
-          imageTemplateId: templateId,
-          input: { volumeIndexes } satisfies CaptureRun,
+    const operation = await this.operations.queueOnServer(
+      viewer,
+      {
+        serverId: server.id,
+        field: "serverId",
+        kind: "CAPTURE",
+        allowedStatuses: ["ACTIVE"],
+        quotas: ["templates", "storedBytes", "concurrentOperations"],
+        statusWhileRunning: "CAPTURING",
+        imageTemplateId: templateId,
+        input: { volumeIndexes } satisfies CaptureRun,
+        idempotency: request,
+      },
+      {
+        check: async (tx) => {
+          const clash = await tx.imageTemplate.findFirst({ where: { accountId: viewer.accountId, name }, select: { status: true } });
+          return clash ? ValidationError.field("name", `an image template named "${name}" already exists (${clash.status})`) : null;
         },
-        {
-          check: async (tx) => {
-            const clash = await tx.imageTemplate.findFirst({ where: { accountId: viewer.accountId, name }, select: { status: true } });
-            return clash ? ValidationError.field("name", `an image template named "${name}" already exists (${clash.status})`) : null;
-          },
-          create: async (tx) => {
-            await tx.imageTemplate.create({
-              data: {
-                id: templateId,
-                accountId: viewer.accountId,
-                globalIdentifier: randomUUID(),
-                name,
-                note: input.note ?? "",
-                status: INITIAL.template,
-                sourceServerId: server.id,
-                idempotencyKey: input.idempotencyKey ?? null,
-                datacenters: { create: [{ datacenter: server.datacenter }] },
-              },
-            });
-          },
+        create: async (tx) => {
+          await tx.imageTemplate.create({
+            data: {
+              id: templateId,
+              accountId: viewer.accountId,
+              globalIdentifier: randomUUID(),
+              name,
+              note: input.note ?? "",
+              status: INITIAL.template,
+              sourceServerId: server.id,
+              datacenters: { create: [{ datacenter: server.datacenter }] },
+            },
+          });
         },
-      );
-      return { imageTemplate: await this.getOrThrow(viewer, templateId), operation };
-    } catch (error) {
-      // The same idempotency key sent twice at once: the second answer is the first result.
-      if (input.idempotencyKey && isUniqueViolation(error)) {
-        const earlier = await this.byIdempotencyKey(viewer, input.idempotencyKey);
-        if (earlier) return earlier;
-      }
-      throw error;
-    }
+      },
+    );
+    return { imageTemplate: await this.getOrThrow(viewer, templateId), operation };
   }
 
-  private async byIdempotencyKey(viewer: Viewer, key: string): Promise<TemplateWithOperation | null> {
-    const template = await this.deps.db.imageTemplate.findFirst({ where: { accountId: viewer.accountId, idempotencyKey: key } });
-    if (!template) return null;
-    const operation = await this.captureOperation(viewer, template.id);
-    return operation ? { imageTemplate: template, operation } : null;
+  /** What a capture with this key answered: its template and operation, as they are now. */
+  private async earlierCapture(viewer: Viewer, operationId: string, key: string): Promise<TemplateWithOperation> {
+    const operation = (await this.operations.get(viewer, operationId))!;
+    const template = operation.imageTemplateId ? await this.deps.db.imageTemplate.findFirst({ where: { id: operation.imageTemplateId, accountId: viewer.accountId } }) : null;
+    if (!template) throw idempotencyKeySpent("CAPTURE", key, "image template");
+    return { imageTemplate: template, operation };
   }
 
   async captureOperation(viewer: Viewer, templateId: string): Promise<OperationSnapshot | null> {

@@ -77,7 +77,7 @@ const DeployImageTemplateInput = builder.inputType("DeployImageTemplateInput", {
     volumes: t.field({ type: [DeployVolumeInput], required: false, description: "Capacities by volume index; default: the template's." }),
     userData: t.string({ required: false, description: "cloud-init user-data for the new host." }),
     powerOn: t.boolean({ required: false, description: "Start the host when it is ready. Default: as the template's source server was at capture (see TemplateConfiguration.powerState)." }),
-    idempotencyKey: t.string({ required: false }),
+    idempotencyKey: t.string({ required: false, description: "Sending the same key with the same input again (at once or later) returns the first result instead of deploying twice; with other input it is a ConflictError (IDEMPOTENT_PARAMETER_MISMATCH). 1 to 200 characters." }),
   }),
 });
 

@@ -177,7 +177,7 @@ const CaptureImageTemplateInput = builder.inputType("CaptureImageTemplateInput",
     name: t.string({ required: true, description: "Unique in the account, 1 to 100 characters." }),
     note: t.string({ required: false }),
     volumeIndexes: t.intList({ required: false, description: "Volumes to capture; default: every volume except swap." }),
-    idempotencyKey: t.string({ required: false, description: "Sending the same key again returns the first result instead of capturing twice." }),
+    idempotencyKey: t.string({ required: false, description: "Sending the same key with the same input again (at once or later) returns the first result instead of capturing twice; with other input it is a ConflictError (IDEMPOTENT_PARAMETER_MISMATCH). 1 to 200 characters." }),
   }),
 });
 
