@@ -2,6 +2,7 @@
 // deadline, also when an operation is stuck on I/O. Start-up failures are one line.
 import type { App } from "./app.ts";
 import { sqliteFilePath } from "./db/client.ts";
+import { databaseFileProblem } from "./db/errors.ts";
 
 export async function serve(app: App): Promise<void> {
   const { config } = app;
@@ -51,8 +52,9 @@ export function startFailure(error: unknown, config: Pick<App["config"], "port" 
   if (["EACCES", "EROFS", "ENOTDIR", "EEXIST", "ENOENT"].includes(code ?? "")) {
     return `the data directory ${config.dataDir} cannot be used (${code}): it must be a writable folder (IMPRINT_DATA_DIR)`;
   }
-  if (code === "SQLITE_NOTADB" || /file is not a database/.test(message)) return `the database file ${databaseFile} is not an SQLite database (corrupt, or another file)`;
-  if (code === "SQLITE_CANTOPEN" || /unable to open database file/.test(message)) return `the database file ${databaseFile} cannot be opened (check the path and its folder's permissions)`;
-  if (code === "SQLITE_CORRUPT" || /malformed/.test(message)) return `the database file ${databaseFile} is corrupt`;
+  const problem = databaseFileProblem(error);
+  if (problem === "not a database") return `the database file ${databaseFile} is not an SQLite database (corrupt, or another file)`;
+  if (problem === "cannot be opened") return `the database file ${databaseFile} cannot be opened (check the path and its folder's permissions)`;
+  if (problem === "corrupt") return `the database file ${databaseFile} is corrupt`;
   return message.split("\n")[0];
 }

@@ -57,8 +57,3 @@ export async function closeDb(db: Db): Promise<void> {
   hotReads.delete(db);
   await db.$disconnect();
 }
-
-/** Prisma's error code for a unique-constraint violation. */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
-}

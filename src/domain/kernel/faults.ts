@@ -1,6 +1,7 @@
 // What a failure of the machine underneath means to a user: a full disk, an I/O error, a
 // missing file or a busy database become typed errors that name what failed (a store, a
 // template's volume, a server's volume), never a file path of the server.
+import { databaseFault } from "../../db/errors.ts";
 import { DomainError, StorageFullError, StorageIoError, UnavailableError } from "./errors.ts";
 
 const ERRNO_WORDS: Record<string, string> = {
@@ -17,23 +18,6 @@ function errnoOf(error: unknown): string | undefined {
   return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : undefined;
 }
 
-/** The SQLite result code behind a Prisma error (through the driver adapter), if any. */
-function sqliteCodeOf(error: unknown): string | undefined {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } })?.meta?.driverAdapterError?.cause;
-  const code = cause?.originalCode ?? (error as { code?: unknown })?.code;
-  return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
-}
-
-/** SQLite's "database or disk is full", as Prisma and the driver adapter report it. */
-function isDatabaseFull(error: unknown): boolean {
-  return sqliteCodeOf(error) === "SQLITE_FULL" || /database or disk is full/.test(String((error as Error)?.message ?? error));
-}
-
-/** Another process held the database past the busy timeout (Prisma P1008 over SQLITE_BUSY). */
-function isDatabaseBusy(error: unknown): boolean {
-  return sqliteCodeOf(error)?.startsWith("SQLITE_BUSY") === true || /database is locked/.test(String((error as Error)?.message ?? error));
-}
-
 /** A few words for a system error, without the path Node puts in its message. */
 export function describeSystemError(error: unknown): string {
   const code = errnoOf(error);
@@ -47,8 +31,9 @@ export function describeSystemError(error: unknown): string {
  */
 export function faultOf(error: unknown, what: string): DomainError | null {
   if (error instanceof DomainError) return error;
-  if (isDatabaseFull(error)) return new StorageFullError("the database is full (no space left on device)");
-  if (isDatabaseBusy(error)) return new UnavailableError("the database stayed busy past its timeout; try again");
+  const database = databaseFault(error);
+  if (database === "full") return new StorageFullError("the database is full (no space left on device)");
+  if (database === "busy") return new UnavailableError("the database stayed busy past its timeout; try again");
   const code = errnoOf(error);
   if (code === "ENOSPC" || code === "EDQUOT") return new StorageFullError(`${what} is full (${ERRNO_WORDS[code]})`);
   if (code) return new StorageIoError(`${what} failed: ${ERRNO_WORDS[code] ?? code}`);
