@@ -83,7 +83,7 @@ describe("raw SQL reads", () => {
       (await t.app.domain.servers.list(viewer, { first, afterId }, filter)).items.map((s) => s.hostname);
     expect(await list({ datacenter: "dal10" })).toEqual(["web01", "db01"]);
     expect(await list({ hostnameContains: "web" })).toEqual(["web01", "web02"]);
-    expect(await list({ hostnameContains: "WEB" })).toEqual(["web01", "web02"]); // as SQLite's LIKE, and Prisma's contains on it
+    expect(await list({ hostnameContains: "WEB" })).toEqual(["web01", "web02"]); // case is ignored on every database
     expect(await list({ hostnameContains: "%" })).toEqual([]); // literal, not a wildcard
     expect(await list({ hostnameContains: "w_b" })).toEqual([]);
     expect(await list({ status: ["ACTIVE"], kind: "VIRTUAL", datacenter: "fra02" })).toEqual(["web02"]);

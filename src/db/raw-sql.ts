@@ -34,10 +34,14 @@ export function allOf(conditions: Sql[]): Sql {
   return joinSql(conditions, " AND ");
 }
 
-/** `column LIKE pattern`: a literal substring, `%`, `_` and `\` included. */
+/**
+ * Whether `column` holds `text` as a literal substring (`%`, `_` and `\` included), whatever
+ * the case: lower() on both sides, because LIKE ignores ASCII case on SQLite and not on
+ * PostgreSQL.
+ */
 export function containsText(column: Sql, text: string): Sql {
   const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+  return sql`lower(${column}) LIKE lower(${pattern}) ESCAPE '\\'`;
 }
 
 /** One keyset page over time-ordered ids (kernel/pagination.ts). */
