@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations, MIGRATIONS_DIR } from "../src/db/migrate.ts";
 import { ValidationError } from "../src/domain/kernel/index.ts";
 import { idempotencyRequest } from "../src/domain/operations/index.ts";
+import type { OperationKind } from "../src/domain/kernel/index.ts";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
 import { CAPTURE, captureTemplate, createActiveServer, DEPLOY, waitForOperation } from "./helpers/documents.ts";
 import { rawId } from "./helpers/store.ts";
@@ -27,7 +28,7 @@ interface Mutation {
   name: string;
   field: "captureImageTemplate" | "deployImageTemplate";
   payload: string;
-  kind: string;
+  kind: OperationKind;
   /** A new input for the mutation (a fresh server to capture, or a fresh hostname to deploy). */
   input(tag: string): Promise<Record<string, unknown>>;
   /** The same input changed in one field. */
@@ -60,7 +61,7 @@ const MUTATIONS: Mutation[] = [
 const send = async (mutation: Mutation, input: Record<string, unknown>) =>
   (await t.client.query(mutation.field === "captureImageTemplate" ? CAPTURE : DEPLOY, { input }))[mutation.field];
 
-async function operationsWithKey(kind: string, key: string): Promise<number> {
+async function operationsWithKey(kind: OperationKind, key: string): Promise<number> {
   return t.app.domain.deps.db.operation.count({ where: { kind, idempotencyKey: key } });
 }
 

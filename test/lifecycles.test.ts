@@ -15,6 +15,7 @@ import {
   transitionTemplates,
 } from "../src/domain/kernel/index.ts";
 import { ConflictError } from "../src/domain/kernel/errors.ts";
+import type { OperationStatus, ServerStatus, TemplateStatus } from "../src/domain/kernel/index.ts";
 import { tempDataDir } from "./helpers/app.ts";
 
 let dir: string;
@@ -36,16 +37,16 @@ afterAll(async () => {
 function server(status: string) {
   n++;
   return db.server.create({
-    data: { id: `srv_${n}`, accountId: "acct", kind: "VIRTUAL", hostname: `h${n}`, domain: "example.com", fqdn: `h${n}.example.com`, datacenter: "dal10", cpu: 1, memoryMb: 1024, os: "DEBIAN_12_64", powerState: "HALTED", status },
+    data: { id: `srv_${n}`, accountId: "acct", kind: "VIRTUAL", hostname: `h${n}`, domain: "example.com", fqdn: `h${n}.example.com`, datacenter: "dal10", cpu: 1, memoryMb: 1024, os: "DEBIAN_12_64", powerState: "HALTED", status: status as ServerStatus },
   });
 }
 function template(status: string) {
   n++;
-  return db.imageTemplate.create({ data: { id: `img_${n}`, accountId: "acct", globalIdentifier: `g${n}`, name: `t${n}`, status } });
+  return db.imageTemplate.create({ data: { id: `img_${n}`, accountId: "acct", globalIdentifier: `g${n}`, name: `t${n}`, status: status as TemplateStatus } });
 }
 function operation(status: string) {
   n++;
-  return db.operation.create({ data: { id: `op_${n}`, accountId: "acct", kind: "POWER_ON", status } });
+  return db.operation.create({ data: { id: `op_${n}`, accountId: "acct", kind: "POWER_ON", status: status as OperationStatus } });
 }
 
 const cases = [

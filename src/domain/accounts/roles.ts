@@ -1,7 +1,9 @@
 // What a token may do. VIEWER reads (queries and subscriptions); OPERATOR also changes
 // servers and templates; ADMIN also manages tokens and the account.
-export const ROLES = ["VIEWER", "OPERATOR", "ADMIN"] as const;
-export type Role = (typeof ROLES)[number];
+import * as Enums from "../../db/generated/enums.ts";
+
+export type Role = Enums.Role;
+export const ROLES: readonly Role[] = Object.values(Enums.Role);
 
 /** The scopes the schema declares (graphql/builder.ts), as a role grants them. */
 export function scopesOf(role: Role): { viewer: boolean; operator: boolean; admin: boolean } {

@@ -100,7 +100,7 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
 
     await progress.step("powering off");
-    await remember({ powerStateBefore: server.powerState as PowerState, stagedVolumeIds: pairs.map((p) => staged(p.target.id)), swapping: false });
+    await remember({ powerStateBefore: server.powerState, stagedVolumeIds: pairs.map((p) => staged(p.target.id)), swapping: false });
     await stopMachine(deps, server.id);
     await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
 

@@ -82,5 +82,5 @@ export async function requireServerTransition(
   const { count } = await transitionServer(db, { id: serverId }, to, data);
   if (count === 1) return;
   const current = await db.server.findUnique({ where: { id: serverId }, select: { status: true, fqdn: true } });
-  throw SERVER_LIFECYCLE.refusal(current?.fqdn ?? serverId, (current?.status as ServerStatus) ?? null, to);
+  throw SERVER_LIFECYCLE.refusal(current?.fqdn ?? serverId, current?.status ?? null, to);
 }

@@ -1,37 +1,27 @@
-// The enumerations of the domain. Stored as strings (portable across SQLite and
-// PostgreSQL), checked here, exposed as GraphQL enums.
+// The enumerations of the domain: the Prisma enums of prisma/schema.prisma (TEXT checked by
+// the client on SQLite, native enums on PostgreSQL), as lists and types, exposed as GraphQL enums.
+import * as Enums from "../../db/generated/enums.ts";
 
-export const SERVER_KINDS = ["VIRTUAL", "BARE_METAL"] as const;
-export type ServerKind = (typeof SERVER_KINDS)[number];
+export type ServerKind = Enums.ServerKind;
+export const SERVER_KINDS: readonly ServerKind[] = Object.values(Enums.ServerKind);
 
-export const SERVER_STATUSES = ["PROVISIONING", "ACTIVE", "CAPTURING", "RELOADING", "DELETING", "FAILED"] as const;
-export type ServerStatus = (typeof SERVER_STATUSES)[number];
+export type ServerStatus = Enums.ServerStatus;
+export const SERVER_STATUSES: readonly ServerStatus[] = Object.values(Enums.ServerStatus);
 
-export const POWER_STATES = ["RUNNING", "HALTED"] as const;
-export type PowerState = (typeof POWER_STATES)[number];
+export type PowerState = Enums.PowerState;
+export const POWER_STATES: readonly PowerState[] = Object.values(Enums.PowerState);
 
-export const VOLUME_ROLES = ["BOOT", "DATA", "SWAP"] as const;
-export type VolumeRole = (typeof VOLUME_ROLES)[number];
+export type VolumeRole = Enums.VolumeRole;
+export const VOLUME_ROLES: readonly VolumeRole[] = Object.values(Enums.VolumeRole);
 
-export const TEMPLATE_STATUSES = ["CAPTURING", "ACTIVE", "DAMAGED", "FAILED", "DELETING"] as const;
-export type TemplateStatus = (typeof TEMPLATE_STATUSES)[number];
+export type TemplateStatus = Enums.TemplateStatus;
+export const TEMPLATE_STATUSES: readonly TemplateStatus[] = Object.values(Enums.TemplateStatus);
 
-export const OPERATION_KINDS = [
-  "PROVISION",
-  "CAPTURE",
-  "DEPLOY",
-  "RELOAD",
-  "POWER_ON",
-  "POWER_OFF",
-  "DELETE_SERVER",
-  "DELETE_TEMPLATE",
-  "REPLICATE_TEMPLATE",
-  "VERIFY_TEMPLATE",
-] as const;
-export type OperationKind = (typeof OPERATION_KINDS)[number];
+export type OperationKind = Enums.OperationKind;
+export const OPERATION_KINDS: readonly OperationKind[] = Object.values(Enums.OperationKind);
 
-export const OPERATION_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"] as const;
-export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+export type OperationStatus = Enums.OperationStatus;
+export const OPERATION_STATUSES: readonly OperationStatus[] = Object.values(Enums.OperationStatus);
 
 export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 

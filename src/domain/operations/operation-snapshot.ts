@@ -28,8 +28,8 @@ export interface OperationSnapshot {
 export interface OperationRow {
   id: string;
   accountId: string;
-  kind: string;
-  status: string;
+  kind: OperationKind;
+  status: OperationStatus;
   step: string;
   progress: number;
   bytesDone: bigint;
@@ -73,8 +73,8 @@ export function toSnapshot(row: SnapshotRow): OperationSnapshot {
   return {
     id: row.id,
     accountId: row.accountId,
-    kind: row.kind as OperationKind,
-    status: row.status as OperationStatus,
+    kind: row.kind,
+    status: row.status,
     step: row.step,
     progress: row.progress,
     bytesDone,

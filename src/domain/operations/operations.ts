@@ -317,7 +317,7 @@ async function whyServerIsUnavailable(tx: Prisma.TransactionClient, viewer: View
     const what = inFlight ? `${inFlight.kind} operation ${inFlight.id} (${inFlight.status})` : `operation ${server.activeOperationId}`;
     return new ConflictError(`server ${server.fqdn} has ${what} in flight`, "OPERATION_IN_FLIGHT");
   }
-  if (!request.allowedStatuses.includes(server.status as ServerStatus)) {
+  if (!request.allowedStatuses.includes(server.status)) {
     return new ConflictError(
       `server ${server.fqdn} is ${server.status}; ${request.kind} needs ${request.allowedStatuses.join(" or ")}`,
       server.status,

@@ -95,7 +95,7 @@ export class OperationRunner {
         cancelRequested: true,
       });
       if (claimed.count === 1) {
-        const claimedRow = { ...row, status: "RUNNING", cancelRequested: true };
+        const claimedRow = { ...row, status: "RUNNING" as const, cancelRequested: true };
         await this.settle(row.id, async () => {
           await pipeline.rollback({ ...this.rollbackContext(claimedRow), reason: "cancelled" });
           await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" });
@@ -115,8 +115,8 @@ export class OperationRunner {
     if (local) local.controller.abort(CANCEL);
   }
 
-  private pipelineFor(kind: string): AnyPipeline {
-    const pipeline = this.pipelines.get(kind as OperationKind);
+  private pipelineFor(kind: OperationKind): AnyPipeline {
+    const pipeline = this.pipelines.get(kind);
     if (!pipeline) throw new Error(`no pipeline for operation kind ${kind}`);
     return pipeline;
   }

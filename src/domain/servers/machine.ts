@@ -94,7 +94,7 @@ export async function reconcileMachines(deps: DomainDeps): Promise<void> {
       if ((await deps.hypervisor.state(server.id)) === "RUNNING") await removeMachine(deps, server.id);
       continue;
     }
-    const truth = await truePowerState(deps, server.id, server.powerState as PowerState);
+    const truth = await truePowerState(deps, server.id, server.powerState);
     if (truth === server.powerState) continue;
     const { count } = await deps.db.server.updateMany({ where: { id: server.id, activeOperationId: null }, data: { powerState: truth } });
     if (count) deps.log.warn("a server's machine was not in its recorded power state; the record now says what it is", { server: server.fqdn, recorded: server.powerState, actual: truth });

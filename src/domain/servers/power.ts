@@ -18,7 +18,7 @@ function powerPipeline(kind: "POWER_ON" | "POWER_OFF", target: PowerState, step:
     async rollback({ operation, deps }) {
       const server = await deps.db.server.findUnique({ where: { id: operation.serverId ?? "" } });
       if (!server) return;
-      const powerState = await truePowerState(deps, server.id, server.powerState as PowerState);
+      const powerState = await truePowerState(deps, server.id, server.powerState);
       await deps.db.server.update({ where: { id: server.id }, data: { powerState } });
     },
   };

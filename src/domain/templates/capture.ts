@@ -7,7 +7,7 @@ import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.ts
 import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.ts";
 import type { DomainDeps } from "../deps.ts";
 import type { Pipeline, RunContext } from "../operations/index.ts";
-import type { PowerState } from "../kernel/index.ts";
+import type { PowerState, VolumeRole } from "../kernel/index.ts";
 import { CHUNKS_AT_ONCE } from "./chunks.ts";
 import type { CaptureRun, RecordedConfiguration } from "./templates.ts";
 import { returnMachineTo, stopMachine } from "../servers/index.ts";
@@ -22,7 +22,7 @@ export const MANIFEST_FORMAT_VERSION = 2;
 
 export interface CapturedVolume {
   index: number;
-  role: string;
+  role: VolumeRole;
   capacityGb: number;
   lengthBytes: number;
   dataBytes: number;
@@ -49,7 +49,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     const selected = server.volumes.filter((v) => input.volumeIndexes.includes(v.index));
 
     await progress.step("powering off");
-    await remember({ powerStateBefore: server.powerState as PowerState });
+    await remember({ powerStateBefore: server.powerState });
     // Offline while its volumes are read, as a provider's capture "takes your server offline".
     await stopMachine(deps, server.id);
     await db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
@@ -75,7 +75,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       memoryMb: server.memoryMb,
       datacenter: server.datacenter,
       volumes: server.volumes.map((v) => ({ index: v.index, role: v.role, capacityGb: v.capacityGb, captured: input.volumeIndexes.includes(v.index) })),
-      powerState: server.powerState as PowerState,
+      powerState: server.powerState,
     };
     await deps.store.putManifest(template.globalIdentifier, {
       formatVersion: MANIFEST_FORMAT_VERSION,
@@ -115,7 +115,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
 
     deps.metrics.bytesMoved("captured", captured.reduce((sum, v) => sum + v.dataBytes, 0));
     await progress.step("powering on");
-    const failure = await restoreServer(deps, server.id, server.powerState as PowerState);
+    const failure = await restoreServer(deps, server.id, server.powerState);
     if (failure) throw failure;
   },
 
@@ -158,7 +158,7 @@ async function restoreServer(deps: DomainDeps, serverId: string, powerState: Pow
 
 async function captureVolume(
   { deps, signal, progress }: RunContext<CaptureRun, Undo>,
-  volume: { id: string; index: number; role: string; capacityGb: number; serverFqdn: string },
+  volume: { id: string; index: number; role: VolumeRole; capacityGb: number; serverFqdn: string },
   chunkSizes: Map<string, number>,
 ): Promise<CapturedVolume> {
   const source = `volume ${volume.index} of server ${volume.serverFqdn}`;

@@ -1,5 +1,5 @@
 // The rules of standard image templates, each written once and named.
-import { ConflictError, IncompatibleServerError, type ServerKind, type Tx } from "../kernel/index.ts";
+import { ConflictError, IncompatibleServerError, type ServerKind, type TemplateStatus, type Tx } from "../kernel/index.ts";
 
 /**
  * Standard image templates never come from or go to bare metal (Flex images would).
@@ -19,7 +19,7 @@ export function volumeTooSmall(capacityGb: number, captured: { index: number; ca
  * refused until the operation ends) when its status is one of `statuses` (deployable: ACTIVE),
  * decided atomically in the transaction that queues the operation.
  */
-export async function holdTemplate(tx: Tx, template: { id: string; name: string }, statuses: string[] = ["ACTIVE"]): Promise<ConflictError | null> {
+export async function holdTemplate(tx: Tx, template: { id: string; name: string }, statuses: TemplateStatus[] = ["ACTIVE"]): Promise<ConflictError | null> {
   const held = await tx.imageTemplate.updateMany({
     where: { id: template.id, status: { in: statuses } },
     data: { activeDeployCount: { increment: 1 } },

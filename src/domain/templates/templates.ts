@@ -23,7 +23,7 @@ import {
 import { shortHash } from "./chunks.ts";
 import { holdTemplate, refuseBareMetal } from "./rules.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
-import type { PowerState, TemplateStatus } from "../kernel/index.ts";
+import type { PowerState, ServerKind, TemplateStatus, VolumeRole } from "../kernel/index.ts";
 
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
 export type TemplateVolumeRow = Prisma.TemplateVolumeGetPayload<object>;
@@ -56,12 +56,12 @@ export interface TemplateWithOperation {
 
 /** What a template records of its source server, enough to deploy it elsewhere. */
 export interface RecordedConfiguration {
-  kind: string;
+  kind: ServerKind;
   os: string;
   cpu: number;
   memoryMb: number;
   datacenter: string;
-  volumes: Array<{ index: number; role: string; capacityGb: number; captured: boolean }>;
+  volumes: Array<{ index: number; role: VolumeRole; capacityGb: number; captured: boolean }>;
   /** The source server's power state before the capture (absent in templates captured before it was recorded). */
   powerState?: PowerState;
 }

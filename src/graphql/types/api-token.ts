@@ -22,7 +22,7 @@ export const ApiTokenNode = builder.loadableNode("ApiToken", {
   },
   fields: (t) => ({
     name: t.exposeString("name"),
-    role: t.field({ type: RoleEnum, resolve: (token) => token.role as never }),
+    role: t.field({ type: RoleEnum, resolve: (token) => token.role }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     lastUsedAt: t.expose("lastUsedAt", { type: "DateTime", nullable: true, description: "To the minute." }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),

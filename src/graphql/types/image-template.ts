@@ -24,7 +24,7 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
     name: t.exposeString("name"),
     note: t.exposeString("note"),
     type: t.exposeString("type", { description: "STANDARD: never deployed to or captured from bare metal." }),
-    status: t.field({ type: TemplateStatusEnum, extensions: reads<TemplateRow>("status"), resolve: (tpl) => tpl.status as never }),
+    status: t.field({ type: TemplateStatusEnum, extensions: reads<TemplateRow>("status"), resolve: (tpl) => tpl.status }),
     datacenters: t.loadableList({
       loaderOptions: UNCACHED_LOADS,
       type: "String",
@@ -85,7 +85,7 @@ const ConfigurationVolumeRef = builder
   .implement({
     fields: (t) => ({
       index: t.exposeInt("index"),
-      role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
+      role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role }),
       capacityGb: t.exposeInt("capacityGb"),
       captured: t.exposeBoolean("captured"),
     }),
@@ -94,7 +94,7 @@ const ConfigurationVolumeRef = builder
 const ConfigurationRef = builder.objectRef<RecordedConfiguration>("TemplateConfiguration").implement({
   description: "The source server's configuration at capture time: the defaults of a deploy.",
   fields: (t) => ({
-    kind: t.field({ type: ServerKindEnum, resolve: (c) => c.kind as never }),
+    kind: t.field({ type: ServerKindEnum, resolve: (c) => c.kind }),
     os: t.exposeString("os"),
     cpu: t.exposeInt("cpu"),
     memoryMb: t.exposeInt("memoryMb"),
@@ -112,7 +112,7 @@ const TemplateVolumeRef = builder.objectRef<TemplateVolumeRow>("TemplateVolume")
   description: "One captured volume.",
   fields: (t) => ({
     index: t.exposeInt("index"),
-    role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
+    role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role }),
     capacityGb: t.exposeInt("capacityGb"),
     sizeBytes: t.field({ type: "ByteCount", description: "Bytes of data (non-zero chunks).", resolve: (v) => v.dataBytes }),
     storedBytes: t.field({ type: "ByteCount", description: "Compressed bytes of this volume's chunks in the image store, counted in full even when other templates share them.", resolve: (v) => v.storedBytes }),

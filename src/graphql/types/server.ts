@@ -16,9 +16,9 @@ export const ServerNode = builder.loadableNode("Server", {
   loaderOptions: UNCACHED_LOADS,
   load: async (ids: string[], ctx) => (await ctx.domain.servers.loadMany(ctx.viewer, ids)) as ServerRow[],
   fields: (t) => ({
-    kind: t.field({ type: ServerKindEnum, extensions: reads<ServerRow>("kind"), resolve: (s) => s.kind as never }),
-    status: t.field({ type: ServerStatusEnum, extensions: reads<ServerRow>("status"), resolve: (s) => s.status as never }),
-    powerState: t.field({ type: PowerStateEnum, extensions: reads<ServerRow>("powerState"), resolve: (s) => s.powerState as never }),
+    kind: t.field({ type: ServerKindEnum, extensions: reads<ServerRow>("kind"), resolve: (s) => s.kind }),
+    status: t.field({ type: ServerStatusEnum, extensions: reads<ServerRow>("status"), resolve: (s) => s.status }),
+    powerState: t.field({ type: PowerStateEnum, extensions: reads<ServerRow>("powerState"), resolve: (s) => s.powerState }),
     hostname: t.exposeString("hostname"),
     domain: t.exposeString("domain"),
     fqdn: t.exposeString("fqdn"),
@@ -94,7 +94,7 @@ const NetworkRef = builder.objectRef<{ privateIpv4: string; publicIpv4: string; 
 const VolumeRef = builder.objectRef<VolumeView>("Volume").implement({
   fields: (t) => ({
     index: t.exposeInt("index"),
-    role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role as never }),
+    role: t.field({ type: VolumeRoleEnum, resolve: (v) => v.role }),
     capacityGb: t.exposeInt("capacityGb", { description: "Capacity in GiB." }),
     capacityBytes: t.field({ type: "ByteCount", resolve: (v) => v.capacityGb * GIB }),
   }),
