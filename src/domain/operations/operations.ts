@@ -1,5 +1,6 @@
-// Operations as the API sees them: queueing work on a server (with the server's lock
-// taken atomically), reading, following and cancelling.
+// Operations as the API sees them: queueing every kind (the one way, with its quotas, and
+// once per idempotency key; on a server with the server's lock taken atomically), reading,
+// following and cancelling.
 import { Prisma } from "../../db/generated/client.ts";
 import type { DomainDeps, Viewer } from "../deps.ts";
 import { allOf, columnsSql, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
