@@ -3,6 +3,8 @@
 import path from "node:path";
 
 export interface Config {
+  /** IMPRINT_* variables set in the environment that imprint does not read (a typo such as IMPRINT_STROE). */
+  unknownVariables: string[];
   env: "development" | "production" | "test";
   port: number;
   host: string;
@@ -147,7 +149,27 @@ function corsOrigins(env: Env): string[] {
   });
 }
 
+/**
+ * The configuration from the environment; throws a ConfigError naming the first variable
+ * that is wrong. IMPRINT_* variables it never read are listed in `unknownVariables`.
+ */
 export function loadConfig(env: Env = process.env): Config {
+  // The variables read are the ones known: no second list of names to keep in step.
+  const read = new Set<string>();
+  const watched = new Proxy(env, {
+    get: (target, name) => {
+      if (typeof name === "string") read.add(name);
+      return target[name as string];
+    },
+  });
+  const config = readConfig(watched);
+  const unknownVariables = Object.keys(env)
+    .filter((name) => name.startsWith("IMPRINT_") && !read.has(name))
+    .sort();
+  return { ...config, unknownVariables };
+}
+
+function readConfig(env: Env): Omit<Config, "unknownVariables"> {
   const mode = oneOf(env, "NODE_ENV", "development", ["development", "production", "test"] as const);
   const production = mode === "production";
   const dataDir = path.resolve(env.IMPRINT_DATA_DIR || "./data");
@@ -175,7 +197,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     demoToken,
-    seedDemo: production ? false : flag(env, "IMPRINT_SEED_DEMO", true),
+    // Read also in production, where it is ignored, so that setting it there is not "unknown".
+    seedDemo: flag(env, "IMPRINT_SEED_DEMO", true) && !production,
     maxConcurrentOperations: integer(env, "IMPRINT_MAX_CONCURRENT_OPERATIONS", 4, 1, 64),
     osImageBytes: integer(env, "IMPRINT_OS_IMAGE_MB", 64, 1, 4096) * 1024 * 1024,
     progressPublishMs: integer(env, "IMPRINT_PROGRESS_PUBLISH_MS", 100, 10, 10_000),

@@ -18,6 +18,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  for (const name of config.unknownVariables) {
+    console.error(`imprint: warning: ${name} is not a setting of imprint and is ignored (the README lists them all)`);
+  }
   let app;
   try {
     app = await createApp(config);

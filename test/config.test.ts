@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";
 
@@ -9,6 +10,20 @@ describe("configuration", () => {
     expect(config.databaseUrl).toBe(`file:${config.dataDir}/imprint.db`);
     expect(config.seedDemo).toBe(true);
     expect(config.env).toBe("development");
+  });
+
+  it("lists the IMPRINT_* variables it does not read (a typo), and no other variable", () => {
+    const config = loadConfig({ IMPRINT_STROE: "s3://bucket", IMPRINT_HEARTBEAT_MS: "500", IMPRINT_SEED_DEMO: "false", HOME: "/root", PATH: "/usr/bin" });
+    expect(config.unknownVariables).toEqual(["IMPRINT_STROE"]);
+    expect(config.heartbeatMs).toBe(500);
+  });
+
+  it("reads every IMPRINT_* variable of the README's configuration table, also in production", () => {
+    const documented = [...readFileSync("README.md", "utf8").matchAll(/^\| `(IMPRINT_[A-Z0-9_]+)` \|/gm)].map((match) => match[1]);
+    expect(documented.length).toBeGreaterThan(20);
+    const unset = Object.fromEntries(documented.map((name) => [name, ""]));
+    expect(loadConfig(unset).unknownVariables).toEqual([]);
+    expect(loadConfig({ ...unset, NODE_ENV: "production", DATABASE_URL: "file:/tmp/imprint.db" }).unknownVariables).toEqual([]);
   });
 
   const invalid: Array<[string, Record<string, string>]> = [

@@ -20,6 +20,18 @@ afterAll(async () => {
   await t.stop();
 });
 
+describe("an unknown IMPRINT_* variable", () => {
+  it("is a start-up warning naming it, and the server starts", async () => {
+    const child = await startChildServer(tempDataDir(), { IMPRINT_STROE: "s3://bucket/prefix" });
+    try {
+      expect(child.output()).toContain("imprint: warning: IMPRINT_STROE is not a setting of imprint and is ignored");
+      expect((await fetch(child.url.replace(/\/graphql$/, "/healthz"))).status).toBe(200);
+    } finally {
+      await child.kill();
+    }
+  });
+});
+
 describe("a second instance on a port that is taken", () => {
   it("exits with one line naming the port, and leaves the queued operations untouched", async () => {
     await t.app.domain.runner.stop();
