@@ -2,7 +2,8 @@
 // chunks stored meanwhile wait and go together in the next one. A capture stores up to
 // CHUNKS_AT_ONCE chunks at a time, and a statement per chunk (through Prisma's query builder)
 // was a large part of the main thread's work in a capture (bench/findings.md, issue 13).
-// Prisma's createMany cannot skip duplicates on SQLite, hence the raw INSERT.
+// Prisma's createMany cannot skip duplicates on SQLite, hence the raw INSERT (portable SQL:
+// ON CONFLICT DO NOTHING reads the same on PostgreSQL).
 import type { Db } from "../../db/client.ts";
 import { joinSql, sql } from "../../db/raw-sql.ts";
 
@@ -19,7 +20,7 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-/** SQLite binds at most 32,766 parameters; 4 per row. */
+/** 4 parameters a row, well under what a statement may bind (SQLite 32,766; PostgreSQL 65,535). */
 const ROWS_PER_STATEMENT = 500;
 
 export class ChunkRows {
