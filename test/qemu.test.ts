@@ -11,7 +11,8 @@ import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { GraphQLClient } from "./helpers/clients.ts";
 import { watchConsole } from "./helpers/console.ts";
 import { CAPTURE, CREATE_SERVER, DEPLOY, ERROR_FIELDS, waitForOperation } from "./helpers/documents.ts";
-import { buildGuest, killMachines, machinePid, processAlive, qemuUnavailable } from "./helpers/qemu.ts";
+import { processAlive } from "./helpers/child.ts";
+import { buildGuest, killMachines, machinePid, qemuUnavailable } from "./helpers/qemu.ts";
 import { rawId } from "./helpers/store.ts";
 
 const unavailable = qemuUnavailable();

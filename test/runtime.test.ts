@@ -4,8 +4,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDataDir, testEnv } from "./helpers/app.ts";
-import { childrenOf, commandLine, exited } from "./helpers/child.ts";
-import { processAlive } from "./helpers/qemu.ts";
+import { childrenOf, commandLine, exited, processAlive } from "./helpers/child.ts";
 import { until } from "./helpers/wait.ts";
 
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));

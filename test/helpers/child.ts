@@ -28,18 +28,29 @@ export function spawnScript(script: string, args: string[], env: Record<string, 
   });
 }
 
-/** The live processes whose parent is `pid`, from /proc. */
+/** A process's state letter and parent pid, from /proc/<pid>/stat; null once it is gone. */
+function procStat(pid: number | string): { state: string; parent: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null; // ended (or ended while we looked)
+  }
+  // The command name, in parentheses, may hold spaces: the fields start after its last ")".
+  const [state, parent] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state, parent: Number(parent) };
+}
+
+/** Running, not exited (a zombie waiting for its parent to reap it has exited). */
+export function processAlive(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== "Z";
+}
+
+/** The processes whose parent is `pid`, from /proc. */
 export function childrenOf(pid: number): number[] {
   return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-      } catch {
-        return false; // ended while we looked
-      }
-    })
+    .filter((entry) => /^\d+$/.test(entry) && procStat(entry)?.parent === pid)
     .map(Number);
 }
 

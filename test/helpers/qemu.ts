@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { exited } from "./child.ts";
+import { exited, processAlive } from "./child.ts";
 
 function onPath(tool: string): boolean {
   return (process.env.PATH ?? "").split(":").some((dir) => {
@@ -46,13 +46,6 @@ export function killMachines(dataDir: string): void {
     const pid = machinePid(dataDir, id);
     if (pid !== null) process.kill(pid, "SIGKILL");
   }
-}
-
-/** Running, not exited (a zombie waiting for its parent to reap it has exited). */
-export function processAlive(pid: number): boolean {
-  if (!existsSync(`/proc/${pid}/stat`)) return false;
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat[stat.lastIndexOf(")") + 2] !== "Z";
 }
 
 /** How many live QEMU processes run this server's machine (found through /proc, not the pid file). */
