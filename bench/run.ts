@@ -1,7 +1,5 @@
 // npm run bench [-- name ...]: runs the benchmarks, prints one table, writes BENCHMARKS.md.
-import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
-import { fileURLToPath } from "node:url";
 import { readFileSync, writeFileSync } from "node:fs";
 import { captureBenchmarks } from "./capture.ts";
 import { concurrencyBenchmarks } from "./concurrency.ts";
@@ -10,6 +8,7 @@ import { pluginOverheadBenchmarks } from "./plugins-overhead.ts";
 import { scaleBenchmarks } from "./scale.ts";
 import { subscriptionBenchmarks } from "./subscriptions.ts";
 import type { Row } from "./lib.ts";
+import { ROWS_MARK, runSuiteProcess, SUITE_ENV } from "./suite-process.ts";
 
 // As in src/main.ts: more libuv threads, so reads do not queue behind chunk writes.
 process.env.UV_THREADPOOL_SIZE ??= "16";
@@ -26,30 +25,11 @@ const suites: Record<string, () => Promise<Row[]>> = {
 // Each suite runs in a process of its own: in one process, a suite measured the heap and
 // threads the suites before it had left (the read path, after the capture suite's gigabytes
 // of buffers, served a third less while the floor did not move).
-const SUITE_ENV = "IMPRINT_BENCH_SUITE";
-const ROWS_MARK = "IMPRINT_BENCH_ROWS ";
-
 const only = process.env[SUITE_ENV];
 if (only) {
   const suiteRows = await suites[only]!();
   process.stdout.write(`${ROWS_MARK}${JSON.stringify(suiteRows)}\n`);
   process.exit(0);
-}
-
-/** Runs one suite in a child process and returns its rows. */
-async function runSuite(name: string): Promise<Row[]> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [SUITE_ENV]: name },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  const lines = output.split("\n");
-  for (const text of lines) if (text && !text.startsWith(ROWS_MARK)) console.error(text);
-  const line = lines.find((text) => text.startsWith(ROWS_MARK));
-  if (code !== 0 || !line) throw new Error(`the ${name} suite exited with code ${code}`);
-  return JSON.parse(line.slice(ROWS_MARK.length)) as Row[];
 }
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
@@ -58,7 +38,7 @@ for (const name of chosen) {
   if (!suites[name]) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(suites).join(", ")}`);
   console.error(`running ${name}...`);
   try {
-    const suiteRows = await runSuite(name);
+    const suiteRows = await runSuiteProcess({ suite: name });
     for (const row of suiteRows) console.error(`  ${row.benchmark} | ${row.measure} | ${row.imprint} | ${row.baseline} | ${row.ratio} | ${row.met}`);
     rows.push(...suiteRows);
   } catch (error) {

@@ -6,7 +6,7 @@
 // Prints one table: each side's measure and its own ratio to its baseline.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import type { Row } from "./lib.ts";
+import { runSuiteProcess } from "./suite-process.ts";
 
 const { values, positionals } = parseArgs({
   options: { "old-dir": { type: "string" }, "old-node": { type: "string" }, "old-loader": { type: "string", default: "tsx" } },
@@ -20,28 +20,12 @@ if (!oldDir || !oldNode) {
 }
 
 const SUITES = ["capture", "read-path", "scale", "subscriptions", "concurrency", "plugins"];
-const ROWS_MARK = "IMPRINT_BENCH_ROWS ";
 
 interface Side {
   name: string;
   node: string;
   args: string[];
   cwd: string;
-}
-
-/** Runs one suite as `npm run bench` runs it (bench/run.ts with IMPRINT_BENCH_SUITE) and returns its rows. */
-async function runSuite(side: Side, suite: string): Promise<Row[]> {
-  const child = spawn(side.node, [...side.args, "bench/run.ts"], {
-    cwd: side.cwd,
-    env: { ...process.env, IMPRINT_BENCH_SUITE: suite, UV_THREADPOOL_SIZE: "16" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  const line = output.split("\n").find((text) => text.startsWith(ROWS_MARK));
-  if (code !== 0 || !line) throw new Error(`${suite} on ${side.name} exited with code ${code}`);
-  return JSON.parse(line.slice(ROWS_MARK.length)) as Row[];
 }
 
 async function version(node: string): Promise<string> {
@@ -61,7 +45,7 @@ const table: string[] = [
 ];
 for (const suite of positionals.length ? positionals : SUITES) {
   console.error(`running ${suite} on ${old.name}, then on ${current.name}...`);
-  const [before, after] = [await runSuite(old, suite).catch((error: Error) => error), await runSuite(current, suite).catch((error: Error) => error)];
+  const [before, after] = [await runSuiteProcess({ suite, ...old }).catch((error: Error) => error), await runSuiteProcess({ suite, ...current }).catch((error: Error) => error)];
   if (before instanceof Error || after instanceof Error) {
     table.push(`| ${suite} | the suite failed: ${[before, after].filter((side) => side instanceof Error).map((error) => (error as Error).message).join("; ")} | | | | | |`);
     continue;
