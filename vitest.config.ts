@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: { alias: { graphql: "graphql/index.js" } },
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/helpers/global-setup.ts"],
     // Crash and fault tests start real processes and capture real volumes: minutes on 2 busy cores.
     testTimeout: 180_000,
     hookTimeout: 180_000,

@@ -13,7 +13,7 @@ if (!name) {
   process.exit(2);
 }
 const config = loadConfig();
-applyMigrations(config.databaseUrl);
+await applyMigrations(config.databaseUrl);
 const db = await createDb(config.databaseUrl);
 const accounts = new Accounts({ db, clock: systemClock, ids: timeOrderedIds(systemClock), events: createEventBus() });
 const { token } = await accounts.create(name);

@@ -54,7 +54,7 @@ const LISTEN_BACKLOG = 4096;
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
-  const migrationsApplied = applyMigrations(config.databaseUrl);
+  const migrationsApplied = await applyMigrations(config.databaseUrl);
   const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, ...options.db });
   const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
   const codec = options.ports?.codec ?? new CodecPool();

@@ -1,6 +1,7 @@
 // Every environment variable imprint reads, parsed and validated in one place.
 // An invalid value stops the start with a message that names the variable.
 import path from "node:path";
+import { providerOf, redactedUrl } from "./db/provider.ts";
 
 export interface Config {
   /** IMPRINT_* variables set in the environment that imprint does not read (a typo such as IMPRINT_STROE). */
@@ -175,8 +176,8 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
   const dataDir = path.resolve(env.IMPRINT_DATA_DIR || "./data");
 
   const databaseUrl = env.DATABASE_URL || `file:${path.join(dataDir, "imprint.db")}`;
-  if (!databaseUrl.startsWith("file:")) {
-    throw new ConfigError("DATABASE_URL", `only SQLite "file:" URLs are supported, got "${databaseUrl}"`);
+  if (!providerOf(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL", `must be a SQLite "file:" URL or a "postgresql://" URL, got "${redactedUrl(databaseUrl)}"`);
   }
   if (production && !env.DATABASE_URL) {
     throw new ConfigError("DATABASE_URL", "must be set explicitly when NODE_ENV=production");

@@ -2,7 +2,8 @@
 // deadline, also when an operation is stuck on I/O. Start-up failures are one line.
 import type { App } from "./app.ts";
 import { sqliteFilePath } from "./db/client.ts";
-import { databaseFileProblem } from "./db/errors.ts";
+import { redactedUrl } from "./db/provider.ts";
+import { databaseFileProblem, databaseServerProblem } from "./db/errors.ts";
 
 export async function serve(app: App): Promise<void> {
   const { config } = app;
@@ -52,6 +53,8 @@ export function startFailure(error: unknown, config: Pick<App["config"], "port" 
   if (["EACCES", "EROFS", "ENOTDIR", "EEXIST", "ENOENT"].includes(code ?? "")) {
     return `the data directory ${config.dataDir} cannot be used (${code}): it must be a writable folder (IMPRINT_DATA_DIR)`;
   }
+  const unreachable = databaseServerProblem(error);
+  if (unreachable) return `the PostgreSQL server of DATABASE_URL ${redactedUrl(config.databaseUrl)} ${unreachable}`;
   const problem = databaseFileProblem(error);
   if (problem === "not a database") return `the database file ${databaseFile} is not an SQLite database (corrupt, or another file)`;
   if (problem === "cannot be opened") return `the database file ${databaseFile} cannot be opened (check the path and its folder's permissions)`;

@@ -15,7 +15,7 @@ const inserts: string[] = [];
 beforeAll(async () => {
   dir = tempDataDir();
   const url = `file:${path.join(dir, "imprint.db")}`;
-  applyMigrations(url);
+  await applyMigrations(url);
   db = await createDb(url, { onStatement: (sql) => /^\s*INSERT INTO "Chunk"/.test(sql) && inserts.push(sql) });
 });
 afterAll(async () => {

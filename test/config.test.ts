@@ -30,11 +30,17 @@ describe("configuration", () => {
     ["PORT", { PORT: "eighty" }],
     ["PORT", { PORT: "70000" }],
     ["NODE_ENV", { NODE_ENV: "staging" }],
-    ["DATABASE_URL", { DATABASE_URL: "postgres://localhost/imprint" }],
+    ["DATABASE_URL", { DATABASE_URL: "mysql://localhost/imprint" }],
     ["IMPRINT_DEMO_TOKEN", { IMPRINT_DEMO_TOKEN: "short" }],
     ["IMPRINT_SEED_DEMO", { IMPRINT_SEED_DEMO: "maybe" }],
     ["IMPRINT_MAX_CONCURRENT_OPERATIONS", { IMPRINT_MAX_CONCURRENT_OPERATIONS: "0" }],
   ];
+  it("takes a PostgreSQL DATABASE_URL, and names it without its password when it is not one it can use", () => {
+    expect(loadConfig({ DATABASE_URL: "postgresql://imprint:secret@db.example:5432/imprint" }).databaseUrl).toBe("postgresql://imprint:secret@db.example:5432/imprint");
+    expect(loadConfig({ DATABASE_URL: "postgres://db.example/imprint" }).databaseUrl).toBe("postgres://db.example/imprint");
+    expect(() => loadConfig({ DATABASE_URL: "mysql://imprint:secret@db.example/imprint" })).toThrow('"mysql://imprint:***@db.example/imprint"');
+  });
+
   for (const [variable, env] of invalid) {
     it(`stops on an invalid ${variable} (${Object.values(env)[0]}) with a message naming it`, () => {
       expect(() => loadConfig(env)).toThrow(ConfigError);

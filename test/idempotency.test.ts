@@ -7,7 +7,9 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, MIGRATIONS_DIR } from "../src/db/migrate.ts";
+import { applyMigrations, migrationsDir } from "../src/db/migrate.ts";
+
+const MIGRATIONS_DIR = migrationsDir("sqlite");
 import { ValidationError } from "../src/domain/kernel/index.ts";
 import { idempotencyRequest } from "../src/domain/operations/index.ts";
 import type { OperationKind } from "../src/domain/kernel/index.ts";
@@ -160,7 +162,7 @@ describe("a key whose result is gone", () => {
 });
 
 describe("keys kept before they moved to operations", () => {
-  it("are on the CAPTURE and DEPLOY operations their templates and servers were made by, after the migration", () => {
+  it("are on the CAPTURE and DEPLOY operations their templates and servers were made by, after the migration", async () => {
     const dir = tempDataDir();
     const url = `file:${path.join(dir, "imprint.db")}`;
     const all = readdirSync(MIGRATIONS_DIR).filter((name) => /^\d/.test(name)).sort();
@@ -170,7 +172,7 @@ describe("keys kept before they moved to operations", () => {
       mkdirSync(path.join(before, name), { recursive: true });
       copyFileSync(path.join(MIGRATIONS_DIR, name, "migration.sql"), path.join(before, name, "migration.sql"));
     }
-    applyMigrations(url, before);
+    await applyMigrations(url, before);
     const db = new Database(path.join(dir, "imprint.db"));
     db.exec(`
       INSERT INTO "Account" ("id", "name") VALUES ('acct_1', 'old');
@@ -184,7 +186,7 @@ describe("keys kept before they moved to operations", () => {
         ('op_3', 'acct_1', 'POWER_OFF', 'SUCCEEDED', 'srv_1', NULL, 0);
     `);
     db.close();
-    applyMigrations(url);
+    await applyMigrations(url);
     const after = new Database(path.join(dir, "imprint.db"), { readonly: true });
     const keys = after.prepare(`SELECT "id", "serverId", "imageTemplateId", "idempotencyKey", "idempotencyFingerprint" FROM "Operation" ORDER BY "id"`).all();
     const rebuilt = after.prepare(`SELECT (SELECT count(*) FROM "Server") AS servers, (SELECT count(*) FROM "ImageTemplate") AS templates`).get();

@@ -25,7 +25,7 @@ let n = 0;
 beforeAll(async () => {
   dir = tempDataDir();
   const url = `file:${path.join(dir, "imprint.db")}`;
-  applyMigrations(url);
+  await applyMigrations(url);
   db = await createDb(url);
   await db.account.create({ data: { id: "acct", name: "lifecycles" } });
 });

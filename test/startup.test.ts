@@ -108,7 +108,7 @@ describe("start-up failures", () => {
   it("names a database from a newer version (a migration it does not know)", async () => {
     const dataDir = tempDataDir();
     const file = path.join(dataDir, "imprint.db");
-    applyMigrations(`file:${file}`);
+    await applyMigrations(`file:${file}`);
     const sqlite = new Database(file);
     sqlite.exec(`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('x', 'x', CURRENT_TIMESTAMP, '20991231000000_from_the_future', 1)`);
     sqlite.close();

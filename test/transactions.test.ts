@@ -13,7 +13,7 @@ let db: Db;
 beforeAll(async () => {
   dir = tempDataDir();
   const url = `file:${path.join(dir, "imprint.db")}`;
-  applyMigrations(url);
+  await applyMigrations(url);
   db = await createDb(url);
   await db.account.create({ data: { id: "acct_a", name: "committed name" } });
 });

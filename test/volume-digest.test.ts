@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, MIGRATIONS_DIR } from "../src/db/migrate.ts";
+import { applyMigrations, migrationsDir } from "../src/db/migrate.ts";
+
+const MIGRATIONS_DIR = migrationsDir("sqlite");
 import { CHUNK_SIZE } from "../src/storage/chunk-codec.ts";
 import { fileVolumeDigest, volumeDigest } from "../src/storage/volume-digest.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
@@ -77,13 +79,13 @@ describe("volume digest", () => {
     expect(() => volumeDigest(8 * MIB, [[2, "00".repeat(32)]])).toThrow(/past the volume's end/);
   });
 
-  it("is given to templates captured before it, from their chunk list, by the migration", () => {
+  it("is given to templates captured before it, from their chunk list, by the migration", async () => {
     // A database as it was before the migration, holding a volume with a whole-file SHA-256.
     const before = path.join(dir, "migrations-before");
     mkdirSync(before);
     for (const name of readdirSync(MIGRATIONS_DIR).filter((n) => n < "20261125223000")) cpSync(path.join(MIGRATIONS_DIR, name), path.join(before, name), { recursive: true });
     const url = `file:${path.join(dir, "old.db")}`;
-    applyMigrations(url, before);
+    await applyMigrations(url, before);
     const chunks: Array<[number, string]> = [[0, "ab".repeat(32)], [3, "cd".repeat(32)]];
     const sqlite = new Database(path.join(dir, "old.db"));
     sqlite.exec(`INSERT INTO Account (id, name, createdAt) VALUES ('acc_1', 'old', 0)`);
@@ -93,7 +95,7 @@ describe("volume digest", () => {
       .run(1024 * MIB, "f".repeat(64), JSON.stringify(chunks));
     sqlite.close();
 
-    expect(applyMigrations(url)).toContain("20261125223000_volume_digest");
+    expect(await applyMigrations(url)).toContain("20261125223000_volume_digest");
     const migrated = new Database(path.join(dir, "old.db"));
     const row = migrated.prepare(`SELECT digest FROM TemplateVolume WHERE id = 'tv_1'`).get() as { digest: string };
     migrated.close();

@@ -1,5 +1,6 @@
 // What a database error means, for the layers above: the one place that reads a database's
-// own error codes (SQLite's result codes through Prisma's driver adapter, Prisma's P-codes).
+// own error codes (SQLite's result codes and PostgreSQL's SQLSTATEs, through Prisma's driver
+// adapters or from pg itself, and Prisma's P-codes).
 // The domain asks what happened (`databaseFault`, `isUniqueViolation`), never which engine said it.
 
 /** The database's own result code behind a Prisma error (through the driver adapter), if any. */
@@ -11,14 +12,37 @@ function engineCodeOf(error: unknown): string | undefined {
 
 const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
 
+// PostgreSQL's SQLSTATEs: disk_full, out_of_memory-ish "insufficient resources" class 53;
+// lock_not_available (lock_timeout), deadlock_detected.
+const POSTGRESQL_FULL = new Set(["53100"]);
+const POSTGRESQL_BUSY = new Set(["55P03", "40P01"]);
+
 /**
  * A failure of the database underneath: `full` (no space for its files), `busy` (another
- * process held it past the busy timeout), or null when the error is not one of those.
+ * connection held what it needed past the busy timeout), or null when the error is not one of those.
  */
 export function databaseFault(error: unknown): "full" | "busy" | null {
   const code = engineCodeOf(error);
-  if (code === "SQLITE_FULL" || /database or disk is full/.test(messageOf(error))) return "full";
-  if (code?.startsWith("SQLITE_BUSY") || /database is locked/.test(messageOf(error))) return "busy";
+  if (code === "SQLITE_FULL" || POSTGRESQL_FULL.has(code ?? "") || /database or disk is full/.test(messageOf(error))) return "full";
+  if (code?.startsWith("SQLITE_BUSY") || POSTGRESQL_BUSY.has(code ?? "") || /database is locked/.test(messageOf(error))) return "busy";
+  return null;
+}
+
+/**
+ * A transaction that lost to a concurrent one and may simply run again: PostgreSQL's
+ * serialization_failure (40001, Prisma's P2034 "write conflict or deadlock").
+ */
+export function isSerializationFailure(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === "P2034" || engineCodeOf(error) === "40001";
+}
+
+/** Why a PostgreSQL server cannot be used at start, or null: from pg itself (the migrator) or through Prisma's adapter. */
+export function databaseServerProblem(error: unknown): string | null {
+  const code = engineCodeOf(error);
+  const kind = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } })?.meta?.driverAdapterError?.cause?.kind;
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || kind === "DatabaseNotReachable") return "does not answer (is it running, and is the host right?)";
+  if (code === "3D000" || kind === "DatabaseDoesNotExist") return "has no such database (create it first: createdb <name>)";
+  if (code === "28P01" || code === "28000" || kind === "AuthenticationFailed" || kind === "DatabaseAccessDenied") return "refused the user or password";
   return null;
 }
 

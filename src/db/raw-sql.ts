@@ -7,7 +7,7 @@
 // Prisma's own queries). They see committed data only: never call them for a transaction's
 // own writes. Identifiers are double-quoted, as both SQLite and PostgreSQL read them.
 import { hotReadsOf, type Db } from "./client.ts";
-import { Prisma } from "./generated/client.ts";
+import { Prisma } from "./prisma.ts";
 
 export type Sql = Prisma.Sql;
 export const sql = Prisma.sql;
@@ -70,7 +70,7 @@ function countOf(rows: Array<{ count: bigint | number }>): number {
 export async function selectRows<T>(db: Db, query: Sql): Promise<T[]> {
   const { reader, onStatement } = hotReadsOf(db);
   onStatement?.(query.sql);
-  return reader.all(query.sql, query.values) as T[];
+  return (await reader.all(query)) as T[];
 }
 
 /**

@@ -6,6 +6,7 @@
 // bench/findings.md), and converted every integer to a string and back.
 import Database from "better-sqlite3";
 import { LRUCache } from "lru-cache";
+import type { Statement } from "./client.ts";
 
 type Decoder = (value: unknown) => unknown;
 
@@ -98,7 +99,7 @@ export class SqliteReader {
     this.db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
   }
 
-  all(sqlText: string, values: readonly unknown[]): Array<Record<string, unknown>> {
+  all({ sql: sqlText, values }: Statement): Array<Record<string, unknown>> {
     const { statement, toObject } = this.prepared(sqlText);
     const rows = statement.all(...values.map(bindable)) as unknown[][];
     return rows.map(toObject);

@@ -4,8 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Db } from "../db/client.ts";
-import { migrationNames } from "../db/migrate.ts";
+import { providerOfDb, type Db } from "../db/client.ts";
+import { migrationNames, migrationsDir } from "../db/migrate.ts";
 
 /** Below this much free space the store cannot take a capture's chunks. */
 const MIN_FREE_BYTES = 64 * 1024 * 1024;
@@ -33,7 +33,7 @@ export async function readiness(db: Db, storeRoot: string): Promise<Readiness> {
     const applied = new Set(
       ((await db.$queryRawUnsafe(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)) as Array<{ migration_name: string }>).map((row) => row.migration_name),
     );
-    const pending = migrationNames().filter((name) => !applied.has(name));
+    const pending = migrationNames(migrationsDir(providerOfDb(db))).filter((name) => !applied.has(name));
     return pending.length ? `not applied: ${pending.join(", ")}` : null;
   });
   await run("imageStore", async () => {

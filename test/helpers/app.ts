@@ -1,5 +1,5 @@
-// Starts the real app (real SQLite file, real volume files, real HTTP server on port 0)
-// in a temporary data directory.
+// Starts the real app (a real SQLite file or PostgreSQL database (helpers/database.ts), real
+// volume files, real HTTP server on port 0) in a temporary data directory.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config.ts";
 import type { DbOptions } from "../../src/db/client.ts";
 import type { Logger } from "../../src/domain/deps.ts";
 import { GraphQLClient } from "./clients.ts";
+import { dropTestDatabase, testDatabaseUrl } from "./database.ts";
 
 export interface TestApp {
   app: App;
@@ -25,6 +26,7 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
     PORT: "0",
     HOST: "127.0.0.1",
     IMPRINT_DATA_DIR: dataDir,
+    DATABASE_URL: testDatabaseUrl(dataDir),
     IMPRINT_SEED_DEMO: "false",
     IMPRINT_OS_IMAGE_MB: "8",
     IMPRINT_PROGRESS_PUBLISH_MS: "20",
@@ -40,6 +42,12 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
 
 export function tempDataDir(): string {
   return mkdtempSync(path.join(tmpdir(), "imprint-test-"));
+}
+
+/** Removes a data folder and its database. */
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true });
+  dropTestDatabase(dataDir);
 }
 
 export async function startTestApp(
@@ -60,7 +68,7 @@ export async function startTestApp(
     newAccount,
     async stop({ keepData = false } = {}) {
       await app.stop();
-      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) removeDataDir(dataDir);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Per-account quotas (servers, templates, stored bytes, operations in flight), checked in
 // the transaction that would go over them, so two requests at once cannot both pass.
-import type { Prisma } from "../../db/generated/client.ts";
+import type { Prisma } from "../../db/prisma.ts";
 import type { Quotas } from "../../config.ts";
 import { QuotaExceededError } from "../kernel/index.ts";
 

@@ -1,6 +1,6 @@
 // What a token may do. VIEWER reads (queries and subscriptions); OPERATOR also changes
 // servers and templates; ADMIN also manages tokens and the account.
-import * as Enums from "../../db/generated/enums.ts";
+import { Enums } from "../../db/prisma.ts";
 
 export type Role = Enums.Role;
 export const ROLES: readonly Role[] = Object.values(Enums.Role);

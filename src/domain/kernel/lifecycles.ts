@@ -3,7 +3,7 @@
 // move to the target, so it is atomic, portable (SQLite and PostgreSQL alike), and an
 // illegal one changes nothing (count 0). The functions return Prisma's lazy promise, so a
 // transition can also go into a batch `$transaction([...])` with other writes.
-import type { Prisma } from "../../db/generated/client.ts";
+import type { Prisma } from "../../db/prisma.ts";
 import type { OperationStatus, ServerStatus, TemplateStatus } from "./states.ts";
 import { StateMachine } from "./state-machine.ts";
 

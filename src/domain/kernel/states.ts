@@ -1,6 +1,6 @@
-// The enumerations of the domain: the Prisma enums of prisma/schema.prisma (TEXT checked by
+// The enumerations of the domain: the Prisma enums of prisma/models.prisma (TEXT checked by
 // the client on SQLite, native enums on PostgreSQL), as lists and types, exposed as GraphQL enums.
-import * as Enums from "../../db/generated/enums.ts";
+import { Enums } from "../../db/prisma.ts";
 
 export type ServerKind = Enums.ServerKind;
 export const SERVER_KINDS: readonly ServerKind[] = Object.values(Enums.ServerKind);

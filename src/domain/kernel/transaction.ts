@@ -2,7 +2,7 @@
 // quota reached, a state in the way): the transaction is rolled back and the refusal thrown
 // to the caller after it ended, so refusals are values inside and typed errors outside.
 import type { Db } from "../../db/client.ts";
-import type { Prisma } from "../../db/generated/client.ts";
+import type { Prisma } from "../../db/prisma.ts";
 import { DomainError } from "./errors.ts";
 
 export type Tx = Prisma.TransactionClient;

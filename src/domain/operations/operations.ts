@@ -1,7 +1,7 @@
 // Operations as the API sees them: queueing every kind (the one way, with its quotas, and
 // once per idempotency key; on a server with the server's lock taken atomically), reading,
 // following and cancelling.
-import { Prisma } from "../../db/generated/client.ts";
+import { Prisma } from "../../db/prisma.ts";
 import type { DomainDeps, Viewer } from "../deps.ts";
 import { allOf, columnsSql, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
 import {

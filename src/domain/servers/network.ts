@@ -1,6 +1,6 @@
 // Addresses of a server: one position (ordinal) in its datacenter's pools gives its
 // private and public IPv4 and its MAC, so two servers in a datacenter never share any.
-import type { Prisma } from "../../db/generated/client.ts";
+import type { Prisma } from "../../db/prisma.ts";
 import { SERVER_LIMITS, type Datacenter, ConflictError } from "../kernel/index.ts";
 
 export interface ServerAddresses {

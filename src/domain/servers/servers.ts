@@ -1,5 +1,5 @@
 // Servers: creating (PROVISION), powering, deleting, and reading them.
-import { Prisma } from "../../db/generated/client.ts";
+import { Prisma } from "../../db/prisma.ts";
 import {
   INITIAL,
   findDatacenter,

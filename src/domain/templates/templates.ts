@@ -1,6 +1,6 @@
 // Image templates: capturing them from servers, renaming, deleting, and reading them.
 import { randomUUID } from "node:crypto";
-import { Prisma } from "../../db/generated/client.ts";
+import { Prisma } from "../../db/prisma.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import type { DomainDeps, Viewer } from "../deps.ts";
 import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";

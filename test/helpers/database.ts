@@ -1,0 +1,52 @@
+// Which database the suite runs on: SQLite files by default, or with TEST_DATABASE=postgresql
+// a PostgreSQL database of its own for each data folder, on the server of
+// scripts/postgresql-admin.ts. The database is created when a test first names the folder and
+// dropped when the folder is; the suite's global teardown drops whatever a test left behind.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { postgresqlAdminUrl } from "../../scripts/postgresql-admin.ts";
+import type { Provider } from "../../src/db/provider.ts";
+
+export const testProvider: Provider = process.env.TEST_DATABASE === "postgresql" ? "postgresql" : "sqlite";
+
+/** Set by the global setup: every database of one run has this prefix. */
+export const RUN_PREFIX = `imprint_test_${process.env.TEST_DATABASE_RUN ?? "solo"}_`;
+
+const created = new Set<string>();
+
+function psql(command: string): void {
+  execFileSync("psql", [postgresqlAdminUrl(), "-v", "ON_ERROR_STOP=1", "-q", "-c", command], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+function databaseName(dataDir: string): string {
+  return RUN_PREFIX + createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 20);
+}
+
+/** The DATABASE_URL of a data folder's database: its SQLite file, or its PostgreSQL database (created if new). */
+export function testDatabaseUrl(dataDir: string): string {
+  if (testProvider === "sqlite") return `file:${path.join(dataDir, "imprint.db")}`;
+  const name = databaseName(dataDir);
+  if (!created.has(name)) {
+    psql(`CREATE DATABASE "${name}"`);
+    created.add(name);
+  }
+  return postgresqlAdminUrl(name);
+}
+
+/** Drops a data folder's PostgreSQL database, if it has one (connections to it are ended). */
+export function dropTestDatabase(dataDir: string): void {
+  const name = databaseName(dataDir);
+  if (testProvider !== "postgresql" || !created.has(name)) return;
+  psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  created.delete(name);
+}
+
+/** Drops every database of this run (the global teardown). */
+export function dropRunDatabases(): void {
+  if (testProvider !== "postgresql") return;
+  const names = execFileSync("psql", [postgresqlAdminUrl(), "-At", "-c", `SELECT datname FROM pg_database WHERE datname LIKE '${RUN_PREFIX}%'`], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
+  for (const name of names) psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
