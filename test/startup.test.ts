@@ -3,10 +3,10 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../src/db/migrate.ts";
 import { startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
+import { onPostgresql, onSqlite, runSql, testDatabaseUrl } from "./helpers/database.ts";
 import { exited, spawnServer, startChildServer } from "./helpers/child.ts";
 import { GraphQLClient } from "./helpers/clients.ts";
 import { CAPTURE, createActiveServer, createServer, waitForOperation } from "./helpers/documents.ts";
@@ -97,7 +97,7 @@ describe("start-up failures", () => {
     expect(lines).toEqual([`imprint: failed to start: the data directory ${file} cannot be used (EEXIST): it must be a writable folder (IMPRINT_DATA_DIR)`]);
   });
 
-  it("names a database file that is not a database", async () => {
+  it.runIf(onSqlite)("names a database file that is not a database", async () => {
     const dataDir = tempDataDir();
     writeFileSync(path.join(dataDir, "imprint.db"), randomBytes(8192));
     const { code, lines } = await failedStart(dataDir);
@@ -107,13 +107,24 @@ describe("start-up failures", () => {
 
   it("names a database from a newer version (a migration it does not know)", async () => {
     const dataDir = tempDataDir();
-    const file = path.join(dataDir, "imprint.db");
-    await applyMigrations(`file:${file}`);
-    const sqlite = new Database(file);
-    sqlite.exec(`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('x', 'x', CURRENT_TIMESTAMP, '20991231000000_from_the_future', 1)`);
-    sqlite.close();
+    const url = testDatabaseUrl(dataDir);
+    await applyMigrations(url);
+    await runSql(dataDir, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('x', 'x', CURRENT_TIMESTAMP, '20991231000000_from_the_future', 1)`);
     const { code, lines } = await failedStart(dataDir);
     expect(code).toBe(1);
-    expect(lines).toEqual([`imprint: failed to start: the database file ${file} was migrated by a newer imprint (unknown migrations: 20991231000000_from_the_future); use that version or a backup`]);
+    const database = onSqlite ? `the database file ${path.join(dataDir, "imprint.db")}` : `the database ${new URL(url).pathname.slice(1)}`;
+    expect(lines).toEqual([`imprint: failed to start: ${database} was migrated by a newer imprint (unknown migrations: 20991231000000_from_the_future); use that version or a backup`]);
+  });
+
+  it.runIf(onPostgresql)("names a PostgreSQL server that does not answer, and a database that does not exist", async () => {
+    const dataDir = tempDataDir();
+    const nobody = await failedStart(dataDir, { DATABASE_URL: "postgresql://imprint:secret@127.0.0.1:1/imprint" });
+    expect(nobody.code).toBe(1);
+    expect(nobody.lines).toEqual(["imprint: failed to start: the PostgreSQL server of DATABASE_URL postgresql://imprint:***@127.0.0.1:1/imprint does not answer (is it running, and is the host right?)"]);
+    const missing = new URL(testDatabaseUrl(dataDir));
+    missing.pathname = "/imprint_no_such_database";
+    const none = await failedStart(dataDir, { DATABASE_URL: missing.href });
+    expect(none.code).toBe(1);
+    expect(none.lines).toEqual([`imprint: failed to start: the PostgreSQL server of DATABASE_URL ${missing.href} has no such database (create it first: createdb <name>)`]);
   });
 });

@@ -9,7 +9,7 @@ import { PrismaClient as PostgresqlClient } from "./generated/postgresql/client.
 import { PrismaClient } from "./prisma.ts";
 import { PostgresqlReader } from "./postgresql-reader.ts";
 import { providerOf, type Provider } from "./provider.ts";
-import { serialized } from "./serialized-adapter.ts";
+import { guarded } from "./guarded-adapter.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 
 export type Db = PrismaClient;
@@ -79,10 +79,10 @@ export async function createDb(databaseUrl: string, options: DbOptions = {}): Pr
 }
 
 async function createSqliteDb(databaseUrl: string, options: DbOptions): Promise<Db> {
-  // Serialized: a statement outside a transaction waits for the open one (see serialized-adapter.ts).
+  // Serialized: a statement outside a transaction waits for the open one (see guarded-adapter.ts).
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   // Prisma connects on the first statement below, once `db` exists.
-  const adapter = serialized(new PrismaBetterSQLite3({ url: databaseUrl, timeout: busyTimeoutMs }), { onStatement: options.onStatement });
+  const adapter = guarded(new PrismaBetterSQLite3({ url: databaseUrl, timeout: busyTimeoutMs }), { serialize: true, onStatement: options.onStatement });
   const db = new PrismaClient({ adapter });
   // WAL lets readers go on while the runner writes; foreign keys are off by default in SQLite.
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
@@ -102,7 +102,7 @@ async function createPostgresqlDb(databaseUrl: string, options: DbOptions): Prom
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, options: `-c lock_timeout=${busyTimeoutMs}` });
   // An idle connection that the server closes (a restart) is an event of the pool, not a crash.
   pool.on("error", () => undefined);
-  const adapter = new PrismaPg(pool, { disposeExternalPool: false });
+  const adapter = guarded(new PrismaPg(pool, { disposeExternalPool: false }), { serialize: false, onStatement: options.onStatement });
   // The two generated clients have the same models (prisma/models.prisma); only their provider differs.
   const db = new PostgresqlClient({ adapter }) as unknown as Db;
   await db.$queryRawUnsafe("SELECT 1");

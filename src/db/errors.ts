@@ -3,10 +3,14 @@
 // adapters or from pg itself, and Prisma's P-codes).
 // The domain asks what happened (`databaseFault`, `isUniqueViolation`), never which engine said it.
 
-/** The database's own result code behind a Prisma error (through the driver adapter), if any. */
+/**
+ * The database's own result code behind an error: inside Prisma's error (meta), on the driver
+ * adapter's own error (cause) when Prisma passes that on, or on pg's error itself.
+ */
 function engineCodeOf(error: unknown): string | undefined {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } })?.meta?.driverAdapterError?.cause;
-  const code = cause?.originalCode ?? (error as { code?: unknown })?.code;
+  const wrapped = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } })?.meta?.driverAdapterError?.cause;
+  const direct = (error as { name?: unknown; cause?: { originalCode?: unknown } })?.name === "DriverAdapterError" ? (error as { cause?: { originalCode?: unknown } }).cause : undefined;
+  const code = wrapped?.originalCode ?? direct?.originalCode ?? (error as { code?: unknown })?.code;
   return typeof code === "string" ? code : undefined;
 }
 

@@ -1,6 +1,6 @@
 // A read-only SQLite connection for the hot reads of raw-sql.ts, beside the one Prisma writes
 // through. In WAL mode it sees every committed transaction and never an open one's writes,
-// so it needs no lock shared with the writer (serialized-adapter.ts), and a page of servers
+// so it needs no lock shared with the writer (guarded-adapter.ts), and a page of servers
 // does not wait behind a capture's transaction. Its statements are prepared once and kept:
 // Prisma's adapter prepared every statement again on each call (8% of the read path's CPU,
 // bench/findings.md), and converted every integer to a string and back.

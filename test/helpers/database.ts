@@ -5,6 +5,8 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import path from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
 import { postgresqlAdminUrl } from "../../scripts/postgresql-admin.ts";
 import type { Provider } from "../../src/db/provider.ts";
 
@@ -49,4 +51,51 @@ export function dropRunDatabases(): void {
     .split("\n")
     .filter(Boolean);
   for (const name of names) psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+/** For the tests of one provider's own behaviour (SQLite's file, PostgreSQL's server). */
+export const onSqlite = testProvider === "sqlite";
+export const onPostgresql = testProvider === "postgresql";
+
+/**
+ * Another client holding the database so that writes wait for it: SQLite's whole file
+ * (BEGIN EXCLUSIVE), PostgreSQL's Server table (LOCK ... ACCESS EXCLUSIVE). Resolves once
+ * the lock is held; call the returned function to let go.
+ */
+export async function holdDatabase(dataDir: string): Promise<() => Promise<void>> {
+  if (testProvider === "sqlite") {
+    const other = new Database(path.join(dataDir, "imprint.db"));
+    other.exec("BEGIN EXCLUSIVE");
+    return async () => {
+      other.exec("ROLLBACK");
+      other.close();
+    };
+  }
+  const other = new pg.Client({ connectionString: testDatabaseUrl(dataDir) });
+  await other.connect();
+  await other.query(`BEGIN; LOCK TABLE "Server" IN ACCESS EXCLUSIVE MODE`);
+  return async () => {
+    await other.query("ROLLBACK");
+    await other.end();
+  };
+}
+
+/** Runs one statement on a data folder's database, as another client would. */
+export async function runSql(dataDir: string, statement: string): Promise<void> {
+  if (testProvider === "sqlite") {
+    const other = new Database(path.join(dataDir, "imprint.db"));
+    try {
+      other.exec(statement);
+    } finally {
+      other.close();
+    }
+    return;
+  }
+  const other = new pg.Client({ connectionString: testDatabaseUrl(dataDir) });
+  await other.connect();
+  try {
+    await other.query(statement);
+  } finally {
+    await other.end();
+  }
 }

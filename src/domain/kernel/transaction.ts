@@ -1,7 +1,15 @@
 // The one transaction helper. The work returns a DomainError to refuse (a name taken, a
 // quota reached, a state in the way): the transaction is rolled back and the refusal thrown
 // to the caller after it ended, so refusals are values inside and typed errors outside.
+//
+// Every transaction is SERIALIZABLE, because the work checks a limit and then writes what the
+// limit guards (a quota's count, the next free address, a server's one operation): under
+// PostgreSQL's default READ COMMITTED two transactions could both see room. On PostgreSQL the
+// loser of such a race fails with a serialization failure and runs again from the start,
+// now seeing the winner's rows; on SQLite, which runs one writer at a time, that never
+// happens. The work therefore does nothing but database statements: it may run more than once.
 import type { Db } from "../../db/client.ts";
+import { isSerializationFailure } from "../../db/errors.ts";
 import type { Prisma } from "../../db/prisma.ts";
 import { DomainError } from "./errors.ts";
 
@@ -9,19 +17,30 @@ export type Tx = Prisma.TransactionClient;
 
 const REFUSED = Symbol("refused");
 
+/** Runs of one transaction before its serialization failure is the caller's. */
+export const SERIALIZATION_ATTEMPTS = 8;
+
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+
 export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<Exclude<T, DomainError>> {
-  let refusal: DomainError | null = null;
-  try {
-    return (await db.$transaction(async (tx) => {
-      const result = await work(tx);
-      if (result instanceof DomainError) {
-        refusal = result;
-        throw REFUSED;
-      }
-      return result;
-    })) as Exclude<T, DomainError>;
-  } catch (error) {
-    if (error === REFUSED && refusal) throw refusal;
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    let refusal: DomainError | null = null;
+    try {
+      return (await db.$transaction(
+        async (tx) => {
+          const result = await work(tx);
+          if (result instanceof DomainError) {
+            refusal = result;
+            throw REFUSED;
+          }
+          return result;
+        },
+        { isolationLevel: "Serializable" },
+      )) as Exclude<T, DomainError>;
+    } catch (error) {
+      if (error === REFUSED && refusal) throw refusal;
+      if (!isSerializationFailure(error) || attempt >= SERIALIZATION_ATTEMPTS) throw error;
+      await backoff(attempt);
+    }
   }
 }

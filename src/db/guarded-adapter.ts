@@ -1,14 +1,18 @@
-// Makes transactions isolate on the better-sqlite3 driver adapter.
+// Wraps a driver adapter so that every transaction ends, and, on SQLite, isolates.
 //
-// The adapter runs every statement on one SQLite connection, and its transaction mutex is
-// taken only by other transactions: a statement of another request that runs while an
-// interactive transaction is open joins that transaction (it sees its uncommitted writes,
-// and a rollback undoes its own). This wrapper puts every statement outside a transaction
-// behind the same lock, so it waits for the open transaction to end.
+// Ends: Prisma sends COMMIT as a statement and calls the adapter's commit() only if that
+// statement succeeded. When COMMIT fails (SQLITE_FULL on a full disk, PostgreSQL's
+// serialization failure under SERIALIZABLE), neither commit() nor rollback() is called: the
+// SQLite adapter never released its mutex, and the pg adapter never gave its connection back
+// to the pool, so every later transaction waited for ever. Here a failed COMMIT or ROLLBACK
+// still rolls back and releases.
 //
-// It also makes sure the lock is always released: Prisma sends COMMIT as a statement and
-// calls commit() only if that statement succeeded. When COMMIT fails (SQLITE_FULL on a full
-// disk), the adapter never released its mutex and every later transaction waited for ever.
+// Isolates (`serialize`, for better-sqlite3): that adapter runs every statement on one SQLite
+// connection, and its transaction mutex is taken only by other transactions: a statement of
+// another request that runs while an interactive transaction is open joins that transaction
+// (it sees its uncommitted writes, and a rollback undoes its own). With `serialize` every
+// statement outside a transaction waits behind the same lock for the open transaction to end.
+// PostgreSQL's connections isolate by themselves.
 import { Mutex } from "async-mutex";
 import type {
   IsolationLevel,
@@ -21,7 +25,15 @@ import type {
 
 const ENDS_TRANSACTION = /^\s*(COMMIT|ROLLBACK|END)\b/i;
 
-class SerializedTransaction implements Transaction {
+type Lock = Pick<Mutex, "acquire" | "runExclusive">;
+
+/** What an adapter that needs no serializing "locks" with. */
+const NO_LOCK: Lock = {
+  acquire: async () => () => undefined,
+  runExclusive: (work) => Promise.resolve(work()),
+};
+
+class GuardedTransaction implements Transaction {
   readonly provider: Transaction["provider"];
   readonly adapterName: string;
   readonly options: Transaction["options"];
@@ -75,7 +87,7 @@ class SerializedTransaction implements Transaction {
     try {
       await this.inner.executeRaw({ sql: "ROLLBACK", args: [], argTypes: [] });
     } catch {
-      // "no transaction is active": SQLite already rolled it back.
+      // "no transaction is active": the database already rolled it back.
     }
     await this.end(() => this.inner.rollback());
   }
@@ -91,19 +103,21 @@ class SerializedTransaction implements Transaction {
   }
 }
 
-class SerializedAdapter implements SqlDriverAdapter {
+class GuardedAdapter implements SqlDriverAdapter {
   readonly provider: SqlDriverAdapter["provider"];
   readonly adapterName: string;
-  private readonly lock = new Mutex();
+  private readonly lock: Lock;
 
   private readonly inner: SqlDriverAdapter;
   private readonly onStatement: (sql: string) => void;
   constructor(
     inner: SqlDriverAdapter,
     onStatement: (sql: string) => void,
+    serialize: boolean,
   ) {
     this.inner = inner;
     this.onStatement = onStatement;
+    this.lock = serialize ? new Mutex() : NO_LOCK;
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
     if (inner.getConnectionInfo) this.getConnectionInfo = () => inner.getConnectionInfo!();
@@ -128,7 +142,7 @@ class SerializedAdapter implements SqlDriverAdapter {
   async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
     const release = await this.lock.acquire();
     try {
-      return new SerializedTransaction(await this.inner.startTransaction(isolationLevel), release, this.onStatement);
+      return new GuardedTransaction(await this.inner.startTransaction(isolationLevel), release, this.onStatement);
     } catch (error) {
       release();
       throw error;
@@ -140,16 +154,18 @@ class SerializedAdapter implements SqlDriverAdapter {
   }
 }
 
-export interface SerializedOptions {
+export interface GuardOptions {
+  /** One statement or transaction at a time (better-sqlite3's one connection). */
+  serialize: boolean;
   /** Told of every statement, through Prisma or not (benchmarks count them). */
   onStatement?: (sql: string) => void;
 }
 
-/** Wraps a driver adapter factory so that each connection it makes is serialized. */
-export function serialized(factory: SqlDriverAdapterFactory, { onStatement = () => undefined }: SerializedOptions = {}): SqlDriverAdapterFactory {
+/** Wraps a driver adapter factory so that each connection it makes ends its transactions, and is serialized if asked. */
+export function guarded(factory: SqlDriverAdapterFactory, { serialize, onStatement = () => undefined }: GuardOptions): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => new SerializedAdapter(await factory.connect(), onStatement),
+    connect: async () => new GuardedAdapter(await factory.connect(), onStatement, serialize),
   };
 }
