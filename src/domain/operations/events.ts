@@ -35,12 +35,36 @@ export function createEventBus(eventTarget: OperationEventTarget = unlimitedEven
   const publish = (topic: string, snapshot: OperationSnapshot) =>
     eventTarget.dispatchEvent(new CustomEvent(topic, { detail: snapshot }));
 
-  const subscribe = (topic: string) =>
-    new Repeater<OperationSnapshot>((push, stop) => {
-      const listener = (event: CustomEvent<OperationSnapshot>) => void push(event.detail);
-      eventTarget.addEventListener(topic, listener);
-      void stop.then(() => eventTarget.removeEventListener(topic, listener));
+  // Listening starts when the subscription is made, not at its first read: a Repeater runs
+  // its executor at the first next(), and a caller that subscribes, reads the current state
+  // and then iterates would lose what was published in between (follow() does exactly that).
+  const subscribe = (topic: string): AsyncIterableIterator<OperationSnapshot> => {
+    const early: OperationSnapshot[] = [];
+    let push: ((snapshot: OperationSnapshot) => void) | null = null;
+    const listener = (event: CustomEvent<OperationSnapshot>) => {
+      if (push) push(event.detail);
+      else if (early.push(event.detail) > SUBSCRIBER_BUFFER) early.shift();
+    };
+    eventTarget.addEventListener(topic, listener);
+    const stopListening = () => eventTarget.removeEventListener(topic, listener);
+    const changes = new Repeater<OperationSnapshot>(async (repeaterPush, stop) => {
+      push = (snapshot) => void repeaterPush(snapshot);
+      for (const snapshot of early.splice(0)) push(snapshot);
+      await stop;
+      stopListening();
     }, new SlidingBuffer(SUBSCRIBER_BUFFER));
+    return {
+      next: () => changes.next(),
+      // Also when it never started (its executor would not run to remove the listener).
+      return: async () => {
+        stopListening();
+        return changes.return();
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
 
   return {
     publishOperation(snapshot) {
