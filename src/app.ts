@@ -55,7 +55,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
   const migrationsApplied = await applyMigrations(config.databaseUrl);
-  const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, ...options.db });
+  const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, poolSize: config.dbPoolSize, ...options.db });
   const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
   const codec = options.ports?.codec ?? new CodecPool();
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);

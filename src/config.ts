@@ -29,6 +29,8 @@ export interface Config {
   maxPageSize: number;
   /** How long a database statement waits for another process's lock before it fails. */
   dbBusyTimeoutMs: number;
+  /** PostgreSQL: the most connections this instance opens. */
+  dbPoolSize: number;
   /** SIGTERM/SIGINT: how long to wait for running operations to roll back before exiting anyway. */
   shutdownTimeoutMs: number;
   /** Bounds on one request, checked before it executes. */
@@ -209,6 +211,7 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
     staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
     maxPageSize: 100,
     dbBusyTimeoutMs: integer(env, "IMPRINT_DB_BUSY_TIMEOUT_MS", 5000, 10, 60_000),
+    dbPoolSize: integer(env, "IMPRINT_DB_POOL_SIZE", 10, 1, 1000),
     shutdownTimeoutMs: integer(env, "IMPRINT_SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
     limits: {
       maxBodyBytes: integer(env, "IMPRINT_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),

@@ -3,7 +3,7 @@
 // scripts/postgresql-admin.ts. The database is created when a test first names the folder and
 // dropped when the folder is; the suite's global teardown drops whatever a test left behind.
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -23,6 +23,13 @@ function psql(command: string): void {
 
 function databaseName(dataDir: string): string {
   return RUN_PREFIX + createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 20);
+}
+
+/** A new PostgreSQL database of this run, whatever the suite runs on (dropped with the run's). */
+export function newPostgresqlDatabase(label: string): string {
+  const name = `${RUN_PREFIX}${label}_${randomBytes(4).toString("hex")}`;
+  psql(`CREATE DATABASE "${name}"`);
+  return postgresqlAdminUrl(name);
 }
 
 /** The DATABASE_URL of a data folder's database: its SQLite file, or its PostgreSQL database (created if new). */
@@ -46,7 +53,6 @@ export function dropTestDatabase(dataDir: string): void {
 
 /** Drops every database of this run (the global teardown). */
 export function dropRunDatabases(): void {
-  if (testProvider !== "postgresql") return;
   const names = execFileSync("psql", [postgresqlAdminUrl(), "-At", "-c", `SELECT datname FROM pg_database WHERE datname LIKE '${RUN_PREFIX}%'`], { encoding: "utf8" })
     .split("\n")
     .filter(Boolean);
