@@ -7,7 +7,9 @@ import { closeDb, createDb, type DbOptions } from "./db/client.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import type { Logger } from "./domain/deps.ts";
 import { ensureDemo, type DemoAccess } from "./domain/demo.ts";
-import { createEventBus } from "./domain/operations/index.ts";
+import { createEventBus, inProcessTransport } from "./domain/operations/index.ts";
+import { connectRedis } from "./redis/redis.ts";
+import { redisEventTransport } from "./redis/event-transport.ts";
 import { createDomain, type Domain } from "./domain/index.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.ts";
 import { createLogger } from "./log.ts";
@@ -56,6 +58,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   mkdirSync(config.dataDir, { recursive: true });
   const migrationsApplied = await applyMigrations(config.databaseUrl);
   const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, poolSize: config.dbPoolSize, ...options.db });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
   const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
   const codec = options.ports?.codec ?? new CodecPool();
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
@@ -70,7 +73,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     hypervisor,
     catalog: new Catalog({ guestImage: config.hypervisor.kind === "qemu" ? config.hypervisor.qemu.guestImage : null }),
-    events: createEventBus(),
+    events: createEventBus(redis ? redisEventTransport(redis, log) : inProcessTransport()),
     config,
     log,
     clock: systemClock,
@@ -81,10 +84,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const graphql = createGraphQLServer(config, domain, {
     graphiqlToken: config.env === "development" ? demo?.token : undefined,
     operator: {
-      readiness: () => readiness(db, path.join(config.dataDir, "store")),
+      readiness: () => readiness(db, path.join(config.dataDir, "store"), { redis: redis && { problem: redis.problem, ping: () => redis.commands.ping() } }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     },
     metrics,
+    redis: redis?.commands ?? null,
   });
   subscriptions = () => ({ open: graphql.openSubscriptions(), sources: graphql.subscriptionSources() });
 
@@ -117,6 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await hypervisor.close();
       await codec.close();
       await closeDb(db);
+      await redis?.close();
     },
   };
 }

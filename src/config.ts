@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string;
+  /** Redis shared by instances (events, rate limits); null: all in this process. */
+  redisUrl: string | null;
   /** Fixed secret for the demo account's token; otherwise one is generated on first start. */
   demoToken: string | undefined;
   /** Whether to create the demo account and servers when the database is new. */
@@ -185,6 +187,11 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
     throw new ConfigError("DATABASE_URL", "must be set explicitly when NODE_ENV=production");
   }
 
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError("REDIS_URL", `must be a "redis://" or "rediss://" URL, got "${redactedUrl(redisUrl)}"`);
+  }
+
   const demoToken = env.IMPRINT_DEMO_TOKEN || undefined;
   if (demoToken !== undefined && demoToken.length < 16) {
     throw new ConfigError("IMPRINT_DEMO_TOKEN", "must be at least 16 characters");
@@ -199,6 +206,7 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
     host: env.HOST || (production ? "0.0.0.0" : "127.0.0.1"),
     dataDir,
     databaseUrl,
+    redisUrl,
     demoToken,
     // Read also in production, where it is ignored, so that setting it there is not "unknown".
     seedDemo: flag(env, "IMPRINT_SEED_DEMO", true) && !production,

@@ -31,6 +31,7 @@ describe("configuration", () => {
     ["PORT", { PORT: "70000" }],
     ["NODE_ENV", { NODE_ENV: "staging" }],
     ["DATABASE_URL", { DATABASE_URL: "mysql://localhost/imprint" }],
+    ["REDIS_URL", { REDIS_URL: "localhost:6379" }],
     ["IMPRINT_DEMO_TOKEN", { IMPRINT_DEMO_TOKEN: "short" }],
     ["IMPRINT_SEED_DEMO", { IMPRINT_SEED_DEMO: "maybe" }],
     ["IMPRINT_MAX_CONCURRENT_OPERATIONS", { IMPRINT_MAX_CONCURRENT_OPERATIONS: "0" }],

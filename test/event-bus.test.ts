@@ -2,7 +2,7 @@
 // moment it is made, before its first read, since follow() reads the operation's state between
 // the two and a change in that gap must not be lost.
 import { describe, expect, it } from "vitest";
-import { createEventBus } from "../src/domain/operations/index.ts";
+import { createEventBus, inProcessTransport } from "../src/domain/operations/index.ts";
 import type { OperationSnapshot } from "../src/domain/operations/operation-snapshot.ts";
 
 const snapshot = (status: OperationSnapshot["status"]) => ({ id: "op_1", accountId: "acct_1", status, changedAt: Date.now() }) as OperationSnapshot;
@@ -37,7 +37,7 @@ describe("the event bus", () => {
     const remove = target.removeEventListener.bind(target);
     target.addEventListener = (...args: Parameters<EventTarget["addEventListener"]>) => (listening++, add(...args));
     target.removeEventListener = (...args: Parameters<EventTarget["removeEventListener"]>) => (listening--, remove(...args));
-    const bus = createEventBus(target as never);
+    const bus = createEventBus(inProcessTransport(target as never));
     const changes = bus.operationChanges("op_1");
     expect(listening).toBe(1);
     await changes.return?.();

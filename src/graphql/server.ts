@@ -15,6 +15,7 @@ import { domainErrorIn, createMaskError, markRequest, maskResult, UNEXPECTED_ERR
 import { useJsonPostsOnly, useNoIntrospection } from "./browser-safety.ts";
 import { withGraphiQLPage } from "./graphiql-page.ts";
 import { queryLimitPlugins } from "./query-limits.ts";
+import type { Redis } from "ioredis";
 import { TokenRateLimit } from "./rate-limit.ts";
 import { getSchema } from "./schema.ts";
 import { createTokenWatch } from "./token-watch.ts";
@@ -80,9 +81,9 @@ function yogaLogger(config: Config): YogaLogger {
 export function createGraphQLServer(
   config: Config,
   domain: Domain,
-  options: { graphiqlToken?: string; operator?: OperatorEndpoints; metrics?: Metrics } = {},
+  options: { graphiqlToken?: string; operator?: OperatorEndpoints; metrics?: Metrics; redis?: Redis | null } = {},
 ): GraphQLServer {
-  const rateLimit = new TokenRateLimit(config.limits.ratePerMinute);
+  const rateLimit = new TokenRateLimit(config.limits.ratePerMinute, options.redis ?? null);
   const tokenWatch = createTokenWatch(domain.deps.events, domain.deps.clock);
   const maskError = createMaskError(domain.deps.log, config.exposure.debugErrors);
   const shared = createSharedSubscriptions((result, context) => maskResult(maskError, result, context));

@@ -16,7 +16,12 @@ export interface Readiness {
   checks: Record<string, "ok" | string>;
 }
 
-export async function readiness(db: Db, storeRoot: string): Promise<Readiness> {
+/** What /readyz checks besides the database and the store: a shared Redis, when there is one. */
+export interface SharedServices {
+  redis: { problem(): string | null; ping(): Promise<unknown> } | null;
+}
+
+export async function readiness(db: Db, storeRoot: string, shared: SharedServices = { redis: null }): Promise<Readiness> {
   const checks: Record<string, string> = {};
   const run = async (name: string, check: () => Promise<string | null>) => {
     try {
@@ -36,6 +41,10 @@ export async function readiness(db: Db, storeRoot: string): Promise<Readiness> {
     const pending = migrationNames(migrationsDir(providerOfDb(db))).filter((name) => !applied.has(name));
     return pending.length ? `not applied: ${pending.join(", ")}` : null;
   });
+  if (shared.redis) {
+    const redis = shared.redis;
+    await run("redis", async () => redis.problem() ?? (await redis.ping(), null));
+  }
   await run("imageStore", async () => {
     await mkdir(storeRoot, { recursive: true });
     const probe = path.join(storeRoot, `.tmp-ready-${randomUUID()}`);

@@ -9,6 +9,7 @@ import {
   DomainError,
   INITIAL,
   NotFoundError,
+  UnavailableError,
   transitionServer,
   inIdOrder,
   keyset,
@@ -25,6 +26,7 @@ import {
   type Columns,
 } from "../kernel/index.ts";
 import { SNAPSHOT_COLUMNS, toSnapshot, type OperationSnapshot, type SnapshotRow } from "./operation-snapshot.ts";
+import { EVENTS_LOST } from "./events.ts";
 import type { OperationRunner } from "./runner.ts";
 import { quotaRefusal, type QuotaName } from "../accounts/index.ts";
 import { idempotencyMismatch, sameRequest, type IdempotencyRequest } from "./idempotency.ts";
@@ -273,36 +275,52 @@ export class Operations {
 
   /**
    * The operation's current state first, then every change, ending after the terminal
-   * state. Subscribes before reading so no change between the read and the first event
-   * is lost; events older than what was already sent are skipped.
+   * state. Subscribes, and waits until the subscription hears, before reading, so no change
+   * between the read and the first event is lost; events older than what was already sent
+   * are skipped. Where the bus says events may have been lost (Redis reconnected), the state
+   * is read again, so a follower ends with the operation even if its terminal event was lost.
    */
   async *follow(viewer: Viewer, id: string): AsyncGenerator<OperationSnapshot> {
+    this.refuseWithoutEvents();
     const changes = this.deps.events.operationChanges(id);
     try {
+      await this.deps.events.settled();
       const current = await this.get(viewer, id);
       if (!current) throw new NotFoundError("Operation", id, "id");
       yield current;
       if (isTerminal(current.status)) return;
       let last = current;
       for await (const change of changes) {
-        if (change.changedAt < last.changedAt && !isTerminal(change.status)) continue;
-        last = change;
-        yield change;
-        if (isTerminal(change.status)) return;
+        const reread = change === EVENTS_LOST;
+        const next = reread ? await this.get(viewer, id) : change;
+        if (!next) return;
+        // A state read again that has not moved is not news; an event of the same moment may be.
+        const stale = reread ? next.changedAt <= last.changedAt : next.changedAt < last.changedAt;
+        if (stale && !isTerminal(next.status)) continue;
+        last = next;
+        yield next;
+        if (isTerminal(next.status)) return;
       }
     } finally {
       await changes.return?.();
     }
   }
 
-  /** Every change of every operation of the viewer's account, as it happens. */
+  /** Every change of every operation of the viewer's account, as it happens (a live stream: nothing is replayed after a loss). */
   async *feed(viewer: Viewer): AsyncGenerator<OperationSnapshot> {
+    this.refuseWithoutEvents();
     const changes = this.deps.events.accountOperationChanges(viewer.accountId);
     try {
-      yield* changes;
+      for await (const change of changes) if (change !== EVENTS_LOST) yield change;
     } finally {
       await changes.return?.();
     }
+  }
+
+  /** A subscription cannot be followed while the bus cannot carry its events. */
+  private refuseWithoutEvents(): void {
+    const problem = this.deps.events.problem();
+    if (problem) throw new UnavailableError(`operation events cannot be followed now: ${problem}`);
   }
 }
 
