@@ -72,6 +72,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
   let output = "";
   const listeners = new Set<() => void>();
   let exitCode: number | null | undefined;
+  let exitSignal: NodeJS.Signals | null = null;
   const onData = (chunk: Buffer) => {
     output += chunk;
     for (const listener of listeners) listener();
@@ -79,8 +80,9 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
   const exit = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
+    child.once("exit", (code, signal) => {
       exitCode = code;
+      exitSignal = signal;
       for (const listener of listeners) listener();
       resolve(code);
     }),
@@ -94,7 +96,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
           resolve(match);
         } else if (exitCode !== undefined) {
           listeners.delete(check);
-          reject(new Error(`server exited with ${exitCode} before printing ${pattern}: ${output}`));
+          reject(new Error(`server exited with ${exitSignal ?? exitCode} before printing ${pattern}: ${output}`));
         }
       };
       listeners.add(check);

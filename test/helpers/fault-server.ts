@@ -1,6 +1,7 @@
 // A real imprint process with a faulty port, for crash tests: `src/main.ts` with the image
 // store or volume driver of test/helpers/faults.ts. IMPRINT_TEST_FAULTS (JSON) says where it
-// stops; there it prints "fault: paused at <point>" and waits to be killed.
+// stops; there it prints "fault: paused at <point>" and waits to be killed, or, with
+// `resumeOnSignal`, for SIGUSR2 and then goes on.
 import path from "node:path";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -12,13 +13,17 @@ interface Faults {
   pauseAtGet?: number;
   pauseAtDelete?: number;
   pauseAfterReplace?: number;
+  resumeOnSignal?: boolean;
 }
 
 const faults = JSON.parse(process.env.IMPRINT_TEST_FAULTS ?? "{}") as Faults;
 const stopAt = (point: string): Pause => ({
   async pass() {
     console.log(`fault: paused at ${point}`);
-    await new Promise(() => undefined);
+    await new Promise<void>((resolve) => {
+      if (faults.resumeOnSignal) process.once("SIGUSR2", () => resolve());
+    });
+    console.log(`fault: resumed at ${point}`);
   },
 });
 const at = (nth: number | undefined, point: string) => (nth === undefined ? undefined : { nth, gate: stopAt(`${point} ${nth}`) });

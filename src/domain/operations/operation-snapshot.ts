@@ -43,6 +43,8 @@ export interface OperationRow {
   input: string;
   undo: string;
   ownerId: string | null;
+  /** The fencing token of the owner's lease (lease.ts). */
+  claim: number;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;

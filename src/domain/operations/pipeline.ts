@@ -3,6 +3,7 @@
 // idempotent and work from whatever the pipeline had recorded with remember().
 import type { DomainDeps } from "../deps.ts";
 import type { OperationRow } from "./operation-snapshot.ts";
+import type { Lease } from "./lease.ts";
 import type { Progress } from "./progress.ts";
 import type { OperationKind } from "../kernel/index.ts";
 
@@ -16,6 +17,8 @@ export interface RollbackContext<Input, Undo> {
   /** The rollback facts recorded so far (empty when the operation never started). */
   undo: Partial<Undo>;
   deps: DomainDeps;
+  /** This instance's lease on the operation: the writes that finish its work go through `lease.fenced`. */
+  lease: Lease;
 }
 
 export interface RunContext<Input, Undo> extends RollbackContext<Input, Undo> {

@@ -8,16 +8,19 @@ import type { DomainDeps } from "../deps.ts";
 import { ConflictError, describeError, faultOf, transitionOperation } from "../kernel/index.ts";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.ts";
 import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.ts";
+import { Lease, LeaseLostError } from "./lease.ts";
 import { Progress } from "./progress.ts";
 import type { OperationKind, OperationStatus } from "../kernel/index.ts";
 
 const CANCEL = "cancel";
 const SHUTDOWN = "shutdown";
+const LEASE_LOST = "lease lost";
 /** Recovery of other instances' stale operations runs every this many heartbeats. */
-const RECOVERY_EVERY_TICKS = 5;
+const RECOVERY_EVERY_TICKS = 1;
 
 interface Running {
   controller: AbortController;
+  lease: Lease;
   progress: Progress;
   done: Promise<void>;
 }
@@ -88,17 +91,19 @@ export class OperationRunner {
     const pipeline = this.pipelineFor(row.kind);
     if (row.status === "QUEUED") {
       const now = this.deps.clock.now();
-      const claimed = await transitionOperation(db, { id: row.id }, "RUNNING", {
+      const claimed = await transitionOperation(db, { id: row.id, claim: row.claim }, "RUNNING", {
         ownerId: this.ownerId,
         heartbeatAt: now,
         startedAt: now,
         cancelRequested: true,
+        claim: { increment: 1 },
       });
       if (claimed.count === 1) {
-        const claimedRow = { ...row, status: "RUNNING" as const, cancelRequested: true };
+        const claimedRow = { ...row, status: "RUNNING" as const, cancelRequested: true, ownerId: this.ownerId, claim: row.claim + 1 };
+        const lease = this.leaseOf(claimedRow);
         await this.settle(row.id, async () => {
-          await pipeline.rollback({ ...this.rollbackContext(claimedRow), reason: "cancelled" });
-          await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" });
+          await pipeline.rollback({ ...this.rollbackContext(claimedRow, lease), reason: "cancelled" });
+          await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" }, lease);
         }, { waitForRetries: false });
         return;
       }
@@ -140,10 +145,15 @@ export class OperationRunner {
         for (const row of queued) {
           if (this.stopped || this.running.size >= this.deps.config.maxConcurrentOperations) break;
           const now = this.deps.clock.now();
-          const claimed = await transitionOperation(this.deps.db, { id: row.id }, "RUNNING", { ownerId: this.ownerId, heartbeatAt: now, startedAt: now });
+          const claimed = await transitionOperation(this.deps.db, { id: row.id, claim: row.claim }, "RUNNING", {
+            ownerId: this.ownerId,
+            heartbeatAt: now,
+            startedAt: now,
+            claim: { increment: 1 },
+          });
           if (claimed.count === 1) {
             this.deps.log.info("operation RUNNING", { operationId: row.id, kind: row.kind, accountId: row.accountId });
-            this.execute({ ...row, status: "RUNNING", ownerId: this.ownerId, startedAt: now });
+            this.execute({ ...row, status: "RUNNING", ownerId: this.ownerId, startedAt: now, claim: row.claim + 1 });
           }
         }
       } while (this.pumpAgain);
@@ -152,21 +162,26 @@ export class OperationRunner {
     }
   }
 
+  private leaseOf(row: OperationRow): Lease {
+    return new Lease(this.deps.db, this.deps.clock, { operationId: row.id, ownerId: this.ownerId, claim: row.claim });
+  }
+
   private execute(row: OperationRow): void {
     const pipeline = this.pipelineFor(row.kind);
     const controller = new AbortController();
-    const progress = new Progress(toSnapshot({ ...row, updatedAt: this.deps.clock.now() }), this.progressSink(), this.deps.clock, {
+    const lease = this.leaseOf(row);
+    const progress = new Progress(toSnapshot({ ...row, updatedAt: this.deps.clock.now() }), this.progressSink(lease), this.deps.clock, {
       publishMs: this.deps.config.progressPublishMs,
       persistMs: this.deps.config.progressPersistMs,
     });
-    const base = this.rollbackContext(row);
+    const base = this.rollbackContext(row, lease);
     const ctx: RunContext<unknown, Record<string, unknown>> = {
       ...base,
       signal: controller.signal,
       progress,
       remember: async (facts) => {
         Object.assign(base.undo, facts);
-        await this.deps.db.operation.update({ where: { id: row.id }, data: { undo: JSON.stringify(base.undo) } });
+        await lease.fenced([this.deps.db.operation.update({ where: lease.where, data: { undo: JSON.stringify(base.undo) } })]);
       },
     };
     const done = (async () => {
@@ -177,18 +192,26 @@ export class OperationRunner {
         await pipeline.run(ctx);
         outcome = { status: "SUCCEEDED" };
       } catch (error) {
+        if (this.lost(error, controller.signal, row)) return;
         outcome = this.outcomeOf(error, controller.signal, row);
         rolledBack = false;
       }
       await this.settle(row.id, async () => {
-        if (!rolledBack) {
-          const result = await pipeline.rollback({ ...base, reason: reasonOf(outcome) });
-          rolledBack = true;
-          // Past its point of no return the operation was finished instead.
-          if (result === "completed") outcome = { status: "SUCCEEDED" };
+        try {
+          if (!rolledBack) {
+            // A run that failed because it was taken over must not undo what its new owner did.
+            await lease.check();
+            const result = await pipeline.rollback({ ...base, reason: reasonOf(outcome) });
+            rolledBack = true;
+            // Past its point of no return the operation was finished instead.
+            if (result === "completed") outcome = { status: "SUCCEEDED" };
+          }
+          await progress.flush();
+          await this.finish(progress.snapshot, outcome, lease);
+        } catch (error) {
+          // Whoever holds the operation now rolls it back and ends it.
+          if (!this.lost(error, controller.signal, row)) throw error;
         }
-        await progress.flush();
-        await this.finish(progress.snapshot, outcome);
       });
     })()
       .catch((error) => this.deps.log.error("runner: finishing an operation failed", { operationId: row.id, error: String(error) }))
@@ -196,7 +219,7 @@ export class OperationRunner {
         this.running.delete(row.id);
         this.notify();
       });
-    this.running.set(row.id, { controller, progress, done });
+    this.running.set(row.id, { controller, lease, progress, done });
   }
 
   /**
@@ -231,6 +254,14 @@ export class OperationRunner {
     if (waitForRetries) await retries;
   }
 
+  /** Whether the run ended because its lease is gone (then it writes nothing more: the new owner ends it). */
+  private lost(error: unknown, signal: AbortSignal, row: OperationRow): boolean {
+    if (!(error instanceof LeaseLostError) && signal.reason !== LEASE_LOST) return false;
+    if (!signal.aborted) this.running.get(row.id)?.controller.abort(LEASE_LOST);
+    this.deps.log.warn("operation taken over by another instance; this one stops without writing", { operationId: row.id, kind: row.kind, claim: row.claim });
+    return true;
+  }
+
   private outcomeOf(error: unknown, signal: AbortSignal, row: OperationRow): Outcome {
     if (signal.aborted && signal.reason === SHUTDOWN) {
       return { status: "FAILED", errorCode: "INTERRUPTED", errorMessage: "interrupted: the server shut down while it ran; rolled back" };
@@ -249,21 +280,21 @@ export class OperationRunner {
     return { status: "FAILED", errorCode: "INTERNAL", errorMessage: `unexpected failure (${(error as Error)?.message ?? error}); rolled back` };
   }
 
-  private rollbackContext(row: OperationRow): RollbackContext<unknown, Record<string, unknown>> {
-    return { operation: row, input: JSON.parse(row.input), undo: JSON.parse(row.undo), deps: this.deps };
+  private rollbackContext(row: OperationRow, lease: Lease): RollbackContext<unknown, Record<string, unknown>> {
+    return { operation: row, input: JSON.parse(row.input), undo: JSON.parse(row.undo), deps: this.deps, lease };
   }
 
 
-  /** Writes the terminal state, releases the server (and template), and tells subscribers. */
-  private async finish(last: OperationSnapshot, outcome: Outcome): Promise<void> {
+  /** Writes the terminal state, releases the server (and template), and tells subscribers: under the lease, or not at all. */
+  private async finish(last: OperationSnapshot, outcome: Outcome, lease: Lease): Promise<void> {
     const { db } = this.deps;
     const succeeded = outcome.status === "SUCCEEDED";
     const releaseTemplate =
       this.pipelineFor(last.kind).holdsTemplate && last.imageTemplateId
         ? [db.imageTemplate.updateMany({ where: { id: last.imageTemplateId, activeDeployCount: { gt: 0 } }, data: { activeDeployCount: { decrement: 1 } } })]
         : [];
-    await db.$transaction([
-      transitionOperation(db, { id: last.id }, outcome.status, {
+    await lease.fenced([
+      transitionOperation(db, lease.where, outcome.status, {
         finishedAt: this.deps.clock.now(),
         step: last.step,
         progress: succeeded ? 1 : last.progress,
@@ -288,12 +319,13 @@ export class OperationRunner {
     this.deps.events.publishOperation(toSnapshot(updated));
   }
 
-  private progressSink() {
+  private progressSink(lease: Lease) {
     return {
       publish: (snapshot: OperationSnapshot) => this.deps.events.publishOperation(snapshot),
+      // Nothing once the lease is gone: the heartbeat finds that out and stops the run.
       persist: async (snapshot: OperationSnapshot) => {
-        await this.deps.db.operation.update({
-          where: { id: snapshot.id },
+        await this.deps.db.operation.updateMany({
+          where: lease.where,
           data: {
             step: snapshot.step,
             progress: snapshot.progress,
@@ -312,7 +344,10 @@ export class OperationRunner {
     for (const resolve of waiting) resolve();
     try {
       const { db } = this.deps;
-      await db.operation.updateMany({ where: { ownerId: this.ownerId, status: "RUNNING" }, data: { heartbeatAt: this.deps.clock.now() } });
+      for (const [operationId, run] of this.running) {
+        if (!(await run.lease.renew())) run.controller.abort(LEASE_LOST);
+        else if (run.controller.signal.reason === LEASE_LOST) this.deps.log.warn("a lost lease renewed", { operationId });
+      }
       if (this.running.size > 0) {
         // Cancels asked through another instance reach this one through the database.
         const flagged = await db.operation.findMany({
@@ -340,17 +375,20 @@ export class OperationRunner {
     let recovered = 0;
     for (const row of orphans) {
       if (!this.ownerIsGone(row.ownerId, row.heartbeatAt)) continue;
+      // The claim is raised: the owner, if it was only paused, holds nothing when it wakes.
       const claimed = await db.operation.updateMany({
-        where: { id: row.id, status: "RUNNING", ownerId: row.ownerId },
-        data: { ownerId: this.ownerId, heartbeatAt: this.deps.clock.now() },
+        where: { id: row.id, status: "RUNNING", ownerId: row.ownerId, claim: row.claim },
+        data: { ownerId: this.ownerId, heartbeatAt: this.deps.clock.now(), claim: { increment: 1 } },
       });
       if (claimed.count !== 1) continue;
+      const taken = { ...(row as OperationRow), ownerId: this.ownerId, claim: row.claim + 1 };
+      const lease = this.leaseOf(taken);
       this.deps.log.warn("recovering an interrupted operation", { operationId: row.id, kind: row.kind, owner: row.ownerId });
       // Retried in the background when it cannot finish at once (a full disk): start-up goes on.
       await this.settle(row.id, async () => {
-        const result = await this.pipelineFor(row.kind).rollback({ ...this.rollbackContext(row), reason: "interrupted" });
+        const result = await this.pipelineFor(row.kind).rollback({ ...this.rollbackContext(taken, lease), reason: "interrupted" });
         await this.finish(
-          toSnapshot(row),
+          toSnapshot(taken),
           result === "completed"
             ? { status: "SUCCEEDED" }
             : {
@@ -358,6 +396,7 @@ export class OperationRunner {
                 errorCode: "INTERRUPTED",
                 errorMessage: `interrupted: the process running it (${row.ownerId ?? "unknown"}) stopped; rolled back`,
               },
+          lease,
         );
       }, { waitForRetries: false });
       recovered++;

@@ -5,8 +5,7 @@ import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.ts";
 import { readFully } from "../../storage/files.ts";
 import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.ts";
 import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.ts";
-import type { DomainDeps } from "../deps.ts";
-import type { Pipeline, RunContext } from "../operations/index.ts";
+import type { Pipeline, RollbackContext, RunContext } from "../operations/index.ts";
 import type { PowerState, VolumeRole } from "../kernel/index.ts";
 import { CHUNKS_AT_ONCE } from "./chunks.ts";
 import type { CaptureRun, RecordedConfiguration } from "./templates.ts";
@@ -39,7 +38,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
   cancellableWhileRunning: true,
 
   async run(ctx) {
-    const { operation, input, deps, progress, remember } = ctx;
+    const { operation, input, deps, progress, remember, lease } = ctx;
     const { db } = deps;
     const server = await db.server.findUniqueOrThrow({
       where: { id: operation.serverId! },
@@ -63,7 +62,9 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
         await progress.step(`capturing volume ${i + 1} of ${selected.length}`);
         captured.push(await captureVolume(ctx, { ...volume, serverFqdn: server.fqdn }, chunkSizes));
       }
-      // Referenced before the lock is released, so no sweep can take these chunks away.
+      // Referenced before the lock is released, so no sweep can take these chunks away; not
+      // once the operation was taken over (its new owner has released this template's chunks).
+      await lease.check();
       await deps.chunks.reference(template.id, captured.flatMap((v) => v.chunks.map(([, hash]) => hash)));
     });
 
@@ -89,7 +90,9 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       configuration,
       volumes: captured,
     });
-    await db.$transaction([
+    // The template becomes ACTIVE only under the lease: an owner that was paused past a
+    // takeover finds the template FAILED by its new owner and leaves it so.
+    await lease.fenced([
       ...captured.map((v) =>
         db.templateVolume.create({
           data: {
@@ -115,11 +118,11 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
 
     deps.metrics.bytesMoved("captured", captured.reduce((sum, v) => sum + v.dataBytes, 0));
     await progress.step("powering on");
-    const failure = await restoreServer(deps, server.id, server.powerState);
+    const failure = await restoreServer(ctx, server.id, server.powerState);
     if (failure) throw failure;
   },
 
-  async rollback({ operation, undo, deps, reason }) {
+  async rollback({ operation, undo, deps, reason, lease }) {
     // A crash between a chunk file's rename and its catalogue row leaves a file nobody knows.
     if (reason === "interrupted") await deps.chunks.sweepUnknownFiles();
     if (operation.imageTemplateId) {
@@ -137,7 +140,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       }
     }
     if (operation.serverId) {
-      const failure = await restoreServer(deps, operation.serverId, undo.powerStateBefore);
+      const failure = await restoreServer({ deps, lease }, operation.serverId, undo.powerStateBefore);
       if (failure) deps.log.warn("the server's machine did not start again after its capture ended", { serverId: operation.serverId, error: failure.message });
     }
   },
@@ -148,11 +151,13 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
  * machine that will not start does not keep the server CAPTURING: it is ACTIVE and HALTED
  * (its true state), and the failure is returned for the caller to report.
  */
-async function restoreServer(deps: DomainDeps, serverId: string, powerState: PowerState | undefined): Promise<Error | null> {
+async function restoreServer({ deps, lease }: Pick<RollbackContext<unknown, unknown>, "deps" | "lease">, serverId: string, powerState: PowerState | undefined): Promise<Error | null> {
   const server = await deps.db.server.findUnique({ where: { id: serverId } });
   if (server?.status !== "CAPTURING") return null;
+  // No power change and no status under a lost lease: the new owner restores the server.
+  await lease.check();
   const { reached, failure } = await returnMachineTo(deps, serverId, powerState);
-  await transitionServer(deps.db, { id: serverId }, "ACTIVE", reached ? { powerState: reached } : {}, ["CAPTURING"]);
+  await lease.fenced([transitionServer(deps.db, { id: serverId }, "ACTIVE", reached ? { powerState: reached } : {}, ["CAPTURING"])]);
   return failure;
 }
 
