@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string;
+  /** Addresses of the proxies whose X-Forwarded-For names the client (ops/client-address.ts). */
+  trustedProxies: ReadonlySet<string>;
   /** Redis shared by instances (events, rate limits); null: all in this process. */
   redisUrl: string | null;
   /** Fixed secret for the demo account's token; otherwise one is generated on first start. */
@@ -207,6 +209,7 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
     dataDir,
     databaseUrl,
     redisUrl,
+    trustedProxies: new Set((env.IMPRINT_TRUSTED_PROXIES ?? "").split(",").map((address) => address.trim()).filter(Boolean)),
     demoToken,
     // Read also in production, where it is ignored, so that setting it there is not "unknown".
     seedDemo: flag(env, "IMPRINT_SEED_DEMO", true) && !production,

@@ -135,6 +135,7 @@ export function createGraphQLServer(
   const http = createServer(
     withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler, (facts, status, seconds) =>
       options.metrics?.request(facts.rootFields ?? "none", facts.outcome ?? (status < 400 ? "ok" : `http ${status}`), seconds),
+      config.trustedProxies,
     ),
   );
   // Node closes an idle keep-alive socket after 5 s, counted from when a response was handed

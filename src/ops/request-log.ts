@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "../domain/deps.ts";
+import { clientAddress } from "./client-address.ts";
 
 export interface RequestFacts {
   requestId: string;
@@ -34,7 +35,7 @@ export function requestFactsOf(context: unknown): RequestFacts | undefined {
 
 const SANE_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
-export function withRequestLog(log: Logger, next: RequestListener, done?: RequestDone): RequestListener {
+export function withRequestLog(log: Logger, next: RequestListener, done?: RequestDone, trustedProxies: ReadonlySet<string> = new Set()): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const offered = req.headers["x-request-id"];
     const facts: RequestFacts = { requestId: typeof offered === "string" && SANE_ID.test(offered) ? offered : randomUUID() };
@@ -47,6 +48,7 @@ export function withRequestLog(log: Logger, next: RequestListener, done?: Reques
         requestId: facts.requestId,
         method: req.method,
         path: (req.url ?? "/").split("?")[0],
+        client: clientAddress(req, trustedProxies),
         status: res.statusCode,
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         accountId: facts.accountId,
