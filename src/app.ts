@@ -33,6 +33,12 @@ export interface App {
   demo: DemoAccess | null;
   migrationsApplied: string[];
   start(): Promise<{ url: string }>;
+  /**
+   * A rolling restart's first half: /readyz says "draining" (the load balancer sends no new
+   * requests), no more work is claimed, the operations running here get up to `ms` to end,
+   * and then every open subscription is told to subscribe again. stop() does the rest.
+   */
+  drain(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +65,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const migrationsApplied = await applyMigrations(config.databaseUrl);
   const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, poolSize: config.dbPoolSize, ...options.db });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
+  let draining = false;
   const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
   const codec = options.ports?.codec ?? new CodecPool();
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
@@ -84,7 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const graphql = createGraphQLServer(config, domain, {
     graphiqlToken: config.env === "development" ? demo?.token : undefined,
     operator: {
-      readiness: () => readiness(db, path.join(config.dataDir, "store"), { redis: redis && { problem: redis.problem, ping: () => redis.commands.ping() } }),
+      readiness: () => readiness(db, path.join(config.dataDir, "store"), { redis: redis && { problem: redis.problem, ping: () => redis.commands.ping() }, draining: () => draining }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     },
     metrics,
@@ -114,6 +121,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const { port } = graphql.http.address() as AddressInfo;
       const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
       return { url: `http://${host}:${port}${GRAPHQL_PATH}` };
+    },
+    async drain(ms) {
+      draining = true;
+      const left = await domain.runner.drain(ms);
+      if (left > 0) log.warn("draining: operations still running are interrupted", { operations: left });
+      graphql.endSubscriptions();
     },
     async stop() {
       await graphql.close();

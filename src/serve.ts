@@ -1,5 +1,6 @@
-// Runs a built app as a process: listen, then take work; on SIGINT/SIGTERM stop within a
-// deadline, also when an operation is stuck on I/O. Start-up failures are one line.
+// Runs a built app as a process: listen, then take work; on SIGINT/SIGTERM drain (app.drain)
+// and stop within a deadline, also when an operation is stuck on I/O. Start-up failures are
+// one line.
 import type { App } from "./app.ts";
 import { sqliteFilePath } from "./db/client.ts";
 import { redactedUrl } from "./db/provider.ts";
@@ -31,13 +32,17 @@ export async function serve(app: App): Promise<void> {
       console.error(`imprint: still stopping after ${config.shutdownTimeoutMs} ms (IMPRINT_SHUTDOWN_TIMEOUT_MS); exiting`);
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
-    app.stop().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(`imprint: stopping failed: ${(error as Error)?.message ?? error}`);
-        process.exit(1);
-      },
-    );
+    // Two thirds of the deadline to let running operations end; the rest to roll back the others.
+    app
+      .drain(Math.floor((config.shutdownTimeoutMs * 2) / 3))
+      .then(() => app.stop())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          console.error(`imprint: stopping failed: ${(error as Error)?.message ?? error}`);
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -60,6 +60,8 @@ export interface GraphQLServer {
   /** Their sources: subscribers of the same subscription share one. */
   subscriptionSources(): number;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  /** Ends every open subscription with a RESUBSCRIBE error: this server is going away. */
+  endSubscriptions(): void;
   close(): Promise<void>;
 }
 
@@ -204,6 +206,9 @@ export function createGraphQLServer(
     yoga,
     openSubscriptions: () => tokenWatch.openCount(),
     subscriptionSources: () => shared.sourceCount(),
+    endSubscriptions() {
+      tokenWatch.endAll("this server is shutting down; subscribe again (another instance answers)", "RESUBSCRIBE");
+    },
     async close() {
       tokenWatch.close();
       await wsServer.dispose();

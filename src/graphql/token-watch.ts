@@ -1,7 +1,9 @@
 // A revoked or expired token stops at once, also where it holds a subscription open (SSE or
 // WebSocket): the subscription gets a last event with an UNAUTHENTICATED error saying why, and
 // ends. Revocations arrive on the event bus (from this instance or another); expiries are
-// found by one timer for the whole server, not one per subscriber.
+// found by one timer for the whole server, not one per subscriber. The same way, a server
+// that shuts down ends every open subscription with a RESUBSCRIBE error (endAll), so that a
+// client behind a load balancer subscribes again and reaches another instance.
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import { GraphQLError, type ExecutionResult } from "graphql";
 import type { Viewer } from "../domain/index.ts";
@@ -10,12 +12,14 @@ import type { Clock } from "../domain/kernel/index.ts";
 
 const EXPIRY_SWEEP_MS = 1000;
 
-type End = (reason: string) => void;
+type End = (reason: string, code: string) => void;
 
 export interface TokenWatch {
   plugin: Plugin<{ viewer?: Viewer }>;
   /** Subscriptions open now. */
   openCount(): number;
+  /** Ends every open subscription with a last error event of this code and message. */
+  endAll(message: string, code: string): void;
   close(): void;
 }
 
@@ -23,11 +27,11 @@ export function createTokenWatch(events: EventBus, clock: Clock): TokenWatch {
   const open = new Map<string, Set<End>>();
   const expiring = new Map<End, number>();
   const unsubscribe = events.onTokenRevoked((tokenId) => {
-    for (const end of open.get(tokenId) ?? []) end("the token was revoked");
+    for (const end of open.get(tokenId) ?? []) end("the token was revoked", "UNAUTHENTICATED");
   });
   const sweep = setInterval(() => {
     const now = clock.millis();
-    for (const [end, at] of expiring) if (at <= now) end("the token expired");
+    for (const [end, at] of expiring) if (at <= now) end("the token expired", "UNAUTHENTICATED");
   }, EXPIRY_SWEEP_MS);
   sweep.unref();
 
@@ -58,6 +62,9 @@ export function createTokenWatch(events: EventBus, clock: Clock): TokenWatch {
   return {
     plugin,
     openCount: () => [...open.values()].reduce((sum, ends) => sum + ends.size, 0),
+    endAll(message, code) {
+      for (const ends of [...open.values()]) for (const end of [...ends]) end(message, code);
+    },
     close() {
       unsubscribe();
       clearInterval(sweep);
@@ -81,9 +88,9 @@ function endWhenTokenStops(source: AsyncIterable<ExecutionResult>, register: (en
     state = "done";
     unregister();
   };
-  const unregister = register((reason) => {
+  const unregister = register((reason, code) => {
     if (state !== "open") return;
-    const event = { errors: [new GraphQLError(`subscription ended: ${reason}`, { extensions: { code: "UNAUTHENTICATED" } })] };
+    const event = { errors: [new GraphQLError(`subscription ended: ${reason}`, { extensions: { code } })] };
     void iterator.return?.();
     if (waiting) {
       const wake = waiting;

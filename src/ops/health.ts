@@ -19,6 +19,8 @@ export interface Readiness {
 /** What /readyz checks besides the database and the store: a shared Redis, when there is one. */
 export interface SharedServices {
   redis: { problem(): string | null; ping(): Promise<unknown> } | null;
+  /** True once the instance drains for a restart: it is not ready for new work. */
+  draining?: () => boolean;
 }
 
 export async function readiness(db: Db, storeRoot: string, shared: SharedServices = { redis: null }): Promise<Readiness> {
@@ -45,6 +47,7 @@ export async function readiness(db: Db, storeRoot: string, shared: SharedService
     const redis = shared.redis;
     await run("redis", async () => redis.problem() ?? (await redis.ping(), null));
   }
+  if (shared.draining?.()) checks.accepting = "draining: this instance is shutting down";
   await run("imageStore", async () => {
     await mkdir(storeRoot, { recursive: true });
     const probe = path.join(storeRoot, `.tmp-ready-${randomUUID()}`);

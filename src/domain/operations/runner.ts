@@ -37,6 +37,8 @@ export class OperationRunner {
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
   private stopped = true;
+  /** Draining: no more claims; the operations running here go on. */
+  private draining = false;
   private pumping = false;
   private pumpAgain = false;
   /** Operations waiting to retry their rollback and end (see settle). */
@@ -58,6 +60,22 @@ export class OperationRunner {
     this.timer = setInterval(() => void this.tick(), this.deps.config.heartbeatMs);
     this.timer.unref();
     this.notify();
+  }
+
+  /**
+   * Stops claiming work and waits up to `ms` for the operations running here to end by
+   * themselves (a rolling restart); returns how many are still running. stop() then
+   * interrupts those.
+   */
+  async drain(ms: number): Promise<number> {
+    this.draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.running.values()].map((run) => run.done)),
+      new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
+    return this.running.size;
   }
 
   /** Stops taking work; operations still running are interrupted and rolled back. */
@@ -136,7 +154,7 @@ export class OperationRunner {
       do {
         this.pumpAgain = false;
         const free = this.deps.config.maxConcurrentOperations - this.running.size;
-        if (this.stopped || free <= 0) break;
+        if (this.stopped || this.draining || free <= 0) break;
         const queued = await this.deps.db.operation.findMany({
           where: { status: "QUEUED" },
           orderBy: { id: "asc" },
