@@ -3,7 +3,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.ts";
-import { closeDb, createDb, type DbOptions } from "./db/client.ts";
+import { closeDb, createDb, databaseProvider, type DbOptions } from "./db/client.ts";
+import { PostgresqlStoreLock } from "./db/postgresql-store-lock.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import type { Logger } from "./domain/deps.ts";
 import { ensureDemo, type DemoAccess } from "./domain/demo.ts";
@@ -14,7 +15,7 @@ import { createDomain, type Domain } from "./domain/index.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.ts";
 import { createLogger } from "./log.ts";
 import { systemClock, timeOrderedIds } from "./domain/kernel/index.ts";
-import { Chunks } from "./domain/templates/index.ts";
+import { Chunks, StoreLock } from "./domain/templates/index.ts";
 import { CodecPool } from "./storage/codec-pool.ts";
 import { ConfigDrives } from "./storage/config-drive.ts";
 import { LocalImageStore, type ImageStore } from "./storage/image-store.ts";
@@ -76,7 +77,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     db,
     volumes: options.ports?.volumes ?? new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
     store,
-    chunks: new Chunks(db, store, codec, systemClock),
+    // The chunk store's lock spans the instances of a PostgreSQL database; on SQLite, this process.
+    chunks: new Chunks(db, store, codec, systemClock, databaseProvider(config.databaseUrl) === "postgresql" ? new PostgresqlStoreLock(config.databaseUrl) : new StoreLock()),
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     hypervisor,
     catalog: new Catalog({ guestImage: config.hypervisor.kind === "qemu" ? config.hypervisor.qemu.guestImage : null }),

@@ -10,7 +10,7 @@ import { CodecError, CodecPool } from "../../storage/codec-pool.ts";
 import type { ImageStore } from "../../storage/image-store.ts";
 import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.ts";
 import { ChunkRows } from "./chunk-rows.ts";
-import { StoreLock } from "./store-lock.ts";
+import { StoreLock, type ChunkStoreLock } from "./store-lock.ts";
 
 export interface StoredChunk {
   hash: string;
@@ -34,7 +34,7 @@ export function shortHash(hash: string): string {
 export const CHUNKS_AT_ONCE = 8;
 
 export class Chunks {
-  readonly lock = new StoreLock();
+  readonly lock: ChunkStoreLock;
   private readonly slots = new Semaphore(CHUNKS_AT_ONCE);
   /** Chunks this process is writing now: a second capture of the same bytes waits for the first. */
   private readonly writing = new Map<string, Promise<{ storedBytes: number }>>();
@@ -55,7 +55,9 @@ export class Chunks {
     store: ImageStore,
     codec: CodecPool,
     clock: Clock,
+    lock: ChunkStoreLock = new StoreLock(),
   ) {
+    this.lock = lock;
     this.db = db;
     this.store = store;
     this.codec = codec;

@@ -1,8 +1,17 @@
 // Captures write chunks before they reference them; the sweep that removes unreferenced
 // chunks must not run meanwhile. Captures share this lock, sweeps take it alone. A waiting
 // sweep goes before captures that arrive after it, so a stream of captures cannot starve it.
-// In-process only: several instances on one store need a database lock (docs/decisions/image-store.md).
-export class StoreLock {
+// Within one process, StoreLock; across the instances of one PostgreSQL database, the
+// advisory lock of db/postgresql-store-lock.ts, chosen by db/client.ts's storeLockFor.
+
+export interface ChunkStoreLock {
+  /** Runs `work` while no sweep runs (any number of captures at once). */
+  shared<T>(work: () => Promise<T>): Promise<T>;
+  /** Runs `work` alone: no capture and no other sweep meanwhile. */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export class StoreLock implements ChunkStoreLock {
   private readers = 0;
   private writer = false;
   private writersWaiting = 0;
