@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { readFileSync, writeFileSync } from "node:fs";
 import { captureBenchmarks } from "./capture.ts";
 import { concurrencyBenchmarks } from "./concurrency.ts";
+import { instancesBenchmarks } from "./instances.ts";
 import { readPathBenchmarks } from "./read-path.ts";
 import { pluginOverheadBenchmarks } from "./plugins-overhead.ts";
 import { scaleBenchmarks } from "./scale.ts";
@@ -20,6 +21,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   subscriptions: subscriptionBenchmarks,
   concurrency: concurrencyBenchmarks,
   plugins: pluginOverheadBenchmarks,
+  instances: instancesBenchmarks,
 };
 
 // Each suite runs in a process of its own: in one process, a suite measured the heap and

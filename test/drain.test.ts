@@ -2,6 +2,7 @@
 // requests), A claims no more work, lets the operation it runs finish, then tells its open
 // subscriptions to subscribe again (RESUBSCRIBE) before it exits 0; a client that does follows
 // the same operation to its end on instance B.
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { removeDataDir, startTestApp, tempDataDir, type TestApp } from "./helpers/app.ts";
@@ -38,8 +39,9 @@ describe("SIGTERM", () => {
     const onBs = (await onB.query(CAPTURE, { input: { serverId: first.id, name: "drain01-image" } })).captureImageTemplate;
     await gate.reached;
 
-    // A starts once B is busy, and takes the next capture; it stops at a chunk write until SIGUSR2.
-    a = await startChildServer(dataDir, { ...SHARED, IMPRINT_SHUTDOWN_TIMEOUT_MS: "30000", IMPRINT_TEST_FAULTS: JSON.stringify({ pauseAtPut: 1, resumeOnSignal: true }) }, "test/helpers/fault-server.ts");
+    // A starts once B is busy, and takes the next capture; it stops at a chunk write until told.
+    const resume = path.join(dataDir, "resume");
+    a = await startChildServer(dataDir, { ...SHARED, IMPRINT_SHUTDOWN_TIMEOUT_MS: "30000", IMPRINT_TEST_FAULTS: JSON.stringify({ pauseAtPut: 1, resumeWhenFile: resume }) }, "test/helpers/fault-server.ts");
     const onA = new GraphQLClient(a.url, onB.token);
     const onAs = (await onA.query(CAPTURE, { input: { serverId: second.id, name: "drain02-image" } })).captureImageTemplate;
     await a.waitForOutput(/fault: paused at chunk write 1/);
@@ -55,7 +57,7 @@ describe("SIGTERM", () => {
     // Work queued now is not A's to claim (B takes it once it is free).
     const power = (await onA.query(`mutation($id: ID!) { powerOffServer(input: { id: $id }) { ... on PowerOffServerPayload { operation { id } } } }`, { id: third.id })).powerOffServer;
 
-    a.process.kill("SIGUSR2");
+    writeFileSync(resume, "");
     // A's capture ends by itself; then A tells its subscribers and exits.
     const followed = await follower.done.then(
       () => "completed",

@@ -1,7 +1,8 @@
 // A real imprint process with a faulty port, for crash tests: `src/main.ts` with the image
 // store or volume driver of test/helpers/faults.ts. IMPRINT_TEST_FAULTS (JSON) says where it
 // stops; there it prints "fault: paused at <point>" and waits to be killed, or, with
-// `resumeOnSignal`, for SIGUSR2 and then goes on.
+// `resumeWhenFile`, until that file exists, and then goes on.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -13,16 +14,16 @@ interface Faults {
   pauseAtGet?: number;
   pauseAtDelete?: number;
   pauseAfterReplace?: number;
-  resumeOnSignal?: boolean;
+  resumeWhenFile?: string;
 }
 
 const faults = JSON.parse(process.env.IMPRINT_TEST_FAULTS ?? "{}") as Faults;
 const stopAt = (point: string): Pause => ({
   async pass() {
     console.log(`fault: paused at ${point}`);
-    await new Promise<void>((resolve) => {
-      if (faults.resumeOnSignal) process.once("SIGUSR2", () => resolve());
-    });
+    const resume = faults.resumeWhenFile;
+    if (!resume) await new Promise(() => undefined);
+    while (resume && !existsSync(resume)) await new Promise((resolve) => setTimeout(resolve, 20));
     console.log(`fault: resumed at ${point}`);
   },
 });

@@ -401,6 +401,8 @@ export class OperationRunner {
       if (claimed.count !== 1) continue;
       const taken = { ...(row as OperationRow), ownerId: this.ownerId, claim: row.claim + 1 };
       const lease = this.leaseOf(taken);
+      // Its old owner may only be paused, holding the chunk store's lock: the rollback's sweep must not wait for it.
+      await this.deps.chunks.lock.evict(row.id);
       this.deps.log.warn("recovering an interrupted operation", { operationId: row.id, kind: row.kind, owner: row.ownerId });
       // Retried in the background when it cannot finish at once (a full disk): start-up goes on.
       await this.settle(row.id, async () => {

@@ -66,7 +66,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       // once the operation was taken over (its new owner has released this template's chunks).
       await lease.check();
       await deps.chunks.reference(template.id, captured.flatMap((v) => v.chunks.map(([, hash]) => hash)));
-    });
+    }, operation.id);
 
     await progress.step("recording configuration");
     const configuration: RecordedConfiguration = {

@@ -5,10 +5,19 @@
 // advisory lock of db/postgresql-store-lock.ts, chosen by db/client.ts's storeLockFor.
 
 export interface ChunkStoreLock {
-  /** Runs `work` while no sweep runs (any number of captures at once). */
-  shared<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` while no sweep runs (any number of captures at once). `holder` names who holds
+   * it (the operation), for evict.
+   */
+  shared<T>(work: () => Promise<T>, holder?: string): Promise<T>;
   /** Runs `work` alone: no capture and no other sweep meanwhile. */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Ends the holds of `holder`, an operation another instance took over: its old owner may be
+   * paused, not dead, and a sweep must not wait for it to wake (when it does, its lease is
+   * gone and it references nothing).
+   */
+  evict(holder: string): Promise<void>;
 }
 
 export class StoreLock implements ChunkStoreLock {
@@ -16,6 +25,9 @@ export class StoreLock implements ChunkStoreLock {
   private writer = false;
   private writersWaiting = 0;
   private waiting: Array<() => void> = [];
+
+  /** Within one process no hold outlives its operation's owner. */
+  async evict(): Promise<void> {}
 
   async shared<T>(work: () => Promise<T>): Promise<T> {
     while (this.writer || this.writersWaiting > 0) await this.wait();
