@@ -8,10 +8,10 @@
 // generator share them (the table says so).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { postgresqlAdminUrl } from "../scripts/postgresql-admin.ts";
@@ -81,6 +81,37 @@ function startHaproxy(port: number, a: string, b: string): ChildProcess {
   });
 }
 
+/** CPU seconds so far of every process, by pid, with its command name (/proc/<pid>/stat). */
+function cpuByProcess(): Map<number, { name: string; seconds: number }> {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const all = new Map<number, { name: string; seconds: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      all.set(Number(entry), { name, seconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return all;
+}
+
+/** Where the machine's cores went between two samples: shares of all cores, by part. */
+function coreShares(before: Map<number, { name: string; seconds: number }>, after: Map<number, { name: string; seconds: number }>, wallSeconds: number, instancePids: number[]): string {
+  const parts = new Map<string, number>();
+  for (const [pid, { name, seconds }] of after) {
+    const used = seconds - (before.get(pid)?.seconds ?? 0);
+    if (used <= 0) continue;
+    const part = instancePids.includes(pid) ? "imprint" : name.startsWith("postgres") ? "postgresql" : name === "haproxy" ? "haproxy" : name.startsWith("redis") ? "redis" : name === "node" ? "autocannon" : "other";
+    parts.set(part, (parts.get(part) ?? 0) + used);
+  }
+  const capacity = wallSeconds * cpus().length;
+  return [...parts].sort((a, b) => b[1] - a[1]).map(([part, used]) => `${part} ${Math.round((100 * used) / capacity)}%`).join(", ");
+}
+
 async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise((resolve) => child.once("exit", resolve));
@@ -99,7 +130,7 @@ export async function instancesBenchmarks(): Promise<Row[]> {
     IMPRINT_DATA_DIR: dataDir,
     IMPRINT_SEED_DEMO: "false",
     IMPRINT_OS_IMAGE_MB: "8",
-    IMPRINT_RATE_LIMIT_PER_MINUTE: "100000000",
+    IMPRINT_RATE_LIMIT_PER_MINUTE: "1000000",
     IMPRINT_HEARTBEAT_MS: String(HEARTBEAT_MS),
     IMPRINT_STALE_OWNER_MS: String(STALE_OWNER_MS),
     LOG_LEVEL: "error",
@@ -124,6 +155,7 @@ export async function instancesBenchmarks(): Promise<Row[]> {
     // Read path: one instance behind the proxy, then two, alternating, RUNS times each.
     const body = JSON.stringify({ query: PAGE_QUERY, variables: { first: 50 } });
     const results = { one: [] as number[], two: [] as number[], p99one: [] as number[], p99two: [] as number[] };
+    const shares = { one: "", two: "" };
     for (let run = 0; run < RUNS; run++) {
       for (const side of ["one", "two"] as const) {
         const port = await freePort();
@@ -131,7 +163,9 @@ export async function instancesBenchmarks(): Promise<Row[]> {
         const proxyUrl = `http://127.0.0.1:${port}/graphql`;
         await until(async () => (await fetch(new URL("/readyz", proxyUrl)).then((res) => res.status, () => 0)) === 200, "HAProxy", 20_000, 50);
         await loadRun({ url: proxyUrl, token, body, seconds: 1 }); // warm up
+        const before = cpuByProcess();
         const result = await loadRun({ url: proxyUrl, token, body, seconds: SECONDS });
+        shares[side] = coreShares(before, cpuByProcess(), SECONDS, instances.map((instance) => instance.process.pid!));
         results[side].push(result.rps);
         results[side === "one" ? "p99one" : "p99two"].push(result.p99);
         await stopProcess(proxy);
@@ -141,7 +175,7 @@ export async function instancesBenchmarks(): Promise<Row[]> {
     const rows: Row[] = [
       {
         benchmark: "two instances behind HAProxy (PostgreSQL, Redis)",
-        measure: `requests/s, page of 50 servers, 32 connections; median of ${RUNS} (spread); p99 ${median(results.p99two)} ms vs ${median(results.p99one)} ms. 2 cores for both instances, PostgreSQL, HAProxy and autocannon`,
+        measure: `requests/s, page of 50 servers, 32 connections; median of ${RUNS} (spread); p99 ${median(results.p99two)} ms vs ${median(results.p99one)} ms. The ${cpus().length} cores, last run with two: ${shares.two}; with one: ${shares.one}`,
         imprint: `${median(results.two).toFixed(0)} (${spread(results.two)})`,
         baseline: `${median(results.one).toFixed(0)} (${spread(results.one)}) one instance`,
         ratio: ratio(median(results.two), median(results.one)),
