@@ -9,7 +9,7 @@ export async function concurrencyBenchmarks(): Promise<Row[]> {
   const bench = await startBenchApp({ IMPRINT_PROGRESS_PERSIST_MS: "1000" });
   try {
     const { accountId } = await bench.app.domain.deps.db.apiToken.findFirstOrThrow({ where: { tokenHash: hashToken(bench.token) } });
-    seedServers(bench.app.config.databaseUrl, accountId, 200, 20);
+    await seedServers(bench.app.domain.deps.db, accountId, 200, 20);
     const servers = [];
     for (let i = 0; i < 4; i++) {
       const server = await benchServer(bench, `busy0${i}`, 1);

@@ -29,7 +29,7 @@ async function start(tree: string): Promise<Started> {
   const app = await createApp(loadConfig({ NODE_ENV: "test", PORT: "0", IMPRINT_DATA_DIR: dataDir, IMPRINT_SEED_DEMO: "false", IMPRINT_RATE_LIMIT_PER_MINUTE: "1000000", LOG_LEVEL: "error" }));
   const { url } = await app.start();
   const { accountId, token } = await app.domain.accounts.create("bench");
-  seedServers(app.config.databaseUrl, accountId, 200, 20);
+  await seedServers(app.domain.deps.db, accountId, 200, 20);
   return { url, token, stop: () => app.stop() };
 }
 

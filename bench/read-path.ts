@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { hashToken } from "../src/domain/accounts/index.ts";
 import { median, ratio, startBenchApp, type Row } from "./lib.ts";
 import { loadRun, type LoadResult } from "./load.ts";
-import { PageSql, serverGlobalId } from "./page-sql.ts";
+import { PageSql, serverGlobalId, type OperationRow, type ServerRow, type TemplateRow, type VolumeRow } from "./page-sql.ts";
 import { startPlainYoga } from "./plain-yoga.ts";
 import { seedServers } from "./seed.ts";
 
@@ -20,24 +20,35 @@ export const PAGE_QUERY = `query($first: Int!) { servers(first: $first) { edges 
 const RUNS = 3;
 const SECONDS = 5;
 
+/** The statements of a page, on one database (page-sql.ts, page-sql-postgresql.ts). */
+interface PageReads {
+  accountOf(authorization: string | null | undefined): string | null | Promise<string | null>;
+  servers(accountId: string, first: number): ServerRow[] | Promise<ServerRow[]>;
+  volumes(serverIds: readonly string[]): VolumeRow[] | Promise<VolumeRow[]>;
+  templates(ids: readonly string[]): TemplateRow[] | Promise<TemplateRow[]>;
+  latestOperations(serverIds: readonly string[]): OperationRow[] | Promise<OperationRow[]>;
+  close(): void;
+}
+
 /** The floor: the same data, the same JSON, no GraphQL, no ORM. */
-function startFloor(databaseUrl: string) {
-  const sql = new PageSql(databaseUrl);
+export function startFloor(sql: PageReads) {
   const server = createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
-    req.on("end", () => {
-      const accountId = sql.accountOf(req.headers.authorization);
+    req.on("end", async () => {
+      const accountId = await sql.accountOf(req.headers.authorization);
       if (!accountId) {
         res.writeHead(401).end();
         return;
       }
       const { variables } = JSON.parse(raw);
-      const rows = sql.servers(accountId, variables.first);
+      const rows = await sql.servers(accountId, variables.first);
       const ids = rows.map((r) => r.id);
-      const volumes = sql.volumes(ids);
-      const templates = sql.templates([...new Set(rows.map((r) => r.sourceImageTemplateId).filter((id): id is string => !!id))]);
-      const operations = sql.latestOperations(ids);
+      const [volumes, templates, operations] = await Promise.all([
+        sql.volumes(ids),
+        sql.templates([...new Set(rows.map((r) => r.sourceImageTemplateId).filter((id): id is string => !!id))]),
+        sql.latestOperations(ids),
+      ]);
       const edges = rows.map((r) => {
         const template = templates.find((t) => t.id === r.sourceImageTemplateId);
         const operation = operations.find((o) => o.serverId === r.id);
@@ -68,8 +79,8 @@ export async function readPathBenchmarks(): Promise<Row[]> {
   let plain: { url: string; close: () => void } | undefined;
   try {
     const { accountId } = (await bench.app.domain.deps.db.apiToken.findFirstOrThrow({ where: { tokenHash: hashToken(bench.token) } }));
-    seedServers(bench.app.config.databaseUrl, accountId, 200, 20);
-    floor = await startFloor(bench.app.config.databaseUrl);
+    await seedServers(bench.app.domain.deps.db, accountId, 200, 20);
+    floor = await startFloor(new PageSql(bench.app.config.databaseUrl));
     plain = await startPlainYoga(bench.app.config.databaseUrl);
     const body = JSON.stringify({ query: PAGE_QUERY, variables: { first: 50 } });
     // The same answer from all three: the baselines are fair. (extensions, the cost report,

@@ -5,6 +5,7 @@ import { captureBenchmarks } from "./capture.ts";
 import { concurrencyBenchmarks } from "./concurrency.ts";
 import { instancesBenchmarks } from "./instances.ts";
 import { readPathBenchmarks } from "./read-path.ts";
+import { readPathPostgresqlBenchmarks } from "./read-path-postgresql.ts";
 import { pluginOverheadBenchmarks } from "./plugins-overhead.ts";
 import { scaleBenchmarks } from "./scale.ts";
 import { subscriptionBenchmarks } from "./subscriptions.ts";
@@ -17,6 +18,7 @@ process.env.UV_THREADPOOL_SIZE ??= "16";
 const suites: Record<string, () => Promise<Row[]>> = {
   capture: captureBenchmarks,
   "read-path": readPathBenchmarks,
+  "read-path-postgresql": readPathPostgresqlBenchmarks,
   scale: scaleBenchmarks,
   subscriptions: subscriptionBenchmarks,
   concurrency: concurrencyBenchmarks,

@@ -24,7 +24,7 @@ export async function scaleBenchmarks(): Promise<Row[]> {
   const bench = await startBenchApp();
   try {
     const { accountId } = await bench.app.domain.deps.db.apiToken.findFirstOrThrow({ where: { tokenHash: hashToken(bench.token) } });
-    const { serverIds } = seedServers(bench.app.config.databaseUrl, accountId, ROWS, ROWS);
+    const { serverIds } = await seedServers(bench.app.domain.deps.db, accountId, ROWS, ROWS);
     const deepServer = [...serverIds].sort()[Math.floor(ROWS * 0.9)];
     const templates = await bench.app.domain.deps.db.imageTemplate.findMany({ select: { id: true }, orderBy: { id: "asc" }, skip: Math.floor(ROWS * 0.9), take: 1 });
     const rows: Row[] = [];
