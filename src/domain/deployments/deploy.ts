@@ -22,7 +22,7 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
   cancellableWhileRunning: true,
   holdsTemplate: true,
 
-  async run({ operation, input, deps, signal, progress, remember }) {
+  async run({ operation, input, deps, signal, progress, remember, lease }) {
     const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
 
     await progress.step("allocating volumes");
@@ -49,10 +49,13 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
 
     signal.throwIfAborted();
     const powerOn = input.powerOn ?? true;
+    // The new server starts and becomes ACTIVE only under the lease (its new owner fails it otherwise).
+    await lease.check();
     if (powerOn) {
       await progress.step("powering on");
       await startMachine(deps, server.id);
     }
+    await lease.check();
     await requireServerTransition(deps.db, server.id, "ACTIVE", { powerState: powerOn ? "RUNNING" : "HALTED" });
   },
 

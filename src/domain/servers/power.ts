@@ -8,11 +8,13 @@ function powerPipeline(kind: "POWER_ON" | "POWER_OFF", target: PowerState, step:
   return {
     kind,
     cancellableWhileRunning: true,
-    async run({ operation, deps, signal, progress }) {
+    async run({ operation, deps, signal, progress, lease }) {
       await progress.step(step);
       signal.throwIfAborted();
+      // No power change under a lost lease: the operation's new owner decides.
+      await lease.check();
       await bringMachineTo(deps, operation.serverId!, target);
-      await deps.db.server.update({ where: { id: operation.serverId! }, data: { powerState: target } });
+      await lease.fenced([deps.db.server.update({ where: { id: operation.serverId! }, data: { powerState: target } })]);
     },
     // Cancelled or failed halfway, the machine may have changed anyway: record its true state.
     async rollback({ operation, deps }) {

@@ -18,7 +18,7 @@ export const provisionPipeline: Pipeline<ProvisionInput, NewServerUndo> = {
   kind: "PROVISION",
   cancellableWhileRunning: true,
 
-  async run({ operation, input, deps, signal, progress, remember }) {
+  async run({ operation, input, deps, signal, progress, remember, lease }) {
     const { db, volumes, config } = deps;
     const server = await db.server.findUniqueOrThrow({
       where: { id: operation.serverId! },
@@ -69,7 +69,10 @@ export const provisionPipeline: Pipeline<ProvisionInput, NewServerUndo> = {
 
     await progress.step("powering on");
     signal.throwIfAborted();
+    // Started and ACTIVE only under the lease (its new owner fails the server otherwise).
+    await lease.check();
     await startMachine(deps, server.id);
+    await lease.check();
     await requireServerTransition(db, server.id, "ACTIVE", { powerState: "RUNNING" });
   },
 
