@@ -11,6 +11,7 @@ import { GraphQLClient } from "./helpers/clients.ts";
 import { CAPTURE, OPERATION_PROGRESS, waitForOperation } from "./helpers/documents.ts";
 import { serverWithData } from "./helpers/fault-fixtures.ts";
 import { FaultyImageStore, Gate } from "./helpers/faults.ts";
+import { newPostgresqlDatabase } from "./helpers/database.ts";
 import { SHARED_REDIS_URL } from "./helpers/redis.ts";
 import { rawId } from "./helpers/store.ts";
 import { until } from "./helpers/wait.ts";
@@ -32,8 +33,11 @@ afterAll(async () => {
 describe("SIGTERM", () => {
   it("drains: no new work, the running operation finishes, subscribers are told to resubscribe, and follow it to its end elsewhere", async () => {
     dataDir = tempDataDir();
+    // Several instances run on PostgreSQL (on one SQLite file, B's capture paused in the middle
+    // of its chunk rows would keep A from writing).
+    const shared = { ...SHARED, DATABASE_URL: newPostgresqlDatabase("drain") };
     // B runs one operation at a time, and its capture waits at the gate.
-    b = await startTestApp({ dataDir, env: { ...SHARED, IMPRINT_MAX_CONCURRENT_OPERATIONS: "1" }, ports: { store: new FaultyImageStore(path.join(dataDir, "store"), { pauseAtPut: { nth: 2, gate } }) } });
+    b = await startTestApp({ dataDir, env: { ...shared, IMPRINT_MAX_CONCURRENT_OPERATIONS: "1" }, ports: { store: new FaultyImageStore(path.join(dataDir, "store"), { pauseAtPut: { nth: 2, gate } }) } });
     const onB = b.client;
     const [first, second, third] = [await serverWithData(b, onB, "drain01", 16), await serverWithData(b, onB, "drain02", 16), await serverWithData(b, onB, "drain03", 16)];
     const onBs = (await onB.query(CAPTURE, { input: { serverId: first.id, name: "drain01-image" } })).captureImageTemplate;
@@ -41,7 +45,7 @@ describe("SIGTERM", () => {
 
     // A starts once B is busy, and takes the next capture; it stops at a chunk write until told.
     const resume = path.join(dataDir, "resume");
-    a = await startChildServer(dataDir, { ...SHARED, IMPRINT_SHUTDOWN_TIMEOUT_MS: "30000", IMPRINT_TEST_FAULTS: JSON.stringify({ pauseAtPut: 1, resumeWhenFile: resume }) }, "test/helpers/fault-server.ts");
+    a = await startChildServer(dataDir, { ...shared, IMPRINT_SHUTDOWN_TIMEOUT_MS: "30000", IMPRINT_TEST_FAULTS: JSON.stringify({ pauseAtPut: 1, resumeWhenFile: resume }) }, "test/helpers/fault-server.ts");
     const onA = new GraphQLClient(a.url, onB.token);
     const onAs = (await onA.query(CAPTURE, { input: { serverId: second.id, name: "drain02-image" } })).captureImageTemplate;
     await a.waitForOutput(/fault: paused at chunk write 1/);
