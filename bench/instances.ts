@@ -10,7 +10,6 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -19,6 +18,7 @@ import { LocalVolumeDriver } from "../src/storage/volume-driver.ts";
 import { median, ratio, type Row } from "./lib.ts";
 import { loadRun } from "./load.ts";
 import { PAGE_QUERY } from "./read-path.ts";
+import { freePort } from "../test/helpers/ports.ts";
 
 const RUNS = 3;
 const SECONDS = 5;
@@ -32,14 +32,6 @@ interface Instance {
   url: string;
   process: ChildProcess;
   exited: Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function startInstance(env: Record<string, string>): Promise<Instance> {

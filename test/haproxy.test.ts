@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,17 +20,10 @@ import { checkInvariants } from "./helpers/invariants.ts";
 import { SHARED_REDIS_URL } from "./helpers/redis.ts";
 import { rawId } from "./helpers/store.ts";
 import { until } from "./helpers/wait.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const MIB = 1024 * 1024;
 const STALE_OWNER_MS = 1500;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let dataDir: string;
 let env: Record<string, string>;
