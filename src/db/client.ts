@@ -111,11 +111,23 @@ async function createPostgresqlDb(databaseUrl: string, options: DbOptions): Prom
   return db;
 }
 
-/** Disconnects the client and closes its reader. */
+/** How long closing waits for the pool's connections to come back before it leaves them. */
+const CLOSE_WAIT_MS = 5000;
+
+/**
+ * Disconnects the client and closes its reader. A PostgreSQL pool ends once every connection
+ * is back; one that never comes back (a statement the server still runs) must not keep the
+ * stop waiting for ever: after CLOSE_WAIT_MS the pool is left to the process's exit.
+ */
 export async function closeDb(db: Db): Promise<void> {
   const connection = connections.get(db);
   connections.delete(db);
   await db.$disconnect();
   await connection?.reader.close();
-  await connection?.close();
+  if (!connection) return;
+  let timer: NodeJS.Timeout | undefined;
+  const left = new Promise<"left">((resolve) => (timer = setTimeout(() => resolve("left"), CLOSE_WAIT_MS)));
+  const closed = await Promise.race([connection.close().then(() => "closed" as const), left]);
+  clearTimeout(timer);
+  if (closed === "left") console.error(`imprint: database connections still busy after ${CLOSE_WAIT_MS} ms; leaving them to the exit`);
 }

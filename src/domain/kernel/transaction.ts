@@ -20,6 +20,15 @@ const REFUSED = Symbol("refused");
 /** Runs of one transaction before its serialization failure is the caller's. */
 export const SERIALIZATION_ATTEMPTS = 8;
 
+/**
+ * Prisma's limits on an interactive transaction: how long it may wait to start, and to run.
+ * Past its 5 s default Prisma rolls the transaction back under a statement that is still
+ * waiting for a row lock (PostgreSQL's lock_timeout is IMPRINT_DB_BUSY_TIMEOUT_MS, 5 s too),
+ * and gives the pool a connection that is still busy. These let the database's own timeout
+ * (a `busy` fault) end a stuck statement first.
+ */
+const TRANSACTION_LIMITS = { maxWait: 10_000, timeout: 30_000 };
+
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
 
 export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<Exclude<T, DomainError>> {
@@ -35,7 +44,7 @@ export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Prom
           }
           return result;
         },
-        { isolationLevel: "Serializable" },
+        { isolationLevel: "Serializable", ...TRANSACTION_LIMITS },
       )) as Exclude<T, DomainError>;
     } catch (error) {
       if (error === REFUSED && refusal) throw refusal;
