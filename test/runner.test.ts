@@ -72,10 +72,11 @@ describe("cancel", () => {
 /** Waits until the child's demo server with this hostname has been provisioned. */
 async function activeDemoServer(client: GraphQLClient, hostname: string): Promise<{ id: string }> {
   return until(async () => {
-    const { servers } = await client.query(`query($h: String!) { servers(filter: { hostnameContains: $h }) { edges { node { id status } } } }`, { h: hostname });
+    const { servers } = await client.query(`query($h: String!) { servers(filter: { hostnameContains: $h }) { edges { node { id status activeOperation { id } } } } }`, { h: hostname });
     const server = servers.edges[0].node;
-    return server.status === "ACTIVE" ? server : null;
-  }, `demo server ${hostname} ACTIVE`);
+    // ACTIVE comes a moment before its PROVISION operation has ended and let go of it.
+    return server.status === "ACTIVE" && !server.activeOperation ? server : null;
+  }, `demo server ${hostname} ACTIVE, its provisioning ended`);
 }
 
 describe("crash recovery", () => {
