@@ -135,7 +135,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await domain.runner.stop();
       await hypervisor.close();
       await codec.close();
-      await closeDb(db);
+      if ((await closeDb(db)) === "left busy") log.warn("stopping: database connections still busy; left to the exit");
       await redis?.close();
     },
   };

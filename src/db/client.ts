@@ -117,17 +117,18 @@ const CLOSE_WAIT_MS = 5000;
 /**
  * Disconnects the client and closes its reader. A PostgreSQL pool ends once every connection
  * is back; one that never comes back (a statement the server still runs) must not keep the
- * stop waiting for ever: after CLOSE_WAIT_MS the pool is left to the process's exit.
+ * stop waiting for ever: after CLOSE_WAIT_MS the pool is left to the process's exit, and the
+ * answer says so ("left busy").
  */
-export async function closeDb(db: Db): Promise<void> {
+export async function closeDb(db: Db): Promise<"closed" | "left busy"> {
   const connection = connections.get(db);
   connections.delete(db);
   await db.$disconnect();
   await connection?.reader.close();
-  if (!connection) return;
+  if (!connection) return "closed";
   let timer: NodeJS.Timeout | undefined;
-  const left = new Promise<"left">((resolve) => (timer = setTimeout(() => resolve("left"), CLOSE_WAIT_MS)));
-  const closed = await Promise.race([connection.close().then(() => "closed" as const), left]);
+  const left = new Promise<"left busy">((resolve) => (timer = setTimeout(() => resolve("left busy"), CLOSE_WAIT_MS)));
+  const outcome = await Promise.race([connection.close().then(() => "closed" as const), left]);
   clearTimeout(timer);
-  if (closed === "left") console.error(`imprint: database connections still busy after ${CLOSE_WAIT_MS} ms; leaving them to the exit`);
+  return outcome;
 }

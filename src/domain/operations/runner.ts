@@ -362,9 +362,8 @@ export class OperationRunner {
     for (const resolve of waiting) resolve();
     try {
       const { db } = this.deps;
-      for (const [operationId, run] of this.running) {
+      for (const run of this.running.values()) {
         if (!(await run.lease.renew())) run.controller.abort(LEASE_LOST);
-        else if (run.controller.signal.reason === LEASE_LOST) this.deps.log.warn("a lost lease renewed", { operationId });
       }
       if (this.running.size > 0) {
         // Cancels asked through another instance reach this one through the database.
