@@ -294,8 +294,9 @@ export class Operations {
         const reread = change === EVENTS_LOST;
         const next = reread ? await this.get(viewer, id) : change;
         if (!next) return;
-        // A state read again that has not moved is not news; an event of the same moment may be.
-        const stale = reread ? next.changedAt <= last.changedAt : next.changedAt < last.changedAt;
+        // A state read again that has not moved is not news; an event of the same moment may
+        // be, unless it is the state already sent (heard before the first read, which saw it).
+        const stale = reread || sameState(next, last) ? next.changedAt <= last.changedAt : next.changedAt < last.changedAt;
         if (stale && !isTerminal(next.status)) continue;
         last = next;
         yield next;
@@ -322,6 +323,11 @@ export class Operations {
     const problem = this.deps.events.problem();
     if (problem) throw new UnavailableError(`operation events cannot be followed now: ${problem}`);
   }
+}
+
+/** Whether two snapshots of one operation say the same (what a follower was sent already). */
+function sameState(a: OperationSnapshot, b: OperationSnapshot): boolean {
+  return a.changedAt === b.changedAt && a.status === b.status && a.step === b.step && a.progress === b.progress && a.bytesDone === b.bytesDone && a.cancelRequested === b.cancelRequested;
 }
 
 /** Why the server's lock could not be taken: read in the transaction that tried. */
