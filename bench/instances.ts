@@ -13,12 +13,14 @@ import { open } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { postgresqlAdminUrl } from "../scripts/postgresql-admin.ts";
+import { createPostgresqlDatabase, dropPostgresqlDatabase } from "../scripts/postgresql-admin.ts";
 import { LocalVolumeDriver } from "../src/storage/volume-driver.ts";
 import { median, ratio, type Row } from "./lib.ts";
 import { loadRun } from "./load.ts";
 import { PAGE_QUERY } from "./read-path.ts";
+import { startHaproxy } from "../test/helpers/haproxy.ts";
 import { freePort } from "../test/helpers/ports.ts";
+import { until } from "../test/helpers/wait.ts";
 
 const RUNS = 3;
 const SECONDS = 5;
@@ -49,28 +51,11 @@ function startInstance(env: Record<string, string>): Promise<Instance> {
   });
 }
 
-async function until<T>(check: () => Promise<T | null | false>, what: string, timeoutMs = 60_000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
 async function graphql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: any; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
-}
-
-function startHaproxy(port: number, a: string, b: string): ChildProcess {
-  return spawn("haproxy", ["-db", "-f", "deploy/haproxy.cfg"], {
-    env: { ...process.env, LISTEN: `127.0.0.1:${port}`, INSTANCE_A: new URL(a).host, INSTANCE_B: new URL(b).host },
-    stdio: "ignore",
-  });
 }
 
 /** CPU seconds so far of every process, by pid, with its command name (/proc/<pid>/stat). */
@@ -113,8 +98,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 export async function instancesBenchmarks(): Promise<Row[]> {
   const database = `imprint_bench_${randomBytes(4).toString("hex")}`;
-  execFileSync("psql", [postgresqlAdminUrl(), "-q", "-c", `CREATE DATABASE "${database}"`]);
-  const databaseUrl = postgresqlAdminUrl(database);
+  const databaseUrl = createPostgresqlDatabase(database);
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-bench-instances-"));
   const env = {
     DATABASE_URL: databaseUrl,
@@ -194,7 +178,7 @@ export async function instancesBenchmarks(): Promise<Row[]> {
       const owner = await until(async () => {
         const { rows } = await sql.query(`SELECT status, "ownerId", progress FROM "Operation" WHERE id = $1`, [operationId]);
         return rows[0]?.status === "RUNNING" && rows[0].progress > 0.05 ? rows[0] : null;
-      }, "the capture running");
+      }, "the capture running", 60_000, 10);
       const pid = Number(String(owner.ownerId).split("/")[1]);
       const victim = instances.find((instance) => instance.process.pid === pid)!;
       const killedAt = performance.now();
@@ -202,13 +186,13 @@ export async function instancesBenchmarks(): Promise<Row[]> {
       await until(async () => {
         const { rows } = await sql.query(`SELECT status FROM "Operation" WHERE id = $1`, [operationId]);
         return rows[0].status === "FAILED";
-      }, "the takeover");
+      }, "the takeover", 60_000, 10); // polled finely: this wait is what is measured
       takeovers.push(performance.now() - killedAt);
       await victim.exited;
       const replacement = await startInstance(env);
       children.push(replacement.process);
       instances = instances.map((instance) => (instance === victim ? replacement : instance));
-      await until(async () => (await sql.query(`SELECT status FROM "Server" WHERE id = $1`, [serverRow.id])).rows[0].status === "ACTIVE", "the server ACTIVE again");
+      await until(async () => (await sql.query(`SELECT status FROM "Server" WHERE id = $1`, [serverRow.id])).rows[0].status === "ACTIVE", "the server ACTIVE again", 60_000, 10);
     }
     const target = STALE_OWNER_MS + HEARTBEAT_MS;
     rows.push({
@@ -226,7 +210,7 @@ export async function instancesBenchmarks(): Promise<Row[]> {
   } finally {
     for (const child of children) await stopProcess(child);
     await sql.end().catch(() => undefined);
-    execFileSync("psql", [postgresqlAdminUrl(), "-q", "-c", `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`]);
+    dropPostgresqlDatabase(database);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

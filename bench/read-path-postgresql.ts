@@ -1,9 +1,8 @@
 // The read path on PostgreSQL: imprint with DATABASE_URL=postgresql:// against a floor of raw
 // node:http + pg (named prepared statements) running the same SQL on the same data, as the
 // SQLite read path is held against better-sqlite3.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { postgresqlAdminUrl } from "../scripts/postgresql-admin.ts";
+import { createPostgresqlDatabase, dropPostgresqlDatabase } from "../scripts/postgresql-admin.ts";
 import { hashToken } from "../src/domain/accounts/index.ts";
 import { median, ratio, startBenchApp, type Row } from "./lib.ts";
 import { loadRun, type LoadResult } from "./load.ts";
@@ -16,8 +15,7 @@ const SECONDS = 5;
 
 export async function readPathPostgresqlBenchmarks(): Promise<Row[]> {
   const database = `imprint_bench_${randomBytes(4).toString("hex")}`;
-  execFileSync("psql", [postgresqlAdminUrl(), "-q", "-c", `CREATE DATABASE "${database}"`]);
-  const databaseUrl = postgresqlAdminUrl(database);
+  const databaseUrl = createPostgresqlDatabase(database);
   const bench = await startBenchApp({ DATABASE_URL: databaseUrl });
   let floor: { url: string; close: () => void } | undefined;
   try {
@@ -55,6 +53,6 @@ export async function readPathPostgresqlBenchmarks(): Promise<Row[]> {
   } finally {
     floor?.close();
     await bench.stop();
-    execFileSync("psql", [postgresqlAdminUrl(), "-q", "-c", `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`]);
+    dropPostgresqlDatabase(database);
   }
 }

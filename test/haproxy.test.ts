@@ -4,7 +4,7 @@
 // from the other; a deploy on the other from that template; the owner of a second capture
 // killed with SIGKILL in its middle, and the survivor ending it, with the invariants of the
 // fault tests holding afterwards.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import path from "node:path";
@@ -20,6 +20,7 @@ import { checkInvariants } from "./helpers/invariants.ts";
 import { SHARED_REDIS_URL } from "./helpers/redis.ts";
 import { rawId } from "./helpers/store.ts";
 import { until } from "./helpers/wait.ts";
+import { startHaproxy } from "./helpers/haproxy.ts";
 import { freePort } from "./helpers/ports.ts";
 
 const MIB = 1024 * 1024;
@@ -33,7 +34,6 @@ let haproxy: ChildProcess;
 let proxyUrl: string;
 let token: string;
 
-const hostPort = (url: string) => new URL(url).host;
 
 beforeAll(async () => {
   dataDir = tempDataDir();
@@ -49,10 +49,7 @@ beforeAll(async () => {
   instances = await Promise.all([startChildServer(dataDir, env), startChildServer(dataDir, env)]);
   const port = await freePort();
   proxyUrl = `http://127.0.0.1:${port}/graphql`;
-  haproxy = spawn("haproxy", ["-db", "-f", "deploy/haproxy.cfg"], {
-    env: { ...process.env, LISTEN: `127.0.0.1:${port}`, INSTANCE_A: hostPort(instances[0].url), INSTANCE_B: hostPort(instances[1].url) },
-    stdio: "ignore",
-  });
+  haproxy = startHaproxy(port, instances[0].url, instances[1].url);
   // Both instances answer through the proxy (round robin: two requests in a row reach both).
   await until(async () => {
     const answers = await Promise.all([0, 1].map(() => fetch(new URL("/readyz", proxyUrl)).then((res) => res.status, () => 0)));

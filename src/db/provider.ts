@@ -13,7 +13,7 @@ export function providerOf(databaseUrl: string): Provider | null {
   return null;
 }
 
-/** The URL with its password replaced, for messages and logs. */
-export function redactedUrl(databaseUrl: string): string {
-  return databaseUrl.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
+/** A URL (a database's, Redis's) with its password replaced, for messages and logs. */
+export function redactedUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
 }

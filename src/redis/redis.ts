@@ -5,6 +5,7 @@
 // `problem()` says so, /readyz fails, and new subscriptions are refused.
 import { Redis } from "ioredis";
 import type { Logger } from "../domain/deps.ts";
+import { redactedUrl } from "../db/provider.ts";
 
 export interface SharedRedis {
   /** Commands and PUBLISH. */
@@ -41,7 +42,7 @@ export function connectRedis(url: string, log: Logger): SharedRedis {
     });
   }
   // Not waited for: an instance starts while Redis is away, not ready until it is back.
-  const redacted = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  const redacted = redactedUrl(url);
   return {
     commands,
     subscriber,

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { postgresqlAdminUrl } from "../../scripts/postgresql-admin.ts";
+import { createPostgresqlDatabase, dropPostgresqlDatabase, postgresqlAdminUrl } from "../../scripts/postgresql-admin.ts";
 import type { Provider } from "../../src/db/provider.ts";
 
 export const testProvider: Provider = process.env.TEST_DATABASE === "postgresql" ? "postgresql" : "sqlite";
@@ -17,37 +17,29 @@ export const RUN_PREFIX = `imprint_test_${process.env.TEST_DATABASE_RUN ?? "solo
 
 const created = new Set<string>();
 
-function psql(command: string): void {
-  execFileSync("psql", [postgresqlAdminUrl(), "-v", "ON_ERROR_STOP=1", "-q", "-c", command], { stdio: ["ignore", "ignore", "pipe"] });
-}
-
 function databaseName(dataDir: string): string {
   return RUN_PREFIX + createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 20);
 }
 
 /** A new PostgreSQL database of this run, whatever the suite runs on (dropped with the run's). */
 export function newPostgresqlDatabase(label: string): string {
-  const name = `${RUN_PREFIX}${label}_${randomBytes(4).toString("hex")}`;
-  psql(`CREATE DATABASE "${name}"`);
-  return postgresqlAdminUrl(name);
+  return createPostgresqlDatabase(`${RUN_PREFIX}${label}_${randomBytes(4).toString("hex")}`);
 }
 
 /** The DATABASE_URL of a data folder's database: its SQLite file, or its PostgreSQL database (created if new). */
 export function testDatabaseUrl(dataDir: string): string {
   if (testProvider === "sqlite") return `file:${path.join(dataDir, "imprint.db")}`;
   const name = databaseName(dataDir);
-  if (!created.has(name)) {
-    psql(`CREATE DATABASE "${name}"`);
-    created.add(name);
-  }
-  return postgresqlAdminUrl(name);
+  if (created.has(name)) return postgresqlAdminUrl(name);
+  created.add(name);
+  return createPostgresqlDatabase(name);
 }
 
 /** Drops a data folder's PostgreSQL database, if it has one (connections to it are ended). */
 export function dropTestDatabase(dataDir: string): void {
   const name = databaseName(dataDir);
   if (testProvider !== "postgresql" || !created.has(name)) return;
-  psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  dropPostgresqlDatabase(name);
   created.delete(name);
 }
 
@@ -56,7 +48,7 @@ export function dropRunDatabases(): void {
   const names = execFileSync("psql", [postgresqlAdminUrl(), "-At", "-c", `SELECT datname FROM pg_database WHERE datname LIKE '${RUN_PREFIX}%'`], { encoding: "utf8" })
     .split("\n")
     .filter(Boolean);
-  for (const name of names) psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  for (const name of names) dropPostgresqlDatabase(name);
 }
 
 /** For the tests of one provider's own behaviour (SQLite's file, PostgreSQL's server). */

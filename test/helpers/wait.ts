@@ -1,12 +1,12 @@
 // Waiting for a state with a deadline, for the few places with no event to wait on (a
 // child process's progress seen through its API). Fails with what it waited for.
-export async function until<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 120_000): Promise<T> {
+export async function until<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 120_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
