@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/helpers/global-setup.ts"],
+    setupFiles: ["test/helpers/setup.ts"],
     // Crash and fault tests start real processes and capture real volumes: minutes on 2 busy cores.
     testTimeout: 180_000,
     hookTimeout: 180_000,

@@ -13,19 +13,33 @@ export interface ChildServer {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Every process these helpers started and that has not exited: a test that fails before it kills its own leaves them here. */
+const spawned = new Set<ChildProcessWithoutNullStreams>();
+
+function tracked(child: ChildProcessWithoutNullStreams): ChildProcessWithoutNullStreams {
+  spawned.add(child);
+  child.once("exit", () => spawned.delete(child));
+  return child;
+}
+
+/** Kills what is left of them (the setup file runs it after each test file). */
+export function killSpawned(): void {
+  for (const child of spawned) child.kill("SIGKILL");
+}
+
 export function spawnServer(dataDir: string, env: Record<string, string>, entry = "src/main.ts"): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [entry], {
+  return tracked(spawn(process.execPath, [entry], {
     env: { ...process.env, ...testEnv(dataDir, env) },
     stdio: ["pipe", "pipe", "pipe"],
-  });
+  }));
 }
 
 /** A script of scripts/ (as `npm run` starts it), with the test environment. */
 export function spawnScript(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [script, ...args], {
+  return tracked(spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
-  });
+  }));
 }
 
 /** A process's state letter and parent pid, from /proc/<pid>/stat; null once it is gone. */
