@@ -23,7 +23,7 @@ import { LocalVolumeDriver, type VolumeDriver } from "./storage/volume-driver.ts
 import { createHypervisor } from "./hypervisor/index.ts";
 import type { Hypervisor } from "./hypervisor/hypervisor.ts";
 import { Catalog } from "./domain/kernel/index.ts";
-import { reconcileMachines } from "./domain/servers/index.ts";
+import { ComputeHosts, reconcileMachines } from "./domain/servers/index.ts";
 import { readiness } from "./ops/health.ts";
 import { Metrics } from "./ops/metrics.ts";
 
@@ -81,6 +81,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     chunks: new Chunks(db, store, codec, systemClock, databaseProvider(config.databaseUrl) === "postgresql" ? new PostgresqlStoreLock(config.databaseUrl) : new StoreLock()),
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     hypervisor,
+    hosts: new ComputeHosts({ db, clock: systemClock, config, hypervisor }),
     catalog: new Catalog({ guestImage: config.hypervisor.kind === "qemu" ? config.hypervisor.qemu.guestImage : null }),
     events: createEventBus(redis ? redisEventTransport(redis, log) : inProcessTransport()),
     config,

@@ -1,5 +1,6 @@
 // Every environment variable imprint reads, parsed and validated in one place.
 // An invalid value stops the start with a message that names the variable.
+import { hostname } from "node:os";
 import path from "node:path";
 import { providerOf, redactedUrl } from "./db/provider.ts";
 
@@ -63,6 +64,12 @@ export interface ExposureConfig {
 export interface HypervisorConfig {
   /** simulated: a record and a console log (the default); qemu: one qemu-system-x86_64 per running server. */
   kind: "simulated" | "qemu";
+  /**
+   * This instance's name as a compute host (IMPRINT_COMPUTE_HOST, default the machine's host
+   * name). With QEMU, servers are placed on a host and only that host runs their operations;
+   * two instances must not share a name unless they are the same machine restarted.
+   */
+  computeHost: string;
   /** ACPI shutdown: how long a guest has to power itself off before it is forced off. */
   shutdownTimeoutMs: number;
   qemu: {
@@ -154,6 +161,14 @@ function corsOrigins(env: Env): string[] {
     if (url.origin !== value || value === "null") throw new ConfigError("IMPRINT_CORS_ORIGINS", `"${value}" is not an origin such as https://console.example.com (scheme, host and port only)`);
     return value;
   });
+}
+
+function computeHost(env: Env): string {
+  const value = env.IMPRINT_COMPUTE_HOST || hostname();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value)) {
+    throw new ConfigError("IMPRINT_COMPUTE_HOST", `must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit, got "${value}"`);
+  }
+  return value;
 }
 
 /**
@@ -249,6 +264,7 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
     },
     hypervisor: {
       kind: oneOf(env, "IMPRINT_HYPERVISOR", "simulated", ["simulated", "qemu"] as const),
+      computeHost: computeHost(env),
       shutdownTimeoutMs: integer(env, "IMPRINT_SHUTDOWN_GUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
       qemu: {
         binary: env.IMPRINT_QEMU_BINARY || "qemu-system-x86_64",

@@ -9,6 +9,7 @@ import type { EventBus } from "./operations/index.ts";
 import type { Catalog, Clock, IdSource } from "./kernel/index.ts";
 import type { Hypervisor } from "../hypervisor/hypervisor.ts";
 import type { Role } from "./accounts/roles.ts";
+import type { ComputeHosts } from "./servers/compute-hosts.ts";
 
 export interface DomainDeps {
   db: Db;
@@ -19,6 +20,8 @@ export interface DomainDeps {
   configDrives: ConfigDrives;
   /** Runs the servers' machines (simulated, or QEMU). */
   hypervisor: Hypervisor;
+  /** Which instance runs which server's machine, over `hypervisor` (one per process). */
+  hosts: ComputeHosts;
   /** The datacenters and operating systems offered. */
   catalog: Catalog;
   events: EventBus;

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   "IO_ERROR",
   "UNAVAILABLE",
   "MACHINE_FAILED",
+  "HOST_UNAVAILABLE",
   "INTERRUPTED",
   "CANCELLED",
   "INTERNAL",
@@ -170,6 +171,24 @@ export class MachineError extends DomainError {
   constructor(message: string) {
     super(message);
     this.name = "MachineError";
+  }
+}
+
+/** The compute host that runs the server's machine is gone (it stopped beating); nothing that needs the machine can run until it is back. */
+export class HostUnavailableError extends DomainError {
+  readonly code = "HOST_UNAVAILABLE" as const;
+  readonly host: string;
+  /** Its last heartbeat; null when it never registered. */
+  readonly lastSeenAt: Date | null;
+  constructor(host: string, lastSeenAt: Date | null) {
+    super(
+      `the compute host ${host} that runs this server's machine is unavailable` +
+        (lastSeenAt ? ` (last seen ${lastSeenAt.toISOString()})` : " (it never registered)") +
+        "; try again once it is back",
+    );
+    this.host = host;
+    this.lastSeenAt = lastSeenAt;
+    this.name = "HostUnavailableError";
   }
 }
 

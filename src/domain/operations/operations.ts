@@ -191,7 +191,8 @@ export class Operations {
   /**
    * Queues an operation on an existing server with the server's lock taken in its
    * transaction: of two requests fired at once, exactly one wins; the other gets a
-   * ConflictError naming the state. `hooks.check` may refuse before the lock is taken;
+   * ConflictError naming the state; a server whose compute host is gone is a
+   * HostUnavailableError. `hooks.check` may refuse before the lock is taken;
    * `hooks.create` adds rows (e.g. the template a capture makes) after it is taken.
    */
   async queueOnServer(viewer: Viewer, request: ServerLockRequest, hooks: QueueHooks = {}): Promise<OperationSnapshot> {
@@ -207,6 +208,8 @@ export class Operations {
         ? await transitionServer(tx, free, request.statusWhileRunning, { activeOperationId: id }, request.allowedStatuses)
         : await tx.server.updateMany({ where: { ...free, status: { in: request.allowedStatuses } }, data: { activeOperationId: id } });
       if (locked.count !== 1) return whyServerIsUnavailable(tx, viewer, request);
+      const unreachable = await this.deps.hosts.refusal(tx, request.serverId);
+      if (unreachable) return unreachable;
       const refused = await hooks.create?.(tx, id);
       if (refused) return refused;
       return { serverId: request.serverId, imageTemplateId: request.imageTemplateId, input: request.input, made: undefined };

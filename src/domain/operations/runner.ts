@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { DomainDeps } from "../deps.ts";
-import { ConflictError, describeError, faultOf, transitionOperation } from "../kernel/index.ts";
+import { ConflictError, HostUnavailableError, describeError, faultOf, transitionOperation } from "../kernel/index.ts";
 import { toSnapshot, type OperationRow, type OperationSnapshot } from "./operation-snapshot.ts";
 import type { AnyPipeline, RollbackContext, RollbackReason, RunContext } from "./pipeline.ts";
 import { Lease, LeaseLostError } from "./lease.ts";
@@ -56,6 +56,7 @@ export class OperationRunner {
 
   async start(): Promise<void> {
     this.stopped = false;
+    await this.deps.hosts.beat({ starting: true });
     await this.recover({ includeDanglingLocks: true });
     this.timer = setInterval(() => void this.tick(), this.deps.config.heartbeatMs);
     this.timer.unref();
@@ -108,23 +109,7 @@ export class OperationRunner {
     const { db } = this.deps;
     const pipeline = this.pipelineFor(row.kind);
     if (row.status === "QUEUED") {
-      const now = this.deps.clock.now();
-      const claimed = await transitionOperation(db, { id: row.id, claim: row.claim }, "RUNNING", {
-        ownerId: this.ownerId,
-        heartbeatAt: now,
-        startedAt: now,
-        cancelRequested: true,
-        claim: { increment: 1 },
-      });
-      if (claimed.count === 1) {
-        const claimedRow = { ...row, status: "RUNNING" as const, cancelRequested: true, ownerId: this.ownerId, claim: row.claim + 1 };
-        const lease = this.leaseOf(claimedRow);
-        await this.settle(row.id, async () => {
-          await pipeline.rollback({ ...this.rollbackContext(claimedRow, lease), reason: "cancelled" });
-          await this.finish(toSnapshot(claimedRow), { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" }, lease);
-        }, { waitForRetries: false });
-        return;
-      }
+      if (await this.endQueued(row, { status: "CANCELLED", errorCode: "CANCELLED", errorMessage: "cancelled before it started" })) return;
       row = (await db.operation.findUniqueOrThrow({ where: { id: row.id } })) as OperationRow;
     }
     if (row.status !== "RUNNING") {
@@ -136,6 +121,30 @@ export class OperationRunner {
     await db.operation.update({ where: { id: row.id }, data: { cancelRequested: true } });
     const local = this.running.get(row.id);
     if (local) local.controller.abort(CANCEL);
+  }
+
+  /**
+   * Ends a QUEUED operation before it ran: claims it (false when another instance or runner
+   * got there first), undoes what queueing it did, and records `outcome`.
+   */
+  private async endQueued(row: OperationRow, outcome: Outcome): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const cancelled = outcome.status === "CANCELLED";
+    const claimed = await transitionOperation(this.deps.db, { id: row.id, claim: row.claim }, "RUNNING", {
+      ownerId: this.ownerId,
+      heartbeatAt: now,
+      startedAt: now,
+      ...(cancelled ? { cancelRequested: true } : {}),
+      claim: { increment: 1 },
+    });
+    if (claimed.count !== 1) return false;
+    const claimedRow = { ...row, status: "RUNNING" as const, cancelRequested: row.cancelRequested || cancelled, ownerId: this.ownerId, claim: row.claim + 1 };
+    const lease = this.leaseOf(claimedRow);
+    await this.settle(row.id, async () => {
+      await this.pipelineFor(row.kind).rollback({ ...this.rollbackContext(claimedRow, lease), reason: reasonOf(outcome) });
+      await this.finish(toSnapshot(claimedRow), outcome, lease);
+    }, { waitForRetries: false });
+    return true;
   }
 
   private pipelineFor(kind: OperationKind): AnyPipeline {
@@ -156,7 +165,7 @@ export class OperationRunner {
         const free = this.deps.config.maxConcurrentOperations - this.running.size;
         if (this.stopped || this.draining || free <= 0) break;
         const queued = await this.deps.db.operation.findMany({
-          where: { status: "QUEUED" },
+          where: { AND: [{ status: "QUEUED" }, this.deps.hosts.claimable()] },
           orderBy: { id: "asc" },
           take: free,
         });
@@ -362,6 +371,7 @@ export class OperationRunner {
     for (const resolve of waiting) resolve();
     try {
       const { db } = this.deps;
+      await this.deps.hosts.beat();
       for (const run of this.running.values()) {
         if (!(await run.lease.renew())) run.controller.abort(LEASE_LOST);
       }
@@ -382,12 +392,14 @@ export class OperationRunner {
 
   /**
    * Rolls back RUNNING operations whose owner is gone and marks them FAILED with code
-   * INTERRUPTED. At start it also clears server locks held by operations that ended.
+   * INTERRUPTED, and ends QUEUED ones whose server's compute host is gone with
+   * HOST_UNAVAILABLE. At start it also clears server locks held by operations that ended.
    */
   async recover(options: { includeDanglingLocks: boolean }): Promise<number> {
     const { db } = this.deps;
+    // Another host's machines are its own to recover: it does when it starts again.
     const orphans = await db.operation.findMany({
-      where: { status: "RUNNING", OR: [{ ownerId: null }, { NOT: { ownerId: this.ownerId } }] },
+      where: { AND: [{ status: "RUNNING", OR: [{ ownerId: null }, { NOT: { ownerId: this.ownerId } }] }, this.deps.hosts.claimable()] },
     });
     let recovered = 0;
     for (const row of orphans) {
@@ -419,6 +431,15 @@ export class OperationRunner {
         );
       }, { waitForRetries: false });
       recovered++;
+    }
+    for (const { operationId, host, lastSeenAt } of await this.deps.hosts.stranded()) {
+      const row = (await db.operation.findUnique({ where: { id: operationId } })) as OperationRow | null;
+      if (row?.status !== "QUEUED") continue;
+      const unavailable = new HostUnavailableError(host, lastSeenAt);
+      if (await this.endQueued(row, { status: "FAILED", errorCode: unavailable.code, errorMessage: unavailable.message })) {
+        this.deps.log.warn("a queued operation's compute host is gone; the operation ends", { operationId, kind: row.kind, host });
+        recovered++;
+      }
     }
     if (options.includeDanglingLocks) await this.clearDanglingLocks();
     return recovered;

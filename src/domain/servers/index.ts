@@ -1,4 +1,5 @@
 // Servers: creating, powering and deleting them, their addresses and host configuration.
+export * from "./compute-hosts.ts";
 export * from "./delete-server.ts";
 export * from "./host-config.ts";
 export * from "./network.ts";

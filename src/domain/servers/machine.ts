@@ -82,12 +82,12 @@ export async function truePowerState(deps: DomainDeps, serverId: string, recorde
 }
 
 /**
- * On start: every server not in an operation gets its machine's true power state (a guest
+ * On start: every server here (compute-hosts.ts) not in an operation gets its machine's true power state (a guest
  * that powered itself off, or died, while imprint was down is HALTED; one found running is
  * RUNNING, never started twice), and a machine whose server is gone or FAILED is cut off.
  */
 export async function reconcileMachines(deps: DomainDeps): Promise<void> {
-  const servers = await deps.db.server.findMany({ select: { id: true, fqdn: true, status: true, powerState: true, activeOperationId: true } });
+  const servers = await deps.db.server.findMany({ where: deps.hosts.serversHere(), select: { id: true, fqdn: true, status: true, powerState: true, activeOperationId: true } });
   for (const server of servers) {
     if (server.activeOperationId) continue; // its operation's recovery decides
     if (server.status === "FAILED") {
@@ -99,7 +99,8 @@ export async function reconcileMachines(deps: DomainDeps): Promise<void> {
     const { count } = await deps.db.server.updateMany({ where: { id: server.id, activeOperationId: null }, data: { powerState: truth } });
     if (count) deps.log.warn("a server's machine was not in its recorded power state; the record now says what it is", { server: server.fqdn, recorded: server.powerState, actual: truth });
   }
-  const known = new Set(servers.map((server) => server.id));
+  // Every server's, not only those here: a data folder shared with other hosts shows their machines too.
+  const known = new Set((await deps.db.server.findMany({ select: { id: true } })).map((server) => server.id));
   for (const id of await deps.hypervisor.running()) {
     if (known.has(id)) continue;
     deps.log.warn("a machine of a server that no longer exists was running; it is cut off", { serverId: id });

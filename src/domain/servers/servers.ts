@@ -123,7 +123,7 @@ export function newServerPlan(viewer: Viewer, kind: "PROVISION" | "DEPLOY", spec
 export async function insertServer(
   tx: Tx,
   viewer: Viewer,
-  { ids }: Pick<DomainDeps, "ids">,
+  { ids, hosts }: Pick<DomainDeps, "ids" | "hosts">,
   spec: NewServer,
 ): Promise<ServerRow> {
   const fqdn = `${spec.hostname}.${spec.domain}`;
@@ -143,6 +143,7 @@ export async function insertServer(
       powerState: "HALTED",
       status: INITIAL.server,
       activeOperationId: spec.operationId,
+      host: await hosts.place(tx),
       sourceImageTemplateId: spec.sourceImageTemplateId ?? null,
       ...addressesFor(dc, await nextFreeOrdinal(tx, dc)),
       volumes: { create: spec.volumes.map((v) => ({ id: ids.next("vol"), index: v.index, role: v.role, capacityGb: v.capacityGb })) },

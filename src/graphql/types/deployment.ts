@@ -8,11 +8,12 @@ import { countedConnection, NODES, pageArgs, toConnection } from "../connections
 import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
 import { ServerKindEnum } from "./enums.ts";
-import { OPERATION_ERRORS } from "./errors.ts";
+import { MACHINE_OPERATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { ImageTemplateNode, TemplatePayload } from "./image-template.ts";
 import { ServerNode, ServerOperationPayload } from "./server.ts";
 
 const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError];
+const RELOAD_ERRORS = [...MACHINE_OPERATION_ERRORS, IncompatibleServerError];
 
 const ConfigDriveRef = builder.objectRef<{ "meta-data"?: string; "network-config"?: string; "user-data"?: string }>("ConfigDrive").implement({
   description: "The host's final configuration, in cloud-init's NoCloud seed format.",
@@ -108,7 +109,7 @@ builder.mutationField("reloadServer", (t) =>
   t.field({
     type: ServerOperationPayload("ReloadServerPayload"),
     description: "Rewrites a server's volumes from a template; hostname, addresses and MAC stay.",
-    errors: { types: DEPLOY_ERRORS },
+    errors: { types: RELOAD_ERRORS },
     args: { input: t.arg({ type: ReloadServerInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.domain.deployments.reload(ctx.viewer, {

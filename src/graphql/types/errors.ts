@@ -3,6 +3,7 @@ import {
   ConflictError,
   ForbiddenError,
   ERROR_CODES,
+  HostUnavailableError,
   IncompatibleServerError,
   NotFoundError,
   QuotaExceededError,
@@ -89,6 +90,19 @@ builder.objectType(ForbiddenError, {
   }),
 });
 
+builder.objectType(HostUnavailableError, {
+  name: "HostUnavailableError",
+  description: "The compute host that runs the server's machine (QEMU) has stopped answering: nothing that needs the machine runs until it is back.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof HostUnavailableError,
+  fields: (t) => ({
+    host: t.exposeString("host", { description: "The compute host's name (Server.host)." }),
+    lastSeenAt: t.expose("lastSeenAt", { type: "DateTime", nullable: true, description: "Its last heartbeat; null when it never registered." }),
+  }),
+});
+
 export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError, ForbiddenError];
 /** Mutations that start an operation (or create something) are also bound by quotas. */
 export const OPERATION_ERRORS = [...MUTATION_ERRORS, QuotaExceededError];
+/** Operations on an existing server's machine also wait for its compute host. */
+export const MACHINE_OPERATION_ERRORS = [...OPERATION_ERRORS, HostUnavailableError];

@@ -9,7 +9,7 @@ import { countedConnection, NODES, pageArgs, toConnection } from "../connections
 import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
 import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.ts";
-import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
+import { MACHINE_OPERATION_ERRORS, MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { OperationNode } from "./operation.ts";
 import { ServerNode } from "./server.ts";
 
@@ -185,7 +185,7 @@ builder.mutationField("captureImageTemplate", (t) =>
   t.field({
     type: TemplatePayload("CaptureImageTemplatePayload"),
     description: "Captures a virtual server into a new template; follow the returned CAPTURE operation.",
-    errors: { types: [...OPERATION_ERRORS, IncompatibleServerError] },
+    errors: { types: [...MACHINE_OPERATION_ERRORS, IncompatibleServerError] },
     args: { input: t.arg({ type: CaptureImageTemplateInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.domain.templates.capture(ctx.viewer, { ...input, serverId: parseGlobalId(String(input.serverId), "Server", "serverId") }),

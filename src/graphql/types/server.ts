@@ -7,7 +7,7 @@ import { countedConnection, NODES, pageArgs, toConnection } from "../connections
 import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
 import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.ts";
-import { OPERATION_ERRORS } from "./errors.ts";
+import { MACHINE_OPERATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { OperationNode } from "./operation.ts";
 
 export const ServerNode = builder.loadableNode("Server", {
@@ -23,6 +23,11 @@ export const ServerNode = builder.loadableNode("Server", {
     domain: t.exposeString("domain"),
     fqdn: t.exposeString("fqdn"),
     datacenter: t.exposeString("datacenter", { description: "Datacenter code, e.g. dal10 (see the datacenters query)." }),
+    host: t.exposeString("host", {
+      nullable: true,
+      description:
+        "The compute host that runs this server's machine (IMPRINT_COMPUTE_HOST of the instance, with the QEMU hypervisor): only that instance runs its operations. Null with the simulated hypervisor, whose machines any instance runs.",
+    }),
     cpu: t.exposeInt("cpu"),
     memoryMb: t.exposeInt("memoryMb"),
     os: t.exposeString("os", { description: "Operating system reference code, e.g. UBUNTU_24_04_64." }),
@@ -186,7 +191,7 @@ for (const [field, payload, inputName, action] of [
   builder.mutationField(field, (t) =>
     t.field({
       type: ServerOperationPayload(payload),
-      errors: { types: OPERATION_ERRORS },
+      errors: { types: MACHINE_OPERATION_ERRORS },
       args: { input: t.arg({ type: inputType, required: true }) },
       resolve: (_root, { input }, ctx) => ctx.domain.servers[action](ctx.viewer, parseGlobalId(String(input.id), "Server", "id")),
     }),
