@@ -35,6 +35,7 @@ export class OperationRunner {
   readonly ownerId = `${hostname()}/${process.pid}/${randomBytes(4).toString("hex")}`;
   private readonly running = new Map<string, Running>();
   private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
   private ticks = 0;
   private stopped = true;
   /** Draining: no more claims; the operations running here go on. */
@@ -58,7 +59,10 @@ export class OperationRunner {
     this.stopped = false;
     await this.deps.hosts.beat({ starting: true });
     await this.recover({ includeDanglingLocks: true });
-    this.timer = setInterval(() => void this.tick(), this.deps.config.heartbeatMs);
+    this.timer = setInterval(() => {
+      // One heartbeat at a time, and stop() waits for the last one: none runs on a closed database.
+      if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
+    }, this.deps.config.heartbeatMs);
     this.timer.unref();
     this.notify();
   }
@@ -88,7 +92,7 @@ export class OperationRunner {
     const waiting = this.afterNextTick;
     this.afterNextTick = [];
     for (const resolve of waiting) resolve(); // settle() gives up once stopped
-    await Promise.allSettled(all.map((run) => run.done));
+    await Promise.allSettled([...all.map((run) => run.done), this.ticking]);
   }
 
   /** Asks the runner to look for queued work now (called after a request queues some). */
