@@ -6,7 +6,7 @@ import { requireServerTransition, transitionServer, GIB } from "../kernel/index.
 import type { DeployRun } from "./deployments.ts";
 import type { DomainDeps } from "../deps.ts";
 import { nocloudSeed, failNewServer, returnMachineTo, startMachine, stopMachine, type NewServerUndo } from "../servers/index.ts";
-import type { Pipeline, OperationRow, Progress } from "../operations/index.ts";
+import type { Lease, Pipeline, OperationRow, Progress } from "../operations/index.ts";
 import { restoreVolume } from "./restore.ts";
 import type { PowerState } from "../kernel/index.ts";
 
@@ -78,20 +78,23 @@ const staged = (volumeId: string) => `${volumeId}_reload`;
  * still staged (a rename replaces one at once), then configure and start the host. Also
  * what a crash after the point of no return finishes on the next start.
  */
-async function finishReload(deps: DomainDeps, operation: OperationRow, run: DeployRun, progress?: Progress): Promise<void> {
+async function finishReload(deps: DomainDeps, operation: OperationRow, run: DeployRun, lease: Lease, progress?: Progress): Promise<void> {
   const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
+  // Under the lease only: an owner that lost it leaves the swap to the new owner's rollback.
+  await lease.check();
   for (const { target } of pairs) {
     if (await deps.volumes.exists(staged(target.id))) await deps.volumes.replace(staged(target.id), target.id);
   }
   await progress?.step("configuring the host");
   await deps.configDrives.write(server.id, nocloudSeed(server, run.userData));
-  await deps.db.server.update({ where: { id: server.id }, data: { os: JSON.parse(template.configuration).os, sourceImageTemplateId: template.id } });
+  await lease.fenced([deps.db.server.update({ where: { id: server.id }, data: { os: JSON.parse(template.configuration).os, sourceImageTemplateId: template.id } })]);
   const powerOn = run.powerOn ?? true;
   if (powerOn) {
     await progress?.step("powering on");
+    await lease.check();
     await startMachine(deps, server.id);
   }
-  await transitionServer(deps.db, { id: server.id }, "ACTIVE", { powerState: powerOn ? "RUNNING" : "HALTED" }, ["RELOADING"]);
+  await lease.fenced([transitionServer(deps.db, { id: server.id }, "ACTIVE", { powerState: powerOn ? "RUNNING" : "HALTED" }, ["RELOADING"])]);
 }
 
 export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
@@ -99,13 +102,14 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
   cancellableWhileRunning: true,
   holdsTemplate: true,
 
-  async run({ operation, input, deps, signal, progress, remember }) {
+  async run({ operation, input, deps, signal, progress, remember, lease }) {
     const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);
 
     await progress.step("powering off");
+    // remember() is fenced: no power change once the lease is gone.
     await remember({ powerStateBefore: server.powerState, stagedVolumeIds: pairs.map((p) => staged(p.target.id)), swapping: false });
     await stopMachine(deps, server.id);
-    await deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } });
+    await lease.fenced([deps.db.server.update({ where: { id: server.id }, data: { powerState: "HALTED" } })]);
 
     await progress.step("allocating volumes");
     for (const { source, target } of pairs) {
@@ -125,12 +129,12 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     await progress.step("swapping volumes");
     // The point of no return: once recorded, a failure or crash finishes the swap.
     await remember({ swapping: true });
-    await finishReload(deps, operation, input, progress);
+    await finishReload(deps, operation, input, lease, progress);
   },
 
-  async rollback({ operation, input, undo, deps }) {
+  async rollback({ operation, input, undo, deps, lease }) {
     if (undo.swapping) {
-      await finishReload(deps, operation, input);
+      await finishReload(deps, operation, input, lease);
       return "completed";
     }
     for (const id of undo.stagedVolumeIds ?? []) await deps.volumes.remove(id);
