@@ -18,7 +18,8 @@ import { systemClock, timeOrderedIds } from "./domain/kernel/index.ts";
 import { Chunks, StoreLock } from "./domain/templates/index.ts";
 import { CodecPool } from "./storage/codec-pool.ts";
 import { ConfigDrives } from "./storage/config-drive.ts";
-import { LocalImageStore, type ImageStore } from "./storage/image-store.ts";
+import type { ImageStore } from "./storage/image-store.ts";
+import { createImageStore } from "./storage/index.ts";
 import { LocalVolumeDriver, type VolumeDriver } from "./storage/volume-driver.ts";
 import { createHypervisor } from "./hypervisor/index.ts";
 import type { Hypervisor } from "./hypervisor/hypervisor.ts";
@@ -67,7 +68,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, poolSize: config.dbPoolSize, ...options.db });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
   let draining = false;
-  const store = options.ports?.store ?? new LocalImageStore(path.join(config.dataDir, "store"));
+  const store = options.ports?.store ?? (await createImageStore(config.store));
   const codec = options.ports?.codec ?? new CodecPool();
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
   // Open subscriptions are counted by the GraphQL server, made below.
@@ -94,7 +95,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const graphql = createGraphQLServer(config, domain, {
     graphiqlToken: config.env === "development" ? demo?.token : undefined,
     operator: {
-      readiness: () => readiness(db, path.join(config.dataDir, "store"), { redis: redis && { problem: redis.problem, ping: () => redis.commands.ping() }, draining: () => draining }),
+      readiness: () => readiness(db, store, { redis: redis && { problem: redis.problem, ping: () => redis.commands.ping() }, draining: () => draining }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     },
     metrics,
@@ -136,6 +137,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await domain.runner.stop();
       await hypervisor.close();
       await codec.close();
+      await store.close();
       if ((await closeDb(db)) === "left busy") log.warn("stopping: database connections still busy; left to the exit");
       await redis?.close();
     },

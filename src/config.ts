@@ -2,7 +2,9 @@
 // An invalid value stops the start with a message that names the variable.
 import { hostname } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { providerOf, redactedUrl } from "./db/provider.ts";
+import { parseS3Location } from "./storage/s3-location.ts";
 
 export interface Config {
   /** IMPRINT_* variables set in the environment that imprint does not read (a typo such as IMPRINT_STROE). */
@@ -42,6 +44,8 @@ export interface Config {
   limits: RequestLimits;
   /** Per-account quotas; a request over one gets a QuotaExceededError naming it. */
   quotas: Quotas;
+  /** Where templates' chunks and manifests are kept. */
+  store: StoreConfig;
   /** What runs a server's machine. */
   hypervisor: HypervisorConfig;
   /** What the HTTP endpoint shows and to whom. */
@@ -60,6 +64,18 @@ export interface ExposureConfig {
   /** Unexpected errors reach clients with their message (never by default, in any mode). */
   debugErrors: boolean;
 }
+
+/** IMPRINT_STORE: a folder (file:///path; by default <data dir>/store), or an S3 bucket (s3://bucket/prefix). */
+export type StoreConfig =
+  | { kind: "file"; path: string }
+  | {
+      kind: "s3";
+      location: string;
+      /** Attempts per request before the store counts as unreachable (IMPRINT_S3_ATTEMPTS). */
+      attempts: number;
+      /** How long one attempt may take (IMPRINT_S3_TIMEOUT_MS). */
+      timeoutMs: number;
+    };
 
 export interface HypervisorConfig {
   /** simulated: a record and a console log (the default); qemu: one qemu-system-x86_64 per running server. */
@@ -163,6 +179,34 @@ function corsOrigins(env: Env): string[] {
   });
 }
 
+function storeConfig(env: Env, dataDir: string): StoreConfig {
+  const raw = env.IMPRINT_STORE?.trim();
+  if (!raw) return { kind: "file", path: path.join(dataDir, "store") };
+  if (raw.startsWith("file://")) {
+    let folder: string;
+    try {
+      folder = fileURLToPath(raw);
+    } catch {
+      throw new ConfigError("IMPRINT_STORE", `"${raw}" is not a file URL with an absolute path, such as file:///srv/imprint/store`);
+    }
+    return { kind: "file", path: folder };
+  }
+  if (raw.startsWith("s3://")) {
+    try {
+      parseS3Location(raw);
+    } catch (error) {
+      throw new ConfigError("IMPRINT_STORE", (error as Error).message);
+    }
+    return {
+      kind: "s3",
+      location: raw,
+      attempts: integer(env, "IMPRINT_S3_ATTEMPTS", 5, 1, 20),
+      timeoutMs: integer(env, "IMPRINT_S3_TIMEOUT_MS", 30_000, 100, 600_000),
+    };
+  }
+  throw new ConfigError("IMPRINT_STORE", `must be s3://bucket/prefix or file:///path, got "${raw}"`);
+}
+
 function computeHost(env: Env): string {
   const value = env.IMPRINT_COMPUTE_HOST || hostname();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value)) {
@@ -262,6 +306,7 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
       corsOrigins: corsOrigins(env),
       debugErrors: flag(env, "IMPRINT_DEBUG_ERRORS", false),
     },
+    store: storeConfig(env, dataDir),
     hypervisor: {
       kind: oneOf(env, "IMPRINT_HYPERVISOR", "simulated", ["simulated", "qemu"] as const),
       computeHost: computeHost(env),

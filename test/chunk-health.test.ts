@@ -1,7 +1,6 @@
 // Damaged and missing chunks, found by deploy, reload, verify and a new capture of the same
 // data: what each does, and how a template heals. After each, the invariant checker.
 import { randomBytes } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 import { captureTemplate, DEPLOY, TEMPLATE, waitForOperation } from "./helpers/documents.ts";
@@ -26,7 +25,7 @@ describe("damaged and missing chunks", () => {
   it("a corrupted chunk: deploy fails INTEGRITY and marks the template DAMAGED; deploys and reloads are refused naming the chunk; a new capture heals it", async () => {
     const template = await captureTemplate(t.client, source.id, "heal01-a");
     const hash = await dataChunk(template.globalIdentifier);
-    await writeFile(t.app.domain.deps.store.chunkPath(hash), randomBytes(1000));
+    await t.app.domain.deps.store.putChunk(hash, randomBytes(1000));
 
     const deploy = (await t.client.query(DEPLOY, { input: { imageTemplateId: template.id, hostname: "heal02", domain: "example.com" } })).deployImageTemplate;
     const failed = await waitForOperation(t.client, deploy.operation.id);
@@ -62,7 +61,7 @@ describe("damaged and missing chunks", () => {
     const target = await serverWithData(t, t.client, "heal05", 4);
     const before = await volumeChecksums(t.app, rawId(target.id));
     const hash = await dataChunk(template.globalIdentifier);
-    await writeFile(t.app.domain.deps.store.chunkPath(hash), randomBytes(1000));
+    await t.app.domain.deps.store.putChunk(hash, randomBytes(1000));
     const reload = (await t.client.query(RELOAD, { input: { serverId: target.id, imageTemplateId: template.id } })).reloadServer;
     const final = await waitForOperation(t.client, reload.operation.id);
     expect(final.error.code).toBe("INTEGRITY");
@@ -78,7 +77,7 @@ describe("damaged and missing chunks", () => {
   it("a missing chunk: a new capture of the same data does not trust the catalogue and rewrites it; verify then passes", async () => {
     const template = await captureTemplate(t.client, source.id, "heal01-c");
     const hash = await dataChunk(template.globalIdentifier);
-    await rm(t.app.domain.deps.store.chunkPath(hash));
+    await t.app.domain.deps.store.deleteChunk(hash);
     const again = await captureTemplate(t.client, source.id, "heal01-d");
     expect(await t.app.domain.deps.store.hasChunk(hash)).toBe(true);
     for (const id of [template.id, again.id]) {
@@ -91,14 +90,13 @@ describe("damaged and missing chunks", () => {
   it("verify finds a missing chunk, and a verify after the chunk is back makes the template ACTIVE again", async () => {
     const template = await captureTemplate(t.client, source.id, "heal01-e");
     const hash = await dataChunk(template.globalIdentifier);
-    const file = t.app.domain.deps.store.chunkPath(hash);
-    const saved = await readFile(file);
-    await rm(file);
+    const saved = await t.app.domain.deps.store.getChunk(hash);
+    await t.app.domain.deps.store.deleteChunk(hash);
     const first = await waitForOperation(t.client, (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate.operation.id);
     expect(first.error).toMatchObject({ code: "INTEGRITY" });
     expect(first.error.message).toMatch(/1 chunk\(s\) missing or damaged/);
     expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("DAMAGED");
-    await writeFile(file, saved); // restored from a backup
+    await t.app.domain.deps.store.putChunk(hash, saved); // restored from a backup
     const second = await waitForOperation(t.client, (await t.client.query(VERIFY, { id: template.id })).verifyImageTemplate.operation.id);
     expect(second.status).toBe("SUCCEEDED");
     expect((await t.client.query(TEMPLATE, { id: template.id })).node.status).toBe("ACTIVE");

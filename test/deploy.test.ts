@@ -1,5 +1,5 @@
 // Deploying and reloading servers from image templates, byte for byte.
-import { open, stat, writeFile } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -171,7 +171,7 @@ describe("deployImageTemplate", () => {
     const fragile = await captureTemplate(t.client, victim.id, "fragile");
     const manifest = (await t.app.domain.deps.store.getManifest(fragile.globalIdentifier)) as any;
     const [, hash] = manifest.volumes[0].chunks.find(([index]: [number, string]) => index === 128);
-    await writeFile(t.app.domain.deps.store.chunkPath(hash), randomBytes(1000));
+    await t.app.domain.deps.store.putChunk(hash, randomBytes(1000));
 
     const result = (await t.client.query(DEPLOY, { input: { imageTemplateId: fragile.id, hostname: "broken01", domain: "example.com" } })).deployImageTemplate;
     const final = await waitForOperation(t.client, result.operation.id);

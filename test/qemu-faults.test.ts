@@ -3,7 +3,6 @@
 // up running again, a half-made server has no machine left, and no QEMU process is orphaned.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,7 +124,7 @@ describe.skipIf(unavailable !== null)(`faults with QEMU machines${unavailable ? 
       expect((await waitForOperation(t.client, captured.operation.id)).status).toBe("SUCCEEDED");
       const manifest = (await t.app.domain.deps.store.getManifest((await t.client.query(TEMPLATE, { id: captured.imageTemplate.id })).node.globalIdentifier)) as { volumes: Array<{ chunks: Array<[number, string]> }> };
       const [, victim] = manifest.volumes[0].chunks[0];
-      await writeFile(t.app.domain.deps.store.chunkPath(victim), randomBytes(4096));
+      await t.app.domain.deps.store.putChunk(victim, randomBytes(4096));
 
       const deployed = (await t.client.query(DEPLOY, { input: { imageTemplateId: captured.imageTemplate.id, hostname: "clone01", domain: "example.com" } })).deployImageTemplate;
       const final = await waitForOperation(t.client, deployed.operation.id);

@@ -1,14 +1,10 @@
 // GET /healthz: the process is up. GET /readyz: it can do its work: the database answers,
-// every migration is applied, the image store is writable and not full. A failing check
+// every migration is applied, the image store answers (the local one: writable and not full). A failing check
 // makes it 503, naming the check and why (load balancers route on it; operators read it).
-import { randomUUID } from "node:crypto";
-import { mkdir, rm, statfs, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { providerOfDb, type Db } from "../db/client.ts";
 import { migrationNames, migrationsDir } from "../db/migrate.ts";
+import type { ImageStore } from "../storage/image-store.ts";
 
-/** Below this much free space the store cannot take a capture's chunks. */
-const MIN_FREE_BYTES = 64 * 1024 * 1024;
 const CHECK_TIMEOUT_MS = 2000;
 
 export interface Readiness {
@@ -23,7 +19,7 @@ export interface SharedServices {
   draining?: () => boolean;
 }
 
-export async function readiness(db: Db, storeRoot: string, shared: SharedServices = { redis: null }): Promise<Readiness> {
+export async function readiness(db: Db, store: Pick<ImageStore, "problem">, shared: SharedServices = { redis: null }): Promise<Readiness> {
   const checks: Record<string, string> = {};
   const run = async (name: string, check: () => Promise<string | null>) => {
     try {
@@ -48,20 +44,7 @@ export async function readiness(db: Db, storeRoot: string, shared: SharedService
     await run("redis", async () => redis.problem() ?? (await redis.ping(), null));
   }
   if (shared.draining?.()) checks.accepting = "draining: this instance is shutting down";
-  await run("imageStore", async () => {
-    await mkdir(storeRoot, { recursive: true });
-    const probe = path.join(storeRoot, `.tmp-ready-${randomUUID()}`);
-    try {
-      await writeFile(probe, "ok");
-    } catch (error) {
-      return `not writable (${(error as NodeJS.ErrnoException).code ?? "error"})`;
-    } finally {
-      await rm(probe, { force: true });
-    }
-    const { bavail, bsize } = await statfs(storeRoot);
-    const free = bavail * bsize;
-    return free < MIN_FREE_BYTES ? `full: ${Math.floor(free / 1024 / 1024)} MiB free, needs ${MIN_FREE_BYTES / 1024 / 1024} MiB` : null;
-  });
+  await run("imageStore", () => store.problem());
   return { ready: Object.values(checks).every((value) => value === "ok"), checks };
 }
 

@@ -1,7 +1,8 @@
 // What a failure of the machine underneath means to a user: a full disk, an I/O error, a
-// missing file or a busy database become typed errors that name what failed (a store, a
+// missing file, a busy database or an unreachable image store become typed errors that name what failed (a store, a
 // template's volume, a server's volume), never a file path of the server.
 import { databaseFault } from "../../db/errors.ts";
+import { storeFault } from "../../storage/store-errors.ts";
 import { DomainError, StorageFullError, StorageIoError, UnavailableError } from "./errors.ts";
 
 const ERRNO_WORDS: Record<string, string> = {
@@ -34,6 +35,8 @@ export function faultOf(error: unknown, what: string): DomainError | null {
   const database = databaseFault(error);
   if (database === "full") return new StorageFullError("the database is full (no space left on device)");
   if (database === "busy") return new UnavailableError("the database stayed busy past its timeout; try again");
+  // The store's own message names it and says why (after its bounded retries).
+  if (storeFault(error) === "unreachable") return new UnavailableError((error as Error).message);
   const code = errnoOf(error);
   if (code === "ENOSPC" || code === "EDQUOT") return new StorageFullError(`${what} is full (${ERRNO_WORDS[code]})`);
   if (code) return new StorageIoError(`${what} failed: ${ERRNO_WORDS[code] ?? code}`);

@@ -8,7 +8,8 @@ import { selectRows, sql } from "../../db/raw-sql.ts";
 import { CHUNK_SIZE } from "../../storage/chunk-codec.ts";
 import { CodecError, CodecPool } from "../../storage/codec-pool.ts";
 import type { ImageStore } from "../../storage/image-store.ts";
-import { transitionTemplates, IntegrityError, describeSystemError, naming, type Clock } from "../kernel/index.ts";
+import { storeFault } from "../../storage/store-errors.ts";
+import { transitionTemplates, IntegrityError, describeSystemError, faultOf, naming, type Clock } from "../kernel/index.ts";
 import { ChunkRows } from "./chunk-rows.ts";
 import { StoreLock, type ChunkStoreLock } from "./store-lock.ts";
 
@@ -152,7 +153,7 @@ export class Chunks {
     for (;;) {
       const orphans = await this.db.chunk.findMany({ where: { templates: { none: {} } }, select: { hash: true }, take: 500 });
       if (orphans.length === 0) return removed;
-      for (const { hash } of orphans) await this.store.deleteChunk(hash);
+      await naming(this.store.name, () => this.store.deleteChunks(orphans.map((orphan) => orphan.hash)));
       const { count } = await this.db.chunk.deleteMany({ where: { hash: { in: orphans.map((o) => o.hash) }, templates: { none: {} } } });
       removed += count;
     }
@@ -164,7 +165,7 @@ export class Chunks {
       const files = await this.store.listChunks();
       const known = new Set((await this.db.chunk.findMany({ select: { hash: true } })).map((row) => row.hash));
       const unknown = files.filter((hash) => !known.has(hash));
-      for (const hash of unknown) await this.store.deleteChunk(hash);
+      await naming(this.store.name, () => this.store.deleteChunks(unknown));
       return unknown.length;
     });
   }
@@ -184,7 +185,10 @@ export class Chunks {
     try {
       stored = await this.store.getChunk(hash);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      const fault = storeFault(error);
+      // A store that does not answer says nothing about the chunk.
+      if (fault === "unreachable") throw faultOf(error, this.store.name);
+      if (fault !== "missing") {
         throw new IntegrityError(`${context}: chunk ${shortHash(hash)} could not be read (${describeSystemError(error)})`, [hash]);
       }
       await this.markDamaged([hash]);
