@@ -46,7 +46,12 @@ export class S3ImageStore implements ImageStore {
   private readonly client: S3Client;
   private readonly listPageSize: number;
 
-  /** `location` is s3://bucket or s3://bucket/prefix; endpoint, region and credentials come from the SDK's environment. */
+  /**
+   * `location` is s3://bucket or s3://bucket/prefix. The endpoint (AWS_ENDPOINT_URL_S3, else
+   * AWS_ENDPOINT_URL, else AWS's), region (AWS_REGION, else us-east-1) and keys
+   * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) are read from `env`; without keys there, the
+   * SDK's own chain finds them (profiles, instance roles).
+   */
   constructor(location: string, options: S3StoreOptions, env: Record<string, string | undefined> = process.env) {
     const { bucket, prefix } = parseS3Location(location);
     this.bucket = bucket;
@@ -55,12 +60,18 @@ export class S3ImageStore implements ImageStore {
     this.listPageSize = options.listPageSize ?? 1000;
     this.client = new S3Client({
       region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+      endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+      credentials:
+        env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
+          : undefined,
       forcePathStyle: true,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       maxAttempts: options.attempts,
       retryMode: "standard",
-      requestHandler: { connectionTimeout: Math.min(options.timeoutMs, 5000), requestTimeout: options.timeoutMs },
+      // The SDK only logs a breached request timeout unless told to throw (then it is retried).
+      requestHandler: { connectionTimeout: Math.min(options.timeoutMs, 5000), requestTimeout: options.timeoutMs, throwOnRequestTimeout: true },
     });
     this.client.middlewareStack.add(
       (next, context) => async (args) => {
@@ -193,7 +204,8 @@ export class S3ImageStore implements ImageStore {
   private failure(error: unknown, what: string): Error {
     const status = statusOf(error);
     if (status === 404 && !/Bucket/.test((error as Error).name)) return missingObject(this.name, what);
-    if (status === undefined || status >= 500 || status === 429) {
+    const noAnswer = status === undefined && (error as Error)?.name !== "CredentialsProviderError";
+    if (noAnswer || (status !== undefined && (status >= 500 || status === 429))) {
       return new StoreUnreachableError(this.name, `${describe(error)} (after ${attemptsOf(error)} attempt(s))`);
     }
     return new Error(`${this.name} refused the request for ${what}: ${describe(error)}`);

@@ -1,20 +1,10 @@
 // What the QEMU tests need from the machine, the guest image they boot, and a cleanup that
 // leaves no QEMU process behind whatever happened.
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { exited, processAlive } from "./child.ts";
-
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? "").split(":").some((dir) => {
-    try {
-      accessSync(path.join(dir, tool), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+import { onPath } from "./tools.ts";
 
 /** Why the QEMU tests cannot run here (the Debian packages .ci/run installs), or null. */
 export function qemuUnavailable(): string | null {
