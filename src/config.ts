@@ -75,6 +75,11 @@ export type StoreConfig =
       attempts: number;
       /** How long one attempt may take (IMPRINT_S3_TIMEOUT_MS). */
       timeoutMs: number;
+      /** The SDK's standard variables, read here like every other: the endpoint (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; null: AWS's own) and region. */
+      endpoint: string | null;
+      region: string;
+      /** AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN); null: the SDK's own chain (profiles, instance roles). */
+      credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
     };
 
 export interface HypervisorConfig {
@@ -197,11 +202,20 @@ function storeConfig(env: Env, dataDir: string): StoreConfig {
     } catch (error) {
       throw new ConfigError("IMPRINT_STORE", (error as Error).message);
     }
+    const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || null;
+    if (endpoint !== null && !/^https?:\/\/[^/]+/.test(endpoint)) {
+      throw new ConfigError(env.AWS_ENDPOINT_URL_S3 ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL", `must be an http:// or https:// URL, got "${endpoint}"`);
+    }
+    const accessKeyId = env.AWS_ACCESS_KEY_ID;
+    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
     return {
       kind: "s3",
       location: raw,
       attempts: integer(env, "IMPRINT_S3_ATTEMPTS", 5, 1, 20),
       timeoutMs: integer(env, "IMPRINT_S3_TIMEOUT_MS", 30_000, 100, 600_000),
+      endpoint,
+      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } : null,
     };
   }
   throw new ConfigError("IMPRINT_STORE", `must be s3://bucket/prefix or file:///path, got "${raw}"`);

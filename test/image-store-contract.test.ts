@@ -11,7 +11,7 @@ import { LocalImageStore, type ImageStore } from "../src/storage/image-store.ts"
 import { S3ImageStore } from "../src/storage/s3-image-store.ts";
 import { storeFault, StoreUnreachableError } from "../src/storage/store-errors.ts";
 import { S3FaultProxy } from "./helpers/s3-fault-proxy.ts";
-import { newS3Location, s3Endpoint, s3Env, swiftUnavailable } from "./helpers/swift.ts";
+import { newS3Location, s3Endpoint, s3Options, swiftUnavailable } from "./helpers/swift.ts";
 
 const S3_SKIP = s3Endpoint ? null : (swiftUnavailable() ?? "no TEST_S3_ENDPOINT");
 
@@ -43,7 +43,7 @@ const adapters: Array<[string, string | null, () => Promise<{ store: ImageStore;
     S3_SKIP,
     async () => {
       // Pages of two keys: listing must follow continuation tokens.
-      const store = new S3ImageStore(newS3Location("contract"), { attempts: 3, timeoutMs: 10_000, listPageSize: 2 }, { ...process.env, ...s3Env() });
+      const store = new S3ImageStore(newS3Location("contract"), { attempts: 3, timeoutMs: 10_000, listPageSize: 2, ...s3Options() });
       await store.ensureBucket();
       return { store, cleanup: () => store.close() };
     },
@@ -121,7 +121,7 @@ describe.skipIf(S3_SKIP !== null)(`S3 store faults${S3_SKIP ? ` (skipped: ${S3_S
   beforeAll(async () => {
     proxy = await new S3FaultProxy(s3Endpoint!).start();
     location = newS3Location("faults");
-    store = new S3ImageStore(location, { attempts: 4, timeoutMs: 500 }, { ...process.env, ...s3Env(proxy.url) });
+    store = new S3ImageStore(location, { attempts: 4, timeoutMs: 500, ...s3Options(proxy.url) });
     await store.ensureBucket();
   });
   afterAll(async () => {

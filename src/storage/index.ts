@@ -6,7 +6,7 @@ import { LocalImageStore, type ImageStore } from "./image-store.ts";
 export async function createImageStore(config: StoreConfig): Promise<ImageStore> {
   if (config.kind === "file") return new LocalImageStore(config.path);
   const { S3ImageStore } = await import("./s3-image-store.ts");
-  const store = new S3ImageStore(config.location, { attempts: config.attempts, timeoutMs: config.timeoutMs });
+  const store = new S3ImageStore(config.location, config);
   await store.ensureBucket();
   return store;
 }

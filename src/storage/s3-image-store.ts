@@ -27,6 +27,11 @@ import { missingObject, StoreUnreachableError } from "./store-errors.ts";
 import { parseS3Location } from "./s3-location.ts";
 
 export interface S3StoreOptions {
+  /** The S3 endpoint (Swift's proxy, for instance); null: AWS's. */
+  endpoint: string | null;
+  region: string;
+  /** Keys; null: the SDK's own chain (profiles, instance roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
   /** Attempts per request, the first included (the SDK's maxAttempts). */
   attempts: number;
   /** How long one attempt may take, connecting included. */
@@ -46,25 +51,17 @@ export class S3ImageStore implements ImageStore {
   private readonly client: S3Client;
   private readonly listPageSize: number;
 
-  /**
-   * `location` is s3://bucket or s3://bucket/prefix. The endpoint (AWS_ENDPOINT_URL_S3, else
-   * AWS_ENDPOINT_URL, else AWS's), region (AWS_REGION, else us-east-1) and keys
-   * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) are read from `env`; without keys there, the
-   * SDK's own chain finds them (profiles, instance roles).
-   */
-  constructor(location: string, options: S3StoreOptions, env: Record<string, string | undefined> = process.env) {
+  /** `location` is s3://bucket or s3://bucket/prefix (config.ts reads it and the SDK's variables). */
+  constructor(location: string, options: S3StoreOptions) {
     const { bucket, prefix } = parseS3Location(location);
     this.bucket = bucket;
     this.prefix = prefix;
     this.name = `image store "s3://${bucket}/${prefix}"`.replace(/\/"$/, '"');
     this.listPageSize = options.listPageSize ?? 1000;
     this.client = new S3Client({
-      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
-      endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
-      credentials:
-        env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-          ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
-          : undefined,
+      region: options.region,
+      endpoint: options.endpoint ?? undefined,
+      credentials: options.credentials ?? undefined,
       forcePathStyle: true,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",

@@ -5,7 +5,7 @@
 import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-type Mode = { kind: "pass" } | { kind: "throttle"; left: number } | { kind: "down" } | { kind: "hang" };
+type Mode = { kind: "pass" } | { kind: "throttle"; left: number } | { kind: "down" } | { kind: "downAfterPuts"; left: number } | { kind: "hang" };
 
 const SLOW_DOWN = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`;
 
@@ -34,6 +34,11 @@ export class S3FaultProxy {
     this.mode = { kind: "throttle", left: n };
   }
 
+  /** Passes `n` more PUTs (and whatever comes between), then is down. */
+  downAfterPuts(n: number): void {
+    this.mode = { kind: "downAfterPuts", left: n };
+  }
+
   down(): void {
     this.mode = { kind: "down" };
   }
@@ -57,12 +62,13 @@ export class S3FaultProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
     const mode = this.mode;
+    if (mode.kind === "downAfterPuts" && req.method === "PUT" && mode.left-- <= 0) this.mode = { kind: "down" };
     if (mode.kind === "hang") {
       this.held.add(res);
       req.resume();
       return;
     }
-    if (mode.kind === "down" || (mode.kind === "throttle" && mode.left-- > 0)) {
+    if (this.mode.kind === "down" || (mode.kind === "throttle" && mode.left-- > 0)) {
       req.resume();
       req.on("end", () => res.writeHead(503, { "content-type": "application/xml" }).end(SLOW_DOWN));
       return;

@@ -54,6 +54,11 @@ export function s3Env(endpoint = s3Endpoint!): Record<string, string> {
   return { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test:tester", AWS_SECRET_ACCESS_KEY: "testing" };
 }
 
+/** The S3 store's connection to this run's Swift (or to `endpoint`, a hop in front of it). */
+export function s3Options(endpoint = s3Endpoint!) {
+  return { endpoint, region: "us-east-1", credentials: { accessKeyId: "test:tester", secretAccessKey: "testing" } };
+}
+
 /** A location in a new bucket of its own. */
 export function newS3Location(label: string): string {
   return `s3://imprint-${label}-${randomBytes(4).toString("hex")}/chunks`;

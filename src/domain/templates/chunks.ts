@@ -147,13 +147,22 @@ export class Chunks {
     });
   }
 
-  /** Removes unreferenced chunks: rows and files. Call under `lock.exclusive`. */
+  /**
+   * Removes unreferenced chunks: rows and files. Call under `lock.exclusive`. A store that does
+   * not answer keeps its objects and their rows: the next sweep, once it answers, takes them,
+   * and the rollback that asked goes on (an outage must not keep an operation from ending).
+   */
   private async sweepUnreferenced(): Promise<number> {
     let removed = 0;
     for (;;) {
       const orphans = await this.db.chunk.findMany({ where: { templates: { none: {} } }, select: { hash: true }, take: 500 });
       if (orphans.length === 0) return removed;
-      await naming(this.store.name, () => this.store.deleteChunks(orphans.map((orphan) => orphan.hash)));
+      try {
+        await this.store.deleteChunks(orphans.map((orphan) => orphan.hash));
+      } catch (error) {
+        if (storeFault(error) === "unreachable") return removed;
+        throw faultOf(error, this.store.name) ?? error;
+      }
       const { count } = await this.db.chunk.deleteMany({ where: { hash: { in: orphans.map((o) => o.hash) }, templates: { none: {} } } });
       removed += count;
     }
