@@ -185,6 +185,9 @@ function corsOrigins(env: Env): string[] {
 }
 
 function storeConfig(env: Env, dataDir: string): StoreConfig {
+  // Read whatever the store, so that setting them with a file store is not "unknown".
+  const attempts = integer(env, "IMPRINT_S3_ATTEMPTS", 5, 1, 20);
+  const timeoutMs = integer(env, "IMPRINT_S3_TIMEOUT_MS", 30_000, 100, 600_000);
   const raw = env.IMPRINT_STORE?.trim();
   if (!raw) return { kind: "file", path: path.join(dataDir, "store") };
   if (raw.startsWith("file://")) {
@@ -211,8 +214,8 @@ function storeConfig(env: Env, dataDir: string): StoreConfig {
     return {
       kind: "s3",
       location: raw,
-      attempts: integer(env, "IMPRINT_S3_ATTEMPTS", 5, 1, 20),
-      timeoutMs: integer(env, "IMPRINT_S3_TIMEOUT_MS", 30_000, 100, 600_000),
+      attempts,
+      timeoutMs,
       endpoint,
       region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } : null,

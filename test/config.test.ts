@@ -26,6 +26,23 @@ describe("configuration", () => {
     expect(loadConfig({ ...unset, NODE_ENV: "production", DATABASE_URL: "file:/tmp/imprint.db" }).unknownVariables).toEqual([]);
   });
 
+  it("takes the image store as a folder by default, a file:// URL or an s3:// bucket with the SDK's variables", () => {
+    expect(loadConfig({ IMPRINT_DATA_DIR: "/srv/imprint" }).store).toEqual({ kind: "file", path: "/srv/imprint/store" });
+    expect(loadConfig({ IMPRINT_STORE: "file:///mnt/images" }).store).toEqual({ kind: "file", path: "/mnt/images" });
+    expect(
+      loadConfig({ IMPRINT_STORE: "s3://imprint-fra02/chunks", AWS_ENDPOINT_URL_S3: "http://127.0.0.1:8090", AWS_ACCESS_KEY_ID: "test:tester", AWS_SECRET_ACCESS_KEY: "testing", IMPRINT_S3_ATTEMPTS: "3" }).store,
+    ).toEqual({
+      kind: "s3",
+      location: "s3://imprint-fra02/chunks",
+      attempts: 3,
+      timeoutMs: 30_000,
+      endpoint: "http://127.0.0.1:8090",
+      region: "us-east-1",
+      credentials: { accessKeyId: "test:tester", secretAccessKey: "testing" },
+    });
+    expect(loadConfig({ IMPRINT_STORE: "s3://imprint", AWS_REGION: "eu-de" }).store).toMatchObject({ endpoint: null, region: "eu-de", credentials: null });
+  });
+
   const invalid: Array<[string, Record<string, string>]> = [
     ["PORT", { PORT: "eighty" }],
     ["PORT", { PORT: "70000" }],
@@ -35,6 +52,11 @@ describe("configuration", () => {
     ["IMPRINT_DEMO_TOKEN", { IMPRINT_DEMO_TOKEN: "short" }],
     ["IMPRINT_SEED_DEMO", { IMPRINT_SEED_DEMO: "maybe" }],
     ["IMPRINT_MAX_CONCURRENT_OPERATIONS", { IMPRINT_MAX_CONCURRENT_OPERATIONS: "0" }],
+    ["IMPRINT_STORE", { IMPRINT_STORE: "gs://bucket/chunks" }],
+    ["IMPRINT_STORE", { IMPRINT_STORE: "s3://Bad_Bucket" }],
+    ["IMPRINT_STORE", { IMPRINT_STORE: "file://relative/folder" }],
+    ["IMPRINT_COMPUTE_HOST", { IMPRINT_COMPUTE_HOST: "host a" }],
+    ["AWS_ENDPOINT_URL_S3", { IMPRINT_STORE: "s3://imprint", AWS_ENDPOINT_URL_S3: "127.0.0.1:8090" }],
   ];
   it("takes a PostgreSQL DATABASE_URL, and names it without its password when it is not one it can use", () => {
     expect(loadConfig({ DATABASE_URL: "postgresql://imprint:secret@db.example:5432/imprint" }).databaseUrl).toBe("postgresql://imprint:secret@db.example:5432/imprint");
