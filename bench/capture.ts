@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   benchServer, commandExists, deleteTemplate, GIB, median, mib, MIB, ratio, seconds, startBenchApp,
-  timeCommand, timedCapture, timeRow, writeMixedContent, type BenchApp, type Row,
+  timeCommand, timedCapture, timedDeploy, timeRow, writeMixedContent, type Row,
 } from "./lib.ts";
 
 const RUNS = 3;
@@ -147,17 +147,3 @@ export async function captureBenchmarks(): Promise<Row[]> {
   return rows;
 }
 
-async function timedDeploy(bench: BenchApp, templateId: string, hostname: string): Promise<number> {
-  // As before each baseline run: the last run's writeback (and its deleted volume) not timed here.
-  await timeCommand("sync");
-  const started = performance.now();
-  const { deployImageTemplate } = await bench.gql<any>(
-    `mutation($input: DeployImageTemplateInput!) { deployImageTemplate(input: $input) { ... on DeployImageTemplatePayload { server { id } operation { id } } ... on Error { message } } }`,
-    { input: { imageTemplateId: templateId, hostname, domain: "bench.example.com" } },
-  );
-  await bench.waitFor(deployImageTemplate.operation.id);
-  const ms = performance.now() - started;
-  const { deleteServer } = await bench.gql<any>(`mutation($id: ID!) { deleteServer(input: { id: $id }) { ... on DeleteServerPayload { operation { id } } } }`, { id: deployImageTemplate.server.id });
-  await bench.waitFor(deleteServer.operation.id);
-  return ms;
-}

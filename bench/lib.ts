@@ -186,3 +186,19 @@ export async function deleteTemplate(bench: BenchApp, id: string): Promise<void>
   const { deleteImageTemplate } = await bench.gql<any>(`mutation($id: ID!) { deleteImageTemplate(input: { id: $id }) { ... on DeleteImageTemplatePayload { operation { id } } } }`, { id });
   await bench.waitFor(deleteImageTemplate.operation.id);
 }
+
+/** Deploys the template from mutation to SUCCEEDED (ms), then deletes the new server (not timed). */
+export async function timedDeploy(bench: BenchApp, templateId: string, hostname: string): Promise<number> {
+  // As before each baseline run: the last run's writeback (and its deleted volume) not timed here.
+  await timeCommand("sync");
+  const started = performance.now();
+  const { deployImageTemplate } = await bench.gql<any>(
+    `mutation($input: DeployImageTemplateInput!) { deployImageTemplate(input: $input) { ... on DeployImageTemplatePayload { server { id } operation { id } } ... on Error { message } } }`,
+    { input: { imageTemplateId: templateId, hostname, domain: "bench.example.com" } },
+  );
+  await bench.waitFor(deployImageTemplate.operation.id);
+  const ms = performance.now() - started;
+  const { deleteServer } = await bench.gql<any>(`mutation($id: ID!) { deleteServer(input: { id: $id }) { ... on DeleteServerPayload { operation { id } } } }`, { id: deployImageTemplate.server.id });
+  await bench.waitFor(deleteServer.operation.id);
+  return ms;
+}

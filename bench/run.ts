@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { captureBenchmarks } from "./capture.ts";
 import { concurrencyBenchmarks } from "./concurrency.ts";
 import { instancesBenchmarks } from "./instances.ts";
+import { objectStoreBenchmarks } from "./object-store.ts";
 import { readPathBenchmarks } from "./read-path.ts";
 import { readPathPostgresqlBenchmarks } from "./read-path-postgresql.ts";
 import { pluginOverheadBenchmarks } from "./plugins-overhead.ts";
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   concurrency: concurrencyBenchmarks,
   plugins: pluginOverheadBenchmarks,
   instances: instancesBenchmarks,
+  "object-store": objectStoreBenchmarks,
 };
 
 // Each suite runs in a process of its own: in one process, a suite measured the heap and
