@@ -41,6 +41,7 @@ const CASES: Record<string, MutationCase> = {
   deleteImageTemplate: { input: () => "DeleteImageTemplateInput", valid: (f) => ({ id: f.templateId }), harmless: () => ({ id: MISSING("ImageTemplate") }) },
   verifyImageTemplate: { input: () => "VerifyImageTemplateInput", valid: (f) => ({ id: f.templateId }), harmless: () => ({ id: MISSING("ImageTemplate") }) },
   addImageTemplateDatacenters: { input: () => "AddImageTemplateDatacentersInput", valid: (f) => ({ id: f.templateId, datacenters: ["fra02"] }), harmless: () => ({ id: MISSING("ImageTemplate"), datacenters: ["fra02"] }) },
+  removeImageTemplateDatacenters: { input: () => "RemoveImageTemplateDatacentersInput", valid: (f) => ({ id: f.templateId, datacenters: ["dal10"] }), harmless: () => ({ id: MISSING("ImageTemplate"), datacenters: ["dal10"] }) },
   deployImageTemplate: { input: () => "DeployImageTemplateInput", valid: (f) => ({ imageTemplateId: f.templateId, hostname: "made02", domain: "example.com" }), harmless: () => ({ imageTemplateId: MISSING("ImageTemplate"), hostname: "x", domain: "example.com" }) },
   reloadServer: { input: () => "ReloadServerInput", valid: (f) => ({ serverId: f.serverId, imageTemplateId: f.templateId }), harmless: () => ({ serverId: MISSING("Server"), imageTemplateId: MISSING("ImageTemplate") }) },
   cancelOperation: { input: () => "CancelOperationInput", valid: (f) => ({ id: f.operationId }), harmless: () => ({ id: MISSING("Operation") }) },

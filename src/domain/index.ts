@@ -7,6 +7,7 @@ import { allPipelines } from "./pipelines.ts";
 import { OperationRunner } from "./operations/runner.ts";
 import { Servers } from "./servers/servers.ts";
 import { Templates } from "./templates/templates.ts";
+import { Locations } from "./templates/locations.ts";
 import { Deployments } from "./deployments/deployments.ts";
 
 export function createDomain(deps: DomainDeps) {
@@ -15,6 +16,7 @@ export function createDomain(deps: DomainDeps) {
   const servers = new Servers(deps, operations);
   const templates = new Templates(deps, operations);
   const deployments = new Deployments(deps, operations, templates);
+  const locations = new Locations(deps, operations, templates);
   const accounts = new Accounts(deps);
   const audit = new AuditTrail(deps);
   return {
@@ -26,6 +28,7 @@ export function createDomain(deps: DomainDeps) {
     servers,
     templates,
     deployments,
+    locations,
     catalog: deps.catalog,
   };
 }

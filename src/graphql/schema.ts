@@ -13,6 +13,7 @@ import "./types/viewer.ts";
 import "./types/audit.ts";
 import "./types/image-template.ts";
 import "./types/deployment.ts";
+import "./types/template-location.ts";
 
 let schema: GraphQLSchema | undefined;
 

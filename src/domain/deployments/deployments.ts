@@ -1,5 +1,5 @@
-// Deploying image templates: new servers from a template (DEPLOY), rewriting an existing
-// server from one (RELOAD), and making a template available in more datacenters.
+// Deploying image templates: new servers from a template (DEPLOY), and rewriting an existing
+// server from one (RELOAD), in a datacenter where the template is AVAILABLE.
 import {
   findDatacenter,
   SERVER_LIMITS,
@@ -21,7 +21,7 @@ import {
   checkRange,
   checkUserData,
 } from "../servers/index.ts";
-import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
+import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type Operations } from "../operations/index.ts";
 import type { ServerKind } from "../kernel/index.ts";
 import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type TemplateRow, type Templates } from "../templates/index.ts";
 
@@ -197,21 +197,6 @@ export class Deployments {
     );
     const updated = (await this.deps.db.server.findUniqueOrThrow({ where: { id: server.id } })) as ServerRow;
     return { server: updated, operation };
-  }
-
-  /** Makes a template available in more datacenters (a REPLICATE_TEMPLATE operation). */
-  async addDatacenters(viewer: Viewer, input: { id: string; datacenters: string[] }): Promise<{ imageTemplate: TemplateRow; operation: OperationSnapshot }> {
-    const template = await this.activeTemplate(viewer, input.id, "id");
-    const problems = new FieldProblems();
-    if (input.datacenters.length === 0) problems.add("datacenters", "must name at least one datacenter");
-    input.datacenters.forEach((code, i) => checkDatacenter(problems, `datacenters[${i}]`, code));
-    problems.throwIfAny();
-    const { operation } = await this.operations.queue(viewer, { kind: "REPLICATE_TEMPLATE", quotas: ["concurrentOperations"] }, async () => ({
-      imageTemplateId: template.id,
-      input: { datacenters: [...new Set(input.datacenters)] },
-      made: undefined,
-    }));
-    return { imageTemplate: template, operation };
   }
 
   private async activeTemplate(viewer: Viewer, id: string, field: string): Promise<TemplateRow> {

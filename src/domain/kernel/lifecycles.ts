@@ -4,7 +4,7 @@
 // illegal one changes nothing (count 0). The functions return Prisma's lazy promise, so a
 // transition can also go into a batch `$transaction([...])` with other writes.
 import type { Prisma } from "../../db/prisma.ts";
-import type { OperationStatus, ServerStatus, TemplateStatus } from "./states.ts";
+import type { LocationStatus, OperationStatus, ServerStatus, TemplateStatus } from "./states.ts";
 import { StateMachine } from "./state-machine.ts";
 
 type Db = Prisma.TransactionClient;
@@ -24,6 +24,14 @@ export const TEMPLATE_LIFECYCLE = new StateMachine<TemplateStatus>("image templa
   DAMAGED: ["ACTIVE", "DELETING"],
   FAILED: ["DELETING"],
   DELETING: ["ACTIVE", "DAMAGED", "FAILED"], // a queued deletion cancelled; a finished one removes the row
+});
+
+/** A template's copy in one datacenter (ImageTemplateDatacenter). */
+export const LOCATION_LIFECYCLE = new StateMachine<LocationStatus>("template location", {
+  COPYING: ["AVAILABLE", "FAILED"],
+  AVAILABLE: ["REMOVING"],
+  FAILED: ["COPYING", "REMOVING"], // asked for again, or dropped
+  REMOVING: ["AVAILABLE"], // a removal that could not finish; a finished one removes the row
 });
 
 export const OPERATION_LIFECYCLE = new StateMachine<OperationStatus>("operation", {
@@ -70,6 +78,16 @@ export function transitionOperation(
   data: Without<Prisma.OperationUpdateManyMutationInput> = {},
 ) {
   return db.operation.updateMany({ where: { ...where, status: { in: OPERATION_LIFECYCLE.sources(to) } }, data: { ...data, status: to } });
+}
+
+export function transitionLocations(
+  db: Db,
+  where: Without<Prisma.ImageTemplateDatacenterWhereInput>,
+  to: LocationStatus,
+  data: Without<Prisma.ImageTemplateDatacenterUpdateManyMutationInput> = {},
+  from?: readonly LocationStatus[],
+) {
+  return db.imageTemplateDatacenter.updateMany({ where: { ...where, status: { in: LOCATION_LIFECYCLE.sources(to, from) } }, data: { ...data, status: to } });
 }
 
 /** A transition that must happen: a refusal is a ConflictError naming the current status. */

@@ -17,6 +17,9 @@ export const VOLUME_ROLES: readonly VolumeRole[] = Object.values(Enums.VolumeRol
 export type TemplateStatus = Enums.TemplateStatus;
 export const TEMPLATE_STATUSES: readonly TemplateStatus[] = Object.values(Enums.TemplateStatus);
 
+export type LocationStatus = Enums.LocationStatus;
+export const LOCATION_STATUSES: readonly LocationStatus[] = Object.values(Enums.LocationStatus);
+
 export type OperationKind = Enums.OperationKind;
 export const OPERATION_KINDS: readonly OperationKind[] = Object.values(Enums.OperationKind);
 

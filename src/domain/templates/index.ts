@@ -1,7 +1,8 @@
-// Image templates: capture into the content-addressed store, chunk health, verify, delete.
+// Image templates: capture into the content-addressed store, chunk health, verify, delete, locations.
 export * from "./capture.ts";
 export * from "./chunks.ts";
 export * from "./delete-template.ts";
+export * from "./locations.ts";
 export * from "./replicate-template.ts";
 export * from "./rules.ts";
 export * from "./store-lock.ts";

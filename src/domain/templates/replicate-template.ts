@@ -1,20 +1,22 @@
-// REPLICATE_TEMPLATE: make a template available in more datacenters. One local image store
-// serves every datacenter here, so this records availability; with a store per region it
-// is where chunks would be copied.
+// REPLICATE_TEMPLATE: the template's new locations (COPYING, made when it was queued) become
+// AVAILABLE. Every datacenter shares one image store today, so there are no bytes to copy;
+// with a store per datacenter this is where the chunks the target lacks are copied.
+import { transitionLocations } from "../kernel/index.ts";
 import type { Pipeline } from "../operations/index.ts";
 
 export const replicateTemplatePipeline: Pipeline<{ datacenters: string[] }, object> = {
   kind: "REPLICATE_TEMPLATE",
   cancellableWhileRunning: true,
-  async run({ operation, input, deps, progress, lease }) {
-    await progress.step("making the template available");
+  async run({ operation, input, deps, progress, lease, signal }) {
     const templateId = operation.imageTemplateId!;
-    const existing = await deps.db.imageTemplateDatacenter.findMany({ where: { templateId } });
-    const missing = input.datacenters.filter((code) => !existing.some((row) => row.datacenter === code));
-    if (missing.length > 0) {
-      await lease.fenced([deps.db.imageTemplateDatacenter.createMany({ data: missing.map((datacenter) => ({ templateId, datacenter })) })]);
+    for (const datacenter of input.datacenters) {
+      signal.throwIfAborted();
+      await progress.step(`making the template available in ${datacenter}`);
+      await lease.fenced([transitionLocations(deps.db, { templateId, datacenter, operationId: operation.id }, "AVAILABLE", { operationId: null }, ["COPYING"])]);
     }
   },
-  // Nothing half-made: the rows are written in the pipeline's last statement or not at all.
-  async rollback() {},
+  // A location this operation did not finish is FAILED: never AVAILABLE, and asked for again it is copied anew.
+  async rollback({ operation, deps }) {
+    await transitionLocations(deps.db, { templateId: operation.imageTemplateId ?? "", operationId: operation.id }, "FAILED", { operationId: null }, ["COPYING"]);
+  },
 };

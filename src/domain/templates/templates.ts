@@ -26,6 +26,8 @@ import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type Idem
 import type { PowerState, ServerKind, TemplateStatus, VolumeRole } from "../kernel/index.ts";
 
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
+/** A template's copy in one datacenter. */
+export type LocationRow = Prisma.ImageTemplateDatacenterGetPayload<object>;
 export type TemplateVolumeRow = Prisma.TemplateVolumeGetPayload<object>;
 
 export interface CaptureInput {
@@ -285,13 +287,21 @@ export class Templates {
     });
   }
 
-  /** Datacenters where each template is available, in one statement. */
+  /** Datacenters where each template can be deployed (its AVAILABLE locations), in one statement. */
   async datacentersOf(templateIds: readonly string[]): Promise<string[][]> {
     const rows = await this.deps.db.imageTemplateDatacenter.findMany({
-      where: { templateId: { in: [...templateIds] } },
+      where: { templateId: { in: [...templateIds] }, status: "AVAILABLE" },
       orderBy: { datacenter: "asc" },
     });
     return templateIds.map((id) => rows.filter((row) => row.templateId === id).map((row) => row.datacenter));
+  }
+
+  /** Every location of each template, whatever its state, in one statement. */
+  async locationsOf(templateIds: readonly string[]): Promise<LocationRow[]> {
+    return this.deps.db.imageTemplateDatacenter.findMany({
+      where: { templateId: { in: [...templateIds] } },
+      orderBy: [{ templateId: "asc" }, { datacenter: "asc" }],
+    });
   }
 }
 

@@ -1,5 +1,5 @@
-// Deploying templates: deployImageTemplate, reloadServer, addImageTemplateDatacenters, and
-// the links between servers and the templates they came from.
+// Deploying templates: deployImageTemplate and reloadServer, and the links between servers
+// and the templates they came from.
 import { IncompatibleServerError } from "../../domain/kernel/index.ts";
 import type { ServerRow } from "../../domain/servers/index.ts";
 import type { TemplateRow } from "../../domain/templates/index.ts";
@@ -9,7 +9,7 @@ import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
 import { ServerKindEnum } from "./enums.ts";
 import { MACHINE_OPERATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
-import { ImageTemplateNode, TemplatePayload } from "./image-template.ts";
+import { ImageTemplateNode } from "./image-template.ts";
 import { ServerNode, ServerOperationPayload } from "./server.ts";
 
 const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError];
@@ -121,20 +121,3 @@ builder.mutationField("reloadServer", (t) =>
   }),
 );
 
-const AddImageTemplateDatacentersInput = builder.inputType("AddImageTemplateDatacentersInput", {
-  fields: (t) => ({
-    id: t.id({ required: true }),
-    datacenters: t.stringList({ required: true }),
-  }),
-});
-
-builder.mutationField("addImageTemplateDatacenters", (t) =>
-  t.field({
-    type: TemplatePayload("AddImageTemplateDatacentersPayload"),
-    description: "Makes a template deployable in more datacenters (a REPLICATE_TEMPLATE operation).",
-    errors: { types: OPERATION_ERRORS },
-    args: { input: t.arg({ type: AddImageTemplateDatacentersInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      ctx.domain.deployments.addDatacenters(ctx.viewer, { id: parseGlobalId(String(input.id), "ImageTemplate", "id"), datacenters: input.datacenters }),
-  }),
-);

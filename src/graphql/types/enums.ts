@@ -1,4 +1,5 @@
 import {
+  LOCATION_STATUSES,
   OPERATION_KINDS,
   OPERATION_STATUSES,
   POWER_STATES,
@@ -14,5 +15,6 @@ export const ServerStatusEnum = builder.enumType("ServerStatus", { values: SERVE
 export const PowerStateEnum = builder.enumType("PowerState", { values: POWER_STATES });
 export const VolumeRoleEnum = builder.enumType("VolumeRole", { values: VOLUME_ROLES });
 export const TemplateStatusEnum = builder.enumType("ImageTemplateStatus", { values: TEMPLATE_STATUSES });
+export const LocationStatusEnum = builder.enumType("ImageTemplateLocationStatus", { values: LOCATION_STATUSES });
 export const OperationKindEnum = builder.enumType("OperationKind", { values: OPERATION_KINDS });
 export const OperationStatusEnum = builder.enumType("OperationStatus", { values: OPERATION_STATUSES });
