@@ -63,6 +63,11 @@ export class FaultyImageStore extends LocalImageStore {
     this.faults = faults;
   }
 
+  /** The next chunk write waits at `gate` first. */
+  pauseNextPut(gate: Pause): void {
+    this.faults.pauseAtPut = { nth: this.puts + 1, gate };
+  }
+
   override async putChunk(hash: string, compressed: Uint8Array): Promise<void> {
     this.puts++;
     if (this.faults.pauseAtPut?.nth === this.puts) await this.faults.pauseAtPut.gate.pass();
