@@ -17,8 +17,15 @@ export type Tx = Prisma.TransactionClient;
 
 const REFUSED = Symbol("refused");
 
-/** Runs of one transaction before its serialization failure is the caller's. */
-export const SERIALIZATION_ATTEMPTS = 8;
+/**
+ * Runs of one transaction before its serialization failure is the caller's. Each round of a
+ * race on one row (ten deploys of one template, all raising its hold) lets at least one
+ * through, so this must exceed the contenders a burst brings: with 8, the tenth of ten
+ * simultaneous deploys could fail (seen in CI on PostgreSQL).
+ */
+export const SERIALIZATION_ATTEMPTS = 20;
+/** The longest wait between two runs; jittered below it. */
+const MAX_BACKOFF_MS = 200;
 
 /**
  * Prisma's limits on an interactive transaction: how long it may wait to start, and to run.
@@ -29,7 +36,7 @@ export const SERIALIZATION_ATTEMPTS = 8;
  */
 const TRANSACTION_LIMITS = { maxWait: 10_000, timeout: 30_000 };
 
-const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 5 * 2 ** attempt)));
 
 export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<Exclude<T, DomainError>> {
   for (let attempt = 1; ; attempt++) {
