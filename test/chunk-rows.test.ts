@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb, type Db } from "../src/db/client.ts";
 import { applyMigrations } from "../src/db/migrate.ts";
 import { ChunkRows } from "../src/domain/templates/chunk-rows.ts";
+import { DEFAULT_STORE_KEY } from "../src/domain/templates/chunks.ts";
 import { tempDataDir } from "./helpers/app.ts";
 
 let dir: string;
@@ -27,7 +28,7 @@ const row = (n: number, storedBytes = 100 + n) => ({ hash: `hash-${String(n).pad
 
 describe("ChunkRows", () => {
   it("writes the rows that arrive while a statement runs in one statement", async () => {
-    const rows = new ChunkRows(db);
+    const rows = new ChunkRows(db, DEFAULT_STORE_KEY);
     inserts.length = 0;
     await Promise.all(Array.from({ length: 10 }, (_, n) => rows.insert(row(n))));
     // The first goes at once; the nine that came meanwhile go together.
@@ -40,7 +41,7 @@ describe("ChunkRows", () => {
   });
 
   it("keeps a row that is already there, and still writes the new ones of the batch", async () => {
-    const rows = new ChunkRows(db);
+    const rows = new ChunkRows(db, DEFAULT_STORE_KEY);
     await rows.insert(row(20));
     await Promise.all([rows.insert(row(20, 999)), rows.insert(row(21)), rows.insert(row(20, 999))]);
     const stored = await db.chunk.findMany({ where: { hash: { in: [row(20).hash, row(21).hash] } }, orderBy: { hash: "asc" } });

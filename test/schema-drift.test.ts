@@ -64,8 +64,10 @@ async function postgresqlShape(url: string): Promise<Shape> {
     const references = await client.query<{ table_name: string; reference: string }>(
       `SELECT t.relname AS table_name, a.attname || ' -> ' || r.relname || '(' || ra.attname || ')' AS reference
          FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
-         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = c.conkey[1]
-         JOIN pg_attribute ra ON ra.attrelid = r.oid AND ra.attnum = c.confkey[1]
+         -- Every column of a composite key, each with the one it references (as SQLite lists them).
+         CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, refcol)
+         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.col
+         JOIN pg_attribute ra ON ra.attrelid = r.oid AND ra.attnum = k.refcol
         WHERE c.contype = 'f'`,
     );
     const shape: Shape = {};

@@ -64,14 +64,15 @@ export async function checkInvariants(app: App, dataDir: string, url: string, op
     }
   }
 
-  // The store holds exactly the chunks the catalogue knows and templates reference.
+  // The store holds exactly the chunks its catalogue knows and templates reference there.
+  const key = app.domain.deps.chunks.key;
   const files = new Set(await store.listChunks());
-  const rows = new Set((await db.chunk.findMany({ select: { hash: true } })).map((row) => row.hash));
-  const referenced = new Set((await db.templateChunk.findMany({ select: { hash: true } })).map((row) => row.hash));
+  const rows = new Set((await db.chunk.findMany({ where: { store: key }, select: { hash: true } })).map((row) => row.hash));
+  const referenced = new Set((await db.templateChunk.findMany({ where: { store: key }, select: { hash: true } })).map((row) => row.hash));
   for (const hash of files) if (!rows.has(hash)) problems.push(`chunk file ${hash.slice(0, 12)} has no catalogue row`);
   for (const hash of rows) if (!referenced.has(hash)) problems.push(`chunk ${hash.slice(0, 12)} is referenced by no template`);
   for (const hash of referenced) {
-    const damaged = (await db.chunk.findUnique({ where: { hash }, select: { damagedAt: true } }))?.damagedAt;
+    const damaged = (await db.chunk.findUnique({ where: { store_hash: { store: key, hash } }, select: { damagedAt: true } }))?.damagedAt;
     if (!files.has(hash) && !damaged) problems.push(`chunk ${hash.slice(0, 12)} is referenced, missing, and not known to be damaged`);
   }
 

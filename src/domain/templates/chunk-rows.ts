@@ -20,7 +20,7 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-/** 4 parameters a row, well under what a statement may bind (SQLite 32,766; PostgreSQL 65,535). */
+/** 5 parameters a row, well under what a statement may bind (SQLite 32,766; PostgreSQL 65,535). */
 const ROWS_PER_STATEMENT = 500;
 
 export class ChunkRows {
@@ -28,8 +28,11 @@ export class ChunkRows {
   private flushing = false;
 
   private readonly db: Db;
-  constructor(db: Db) {
+  /** The store's key, on every row (Chunk.store). */
+  private readonly store: string;
+  constructor(db: Db, store: string) {
     this.db = db;
+    this.store = store;
   }
 
   /**
@@ -49,8 +52,8 @@ export class ChunkRows {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, ROWS_PER_STATEMENT);
         try {
-          const values = batch.map(({ row }) => sql`(${row.hash}, ${row.sizeBytes}, ${row.storedBytes}, ${row.createdAt})`);
-          await this.db.$executeRaw`INSERT INTO "Chunk" ("hash", "sizeBytes", "storedBytes", "createdAt") VALUES ${joinSql(values)} ON CONFLICT ("hash") DO NOTHING`;
+          const values = batch.map(({ row }) => sql`(${this.store}, ${row.hash}, ${row.sizeBytes}, ${row.storedBytes}, ${row.createdAt})`);
+          await this.db.$executeRaw`INSERT INTO "Chunk" ("store", "hash", "sizeBytes", "storedBytes", "createdAt") VALUES ${joinSql(values)} ON CONFLICT ("store", "hash") DO NOTHING`;
           for (const queued of batch) queued.resolve();
         } catch (error) {
           for (const queued of batch) queued.reject(error);

@@ -1,7 +1,8 @@
-// The chunk catalogue over the image store: each chunk is written once (dedupe across
+// The chunk catalogue over one image store: each chunk is written once (dedupe across
 // templates), referenced by the templates that use it, and removed when none does. What
 // reads learn about a chunk's health is recorded on it, and decides its templates' status:
-// a template is DAMAGED while one of its chunks is, and ACTIVE again once none is.
+// a template is DAMAGED while one of its chunks is, and ACTIVE again once none is. The rows
+// carry the store's key (`Chunk.store`), so several stores keep catalogues apart in one database.
 import { Semaphore } from "async-mutex";
 import type { Db } from "../../db/client.ts";
 import { selectRows, sql } from "../../db/raw-sql.ts";
@@ -34,8 +35,13 @@ export function shortHash(hash: string): string {
  */
 export const CHUNKS_AT_ONCE = 8;
 
+/** The key of the store IMPRINT_STORE names: every chunk row before stores had keys. */
+export const DEFAULT_STORE_KEY = "default";
+
 export class Chunks {
   readonly lock: ChunkStoreLock;
+  /** The key this catalogue's rows carry. */
+  readonly key: string;
   private readonly slots = new Semaphore(CHUNKS_AT_ONCE);
   /** Chunks this process is writing now: a second capture of the same bytes waits for the first. */
   private readonly writing = new Map<string, Promise<{ storedBytes: number }>>();
@@ -57,13 +63,15 @@ export class Chunks {
     codec: CodecPool,
     clock: Clock,
     lock: ChunkStoreLock = new StoreLock(),
+    key: string = DEFAULT_STORE_KEY,
   ) {
     this.lock = lock;
+    this.key = key;
     this.db = db;
     this.store = store;
     this.codec = codec;
     this.clock = clock;
-    this.rows = new ChunkRows(db);
+    this.rows = new ChunkRows(db, key);
   }
 
   /**
@@ -84,7 +92,7 @@ export class Chunks {
     // after the last await so that two puts of the same new bytes write them once.
     const [known] = await selectRows<{ storedBytes: number; damagedAt: Date | null }>(
       this.db,
-      sql`SELECT "storedBytes", "damagedAt" FROM "Chunk" WHERE "hash" = ${hash}`,
+      sql`SELECT "storedBytes", "damagedAt" FROM "Chunk" WHERE "store" = ${this.key} AND "hash" = ${hash}`,
     );
     const pending = this.writing.get(hash);
     if (pending) return { hash, raw: named, storedBytes: (await pending).storedBytes };
@@ -109,7 +117,7 @@ export class Chunks {
     // The file first: a row always means the bytes are on the store.
     await naming(this.store.name, () => this.store.putChunk(hash, compressed)).finally(() => this.compressedBuffers.push(Buffer.from(compressed.buffer)));
     if (known) {
-      await this.db.chunk.update({ where: { hash }, data: { damagedAt: null, storedBytes } });
+      await this.db.chunk.update({ where: { store_hash: { store: this.key, hash } }, data: { damagedAt: null, storedBytes } });
       await this.healTemplates([hash]);
       return { raw: back, storedBytes };
     }
@@ -127,12 +135,12 @@ export class Chunks {
   async reference(templateId: string, hashes: Iterable<string>): Promise<void> {
     const unique = [...new Set(hashes)];
     const existing = new Set(
-      (await this.db.templateChunk.findMany({ where: { templateId }, select: { hash: true } })).map((row) => row.hash),
+      (await this.db.templateChunk.findMany({ where: { templateId, store: this.key }, select: { hash: true } })).map((row) => row.hash),
     );
     const missing = unique.filter((hash) => !existing.has(hash));
     const BATCH = 500;
     for (let i = 0; i < missing.length; i += BATCH) {
-      await this.db.templateChunk.createMany({ data: missing.slice(i, i + BATCH).map((hash) => ({ templateId, hash })) });
+      await this.db.templateChunk.createMany({ data: missing.slice(i, i + BATCH).map((hash) => ({ templateId, store: this.key, hash })) });
     }
   }
 
@@ -142,7 +150,7 @@ export class Chunks {
    */
   async release(templateId: string): Promise<number> {
     return this.lock.exclusive(async () => {
-      await this.db.templateChunk.deleteMany({ where: { templateId } });
+      await this.db.templateChunk.deleteMany({ where: { templateId, store: this.key } });
       return this.sweepUnreferenced();
     });
   }
@@ -155,7 +163,7 @@ export class Chunks {
   private async sweepUnreferenced(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const orphans = await this.db.chunk.findMany({ where: { templates: { none: {} } }, select: { hash: true }, take: 500 });
+      const orphans = await this.db.chunk.findMany({ where: { store: this.key, templates: { none: {} } }, select: { hash: true }, take: 500 });
       if (orphans.length === 0) return removed;
       try {
         await this.store.deleteChunks(orphans.map((orphan) => orphan.hash));
@@ -163,7 +171,7 @@ export class Chunks {
         if (storeFault(error) === "unreachable") return removed;
         throw faultOf(error, this.store.name) ?? error;
       }
-      const { count } = await this.db.chunk.deleteMany({ where: { hash: { in: orphans.map((o) => o.hash) }, templates: { none: {} } } });
+      const { count } = await this.db.chunk.deleteMany({ where: { store: this.key, hash: { in: orphans.map((o) => o.hash) }, templates: { none: {} } } });
       removed += count;
     }
   }
@@ -172,7 +180,7 @@ export class Chunks {
   async sweepUnknownFiles(): Promise<number> {
     return this.lock.exclusive(async () => {
       const files = await this.store.listChunks();
-      const known = new Set((await this.db.chunk.findMany({ select: { hash: true } })).map((row) => row.hash));
+      const known = new Set((await this.db.chunk.findMany({ where: { store: this.key }, select: { hash: true } })).map((row) => row.hash));
       const unknown = files.filter((hash) => !known.has(hash));
       await naming(this.store.name, () => this.store.deleteChunks(unknown));
       return unknown.length;
@@ -220,14 +228,14 @@ export class Chunks {
   /** Records chunks as damaged; every ACTIVE template that uses one becomes DAMAGED. */
   async markDamaged(hashes: string[]): Promise<void> {
     await this.db.$transaction([
-      this.db.chunk.updateMany({ where: { hash: { in: hashes } }, data: { damagedAt: this.clock.now() } }),
-      transitionTemplates(this.db, { chunks: { some: { hash: { in: hashes } } } }, "DAMAGED", {}, ["ACTIVE"]),
+      this.db.chunk.updateMany({ where: { store: this.key, hash: { in: hashes } }, data: { damagedAt: this.clock.now() } }),
+      transitionTemplates(this.db, { chunks: { some: { store: this.key, hash: { in: hashes } } } }, "DAMAGED", {}, ["ACTIVE"]),
     ]);
   }
 
   /** Records chunks as whole again (a verify read them intact), healing their templates. */
   async markWhole(hashes: string[]): Promise<void> {
-    await this.db.chunk.updateMany({ where: { hash: { in: hashes }, damagedAt: { not: null } }, data: { damagedAt: null } });
+    await this.db.chunk.updateMany({ where: { store: this.key, hash: { in: hashes }, damagedAt: { not: null } }, data: { damagedAt: null } });
     await this.healTemplates(hashes);
   }
 
@@ -235,7 +243,7 @@ export class Chunks {
   private async healTemplates(hashes: string[]): Promise<void> {
     await transitionTemplates(
       this.db,
-      { chunks: { some: { hash: { in: hashes } } }, NOT: { chunks: { some: { chunk: { damagedAt: { not: null } } } } } },
+      { chunks: { some: { store: this.key, hash: { in: hashes } } }, NOT: { chunks: { some: { chunk: { damagedAt: { not: null } } } } } },
       "ACTIVE",
       {},
       ["DAMAGED"],
