@@ -15,11 +15,11 @@ import { createDomain, type Domain } from "./domain/index.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./graphql/server.ts";
 import { createLogger } from "./log.ts";
 import { systemClock, timeOrderedIds } from "./domain/kernel/index.ts";
-import { Chunks, StoreLock } from "./domain/templates/index.ts";
+import { Chunks, ChunkStores, StoreLock } from "./domain/templates/index.ts";
 import { CodecPool } from "./storage/codec-pool.ts";
 import { ConfigDrives } from "./storage/config-drive.ts";
 import type { ImageStore } from "./storage/image-store.ts";
-import { createImageStore } from "./storage/index.ts";
+import { createImageStores, problemOfAll } from "./storage/index.ts";
 import { LocalVolumeDriver, type VolumeDriver } from "./storage/volume-driver.ts";
 import { createHypervisor } from "./hypervisor/index.ts";
 import type { Hypervisor } from "./hypervisor/hypervisor.ts";
@@ -68,8 +68,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const db = await createDb(config.databaseUrl, { busyTimeoutMs: config.dbBusyTimeoutMs, poolSize: config.dbPoolSize, ...options.db });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
   let draining = false;
-  const store = options.ports?.store ?? (await createImageStore(config.store));
+  const imageStores = await createImageStores(config, options.ports?.store);
+  const store = imageStores.default.store;
   const codec = options.ports?.codec ?? new CodecPool();
+  // The chunk stores' lock spans the instances of a PostgreSQL database; on SQLite, this process. One for every store.
+  const storeLock = databaseProvider(config.databaseUrl) === "postgresql" ? new PostgresqlStoreLock(config.databaseUrl) : new StoreLock();
+  const catalogues = new Map(imageStores.all.map(({ key, store: keyed }) => [key, new Chunks(db, keyed, codec, systemClock, storeLock, key)]));
+  const stores = new ChunkStores(catalogues, new Map([...imageStores.datacenters].map(([code, { key }]) => [code, key])));
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
   // Open subscriptions are counted by the GraphQL server, made below.
   let subscriptions = () => ({ open: 0, sources: 0 });
@@ -78,8 +83,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     db,
     volumes: options.ports?.volumes ?? new LocalVolumeDriver(path.join(config.dataDir, "volumes")),
     store,
-    // The chunk store's lock spans the instances of a PostgreSQL database; on SQLite, this process.
-    chunks: new Chunks(db, store, codec, systemClock, databaseProvider(config.databaseUrl) === "postgresql" ? new PostgresqlStoreLock(config.databaseUrl) : new StoreLock()),
+    chunks: stores.default,
+    stores,
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     hypervisor,
     hosts: new ComputeHosts({ db, clock: systemClock, config, hypervisor }),
@@ -95,7 +100,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const graphql = createGraphQLServer(config, domain, {
     graphiqlToken: config.env === "development" ? demo?.token : undefined,
     operator: {
-      readiness: () => readiness(db, store, { redis: redis && { problem: redis.problem, ping: () => redis.commands.ping() }, draining: () => draining }),
+      readiness: () => readiness(db, { problem: () => problemOfAll(imageStores.all) }, { redis: redis && { problem: redis.problem, ping: () => redis.commands.ping() }, draining: () => draining }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     },
     metrics,
@@ -137,7 +142,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await domain.runner.stop();
       await hypervisor.close();
       await codec.close();
-      await store.close();
+      for (const { store: keyed } of imageStores.all) await keyed.close();
       if ((await closeDb(db)) === "left busy") log.warn("stopping: database connections still busy; left to the exit");
       await redis?.close();
     },

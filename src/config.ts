@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { providerOf, redactedUrl } from "./db/provider.ts";
 import { parseS3Location } from "./storage/s3-location.ts";
+import { DATACENTERS } from "./domain/kernel/catalog.ts";
 
 export interface Config {
   /** IMPRINT_* variables set in the environment that imprint does not read (a typo such as IMPRINT_STROE). */
@@ -44,8 +45,10 @@ export interface Config {
   limits: RequestLimits;
   /** Per-account quotas; a request over one gets a QuotaExceededError naming it. */
   quotas: Quotas;
-  /** Where templates' chunks and manifests are kept. */
+  /** Where templates' chunks and manifests are kept (IMPRINT_STORE). */
   store: StoreConfig;
+  /** Datacenters with a store of their own (IMPRINT_STORE_<DATACENTER>, e.g. IMPRINT_STORE_FRA02), by datacenter code; the others use `store`. */
+  datacenterStores: Record<string, StoreConfig>;
   /** What runs a server's machine. */
   hypervisor: HypervisorConfig;
   /** What the HTTP endpoint shows and to whom. */
@@ -184,18 +187,28 @@ function corsOrigins(env: Env): string[] {
   });
 }
 
-function storeConfig(env: Env, dataDir: string): StoreConfig {
+/** The stores of the datacenters that have one (IMPRINT_STORE_<CODE>). */
+function datacenterStores(env: Env, dataDir: string): Record<string, StoreConfig> {
+  const stores: Record<string, StoreConfig> = {};
+  for (const { code } of DATACENTERS) {
+    const variable = `IMPRINT_STORE_${code.toUpperCase()}`;
+    if (env[variable]?.trim()) stores[code] = storeConfig(env, dataDir, variable);
+  }
+  return stores;
+}
+
+function storeConfig(env: Env, dataDir: string, variable = "IMPRINT_STORE"): StoreConfig {
   // Read whatever the store, so that setting them with a file store is not "unknown".
   const attempts = integer(env, "IMPRINT_S3_ATTEMPTS", 5, 1, 20);
   const timeoutMs = integer(env, "IMPRINT_S3_TIMEOUT_MS", 30_000, 100, 600_000);
-  const raw = env.IMPRINT_STORE?.trim();
+  const raw = env[variable]?.trim();
   if (!raw) return { kind: "file", path: path.join(dataDir, "store") };
   if (raw.startsWith("file://")) {
     let folder: string;
     try {
       folder = fileURLToPath(raw);
     } catch {
-      throw new ConfigError("IMPRINT_STORE", `"${raw}" is not a file URL with an absolute path, such as file:///srv/imprint/store`);
+      throw new ConfigError(variable, `"${raw}" is not a file URL with an absolute path, such as file:///srv/imprint/store`);
     }
     return { kind: "file", path: folder };
   }
@@ -203,7 +216,7 @@ function storeConfig(env: Env, dataDir: string): StoreConfig {
     try {
       parseS3Location(raw);
     } catch (error) {
-      throw new ConfigError("IMPRINT_STORE", (error as Error).message);
+      throw new ConfigError(variable, (error as Error).message);
     }
     const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || null;
     if (endpoint !== null && !/^https?:\/\/[^/]+/.test(endpoint)) {
@@ -221,7 +234,7 @@ function storeConfig(env: Env, dataDir: string): StoreConfig {
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } : null,
     };
   }
-  throw new ConfigError("IMPRINT_STORE", `must be s3://bucket/prefix or file:///path, got "${raw}"`);
+  throw new ConfigError(variable, `must be s3://bucket/prefix or file:///path, got "${raw}"`);
 }
 
 function computeHost(env: Env): string {
@@ -324,6 +337,7 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
       debugErrors: flag(env, "IMPRINT_DEBUG_ERRORS", false),
     },
     store: storeConfig(env, dataDir),
+    datacenterStores: datacenterStores(env, dataDir),
     hypervisor: {
       kind: oneOf(env, "IMPRINT_HYPERVISOR", "simulated", ["simulated", "qemu"] as const),
       computeHost: computeHost(env),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, createDb, type Db } from "../src/db/client.ts";
 import { applyMigrations } from "../src/db/migrate.ts";
 import { ChunkRows } from "../src/domain/templates/chunk-rows.ts";
-import { DEFAULT_STORE_KEY } from "../src/domain/templates/chunks.ts";
+import { DEFAULT_STORE_KEY } from "../src/storage/index.ts";
 import { tempDataDir } from "./helpers/app.ts";
 
 let dir: string;

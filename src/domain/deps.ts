@@ -4,7 +4,7 @@ import type { Db } from "../db/client.ts";
 import type { ConfigDrives } from "../storage/config-drive.ts";
 import type { ImageStore } from "../storage/image-store.ts";
 import type { VolumeDriver } from "../storage/volume-driver.ts";
-import type { Chunks } from "./templates/index.ts";
+import type { Chunks, ChunkStores } from "./templates/index.ts";
 import type { EventBus } from "./operations/index.ts";
 import type { Catalog, Clock, IdSource } from "./kernel/index.ts";
 import type { Hypervisor } from "../hypervisor/hypervisor.ts";
@@ -14,9 +14,15 @@ import type { ComputeHosts } from "./servers/compute-hosts.ts";
 export interface DomainDeps {
   db: Db;
   volumes: VolumeDriver;
+  /** The default image store (IMPRINT_STORE); `stores` has every datacenter's. */
   store: ImageStore;
-  /** The chunk catalogue over `store`, shared by every pipeline. */
+  /**
+   * The default store's catalogue (IMPRINT_STORE): for what no datacenter decides (the store
+   * lock, which all catalogues share). Work in a datacenter goes through `stores.in(code)`.
+   */
   chunks: Chunks;
+  /** Each image store's catalogue, and the one that serves each datacenter. */
+  stores: ChunkStores;
   configDrives: ConfigDrives;
   /** Runs the servers' machines (simulated, or QEMU). */
   hypervisor: Hypervisor;

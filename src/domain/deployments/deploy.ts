@@ -36,7 +36,7 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
 
     for (const [i, { source, target }] of pairs.entries()) {
       await progress.step(`restoring volume ${i + 1} of ${pairs.length}`);
-      await restoreVolume({ deps, signal, progress }, source, template, target.id, `volume ${target.index} of server ${server.fqdn}`);
+      await restoreVolume({ deps, signal, progress, chunks: deps.stores.in(server.datacenter) }, source, template, target.id, `volume ${target.index} of server ${server.fqdn}`);
     }
 
     await progress.step("adjusting volumes");
@@ -120,7 +120,7 @@ export const reloadPipeline: Pipeline<DeployRun, ReloadUndo> = {
     // Restored and verified beside the server's own volumes, which stay untouched.
     for (const [i, { source, target }] of pairs.entries()) {
       await progress.step(`restoring volume ${i + 1} of ${pairs.length}`);
-      await restoreVolume({ deps, signal, progress }, source, template, staged(target.id), `volume ${target.index} of server ${server.fqdn}`);
+      await restoreVolume({ deps, signal, progress, chunks: deps.stores.in(server.datacenter) }, source, template, staged(target.id), `volume ${target.index} of server ${server.fqdn}`);
     }
 
     await progress.step("adjusting volumes");

@@ -7,12 +7,14 @@ import { volumeDigest } from "../../storage/volume-digest.ts";
 import type { DomainDeps } from "../deps.ts";
 import { IntegrityError, naming, TaskWindow } from "../kernel/index.ts";
 import type { Progress } from "../operations/index.ts";
-import { CHUNKS_AT_ONCE, type TemplateVolumeRow } from "../templates/index.ts";
+import { CHUNKS_AT_ONCE, type Chunks, type TemplateVolumeRow } from "../templates/index.ts";
 
 export interface RestoreTarget {
   deps: DomainDeps;
   signal: AbortSignal;
   progress: Progress;
+  /** The catalogue of the store that serves the server's datacenter. */
+  chunks: Chunks;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface RestoreTarget {
  * in errors (e.g. "volume 1 of server web02.example.com").
  */
 export async function restoreVolume(
-  { deps, signal, progress }: RestoreTarget,
+  { deps, signal, progress, chunks }: RestoreTarget,
   source: TemplateVolumeRow,
   template: { name: string; globalIdentifier: string },
   volumeId: string,
@@ -52,7 +54,7 @@ export async function restoreVolume(
       next = index + 1;
       signal.throwIfAborted();
       await window.add(async () => {
-        const raw = await deps.chunks.read(hash, what, buffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE));
+        const raw = await chunks.read(hash, what, buffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE));
         await naming(target, () => file.write(raw, 0, raw.length, index * CHUNK_SIZE));
         buffers.push(Buffer.from(raw.buffer));
         flush.wrote(raw.length);

@@ -8,7 +8,7 @@ import { storeFault } from "../../storage/store-errors.ts";
 import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.ts";
 import type { Pipeline, RollbackContext, RunContext } from "../operations/index.ts";
 import type { PowerState, VolumeRole } from "../kernel/index.ts";
-import { CHUNKS_AT_ONCE } from "./chunks.ts";
+import { CHUNKS_AT_ONCE, type Chunks } from "./chunks.ts";
 import type { CaptureRun, RecordedConfiguration } from "./templates.ts";
 import { returnMachineTo, stopMachine } from "../servers/index.ts";
 
@@ -47,6 +47,8 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     });
     const template = await db.imageTemplate.findUniqueOrThrow({ where: { id: operation.imageTemplateId! } });
     const selected = server.volumes.filter((v) => input.volumeIndexes.includes(v.index));
+    // Into the store of the server's datacenter: the template's first location.
+    const chunks = deps.stores.in(server.datacenter);
 
     await progress.step("powering off");
     await remember({ powerStateBefore: server.powerState });
@@ -58,15 +60,15 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     const captured: CapturedVolume[] = [];
     /** Compressed size of every chunk the template uses: what it needs from the store. */
     const chunkSizes = new Map<string, number>();
-    await deps.chunks.lock.shared(async () => {
+    await chunks.lock.shared(async () => {
       for (const [i, volume] of selected.entries()) {
         await progress.step(`capturing volume ${i + 1} of ${selected.length}`);
-        captured.push(await captureVolume(ctx, { ...volume, serverFqdn: server.fqdn }, chunkSizes));
+        captured.push(await captureVolume(ctx, chunks, { ...volume, serverFqdn: server.fqdn }, chunkSizes));
       }
       // Referenced before the lock is released, so no sweep can take these chunks away; not
       // once the operation was taken over (its new owner has released this template's chunks).
       await lease.check();
-      await deps.chunks.reference(template.id, captured.flatMap((v) => v.chunks.map(([, hash]) => hash)));
+      await chunks.reference(template.id, captured.flatMap((v) => v.chunks.map(([, hash]) => hash)));
     }, operation.id);
 
     await progress.step("recording configuration");
@@ -79,7 +81,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       volumes: server.volumes.map((v) => ({ index: v.index, role: v.role, capacityGb: v.capacityGb, captured: input.volumeIndexes.includes(v.index) })),
       powerState: server.powerState,
     };
-    await deps.store.putManifest(template.globalIdentifier, {
+    await chunks.store.putManifest(template.globalIdentifier, {
       formatVersion: MANIFEST_FORMAT_VERSION,
       globalIdentifier: template.globalIdentifier,
       name: template.name,
@@ -124,16 +126,19 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
   },
 
   async rollback({ operation, undo, deps, reason, lease }) {
+    const server = operation.serverId ? await deps.db.server.findUnique({ where: { id: operation.serverId }, select: { datacenter: true } }) : null;
+    // The store it wrote into (the server is locked by the capture: it is there).
+    const chunks = server ? deps.stores.in(server.datacenter) : deps.chunks;
     // A crash between a chunk file's rename and its catalogue row leaves a file nobody knows.
-    if (reason === "interrupted") await deps.chunks.sweepUnknownFiles();
+    if (reason === "interrupted") await chunks.sweepUnknownFiles();
     if (operation.imageTemplateId) {
       const template = await deps.db.imageTemplate.findUnique({ where: { id: operation.imageTemplateId } });
       // Only a template still being captured is undone: one that became ACTIVE is whole (the
       // capture failed later, powering the server back on), and stays.
       if (template?.status === "CAPTURING") {
         // Chunks first: on a full disk, removing them makes room for the writes below.
-        await deps.chunks.release(template.id);
-        await deps.store.deleteManifest(template.globalIdentifier).catch((error) => {
+        await chunks.release(template.id);
+        await chunks.store.deleteManifest(template.globalIdentifier).catch((error) => {
           // A FAILED template's manifest goes again when the template is deleted.
           if (storeFault(error) !== "unreachable") throw error;
           deps.log.warn("the image store did not answer: a failed capture's manifest stays until its template is deleted", { templateId: template.id });
@@ -168,6 +173,7 @@ async function restoreServer({ deps, lease }: Pick<RollbackContext<unknown, unkn
 
 async function captureVolume(
   { deps, signal, progress }: RunContext<CaptureRun, Undo>,
+  store: Chunks,
   volume: { id: string; index: number; role: VolumeRole; capacityGb: number; serverFqdn: string },
   chunkSizes: Map<string, number>,
 ): Promise<CapturedVolume> {
@@ -212,7 +218,7 @@ async function captureVolume(
       const data = chunk.length === buffer.length ? buffer : Buffer.from(chunk);
       if (data !== buffer) freeBuffers.push(buffer);
       await window.add(async () => {
-        const { hash, storedBytes, raw } = await deps.chunks.put(data);
+        const { hash, storedBytes, raw } = await store.put(data);
         if (raw.length === CHUNK_SIZE) freeBuffers.push(raw);
         entry[1] = hash;
         volumeChunkSizes.set(hash, storedBytes);

@@ -10,6 +10,7 @@ import { CHUNK_SIZE } from "../../storage/chunk-codec.ts";
 import { CodecError, CodecPool } from "../../storage/codec-pool.ts";
 import type { ImageStore } from "../../storage/image-store.ts";
 import { storeFault } from "../../storage/store-errors.ts";
+import { DEFAULT_STORE_KEY } from "../../storage/index.ts";
 import { transitionTemplates, IntegrityError, describeSystemError, faultOf, naming, type Clock } from "../kernel/index.ts";
 import { ChunkRows } from "./chunk-rows.ts";
 import { StoreLock, type ChunkStoreLock } from "./store-lock.ts";
@@ -35,9 +36,6 @@ export function shortHash(hash: string): string {
  */
 export const CHUNKS_AT_ONCE = 8;
 
-/** The key of the store IMPRINT_STORE names: every chunk row before stores had keys. */
-export const DEFAULT_STORE_KEY = "default";
-
 export class Chunks {
   readonly lock: ChunkStoreLock;
   /** The key this catalogue's rows carry. */
@@ -54,7 +52,8 @@ export class Chunks {
   private readonly compressedBuffers: Buffer[] = [];
 
   private readonly db: Db;
-  private readonly store: ImageStore;
+  /** The store whose chunks this catalogue keeps (and where its templates' manifests go). */
+  readonly store: ImageStore;
   private readonly codec: CodecPool;
   private readonly clock: Clock;
   constructor(

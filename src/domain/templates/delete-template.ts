@@ -8,8 +8,11 @@ import type { Pipeline } from "../operations/index.ts";
 async function deleteTemplate(deps: DomainDeps, templateId: string | null): Promise<void> {
   const template = templateId ? await deps.db.imageTemplate.findUnique({ where: { id: templateId } }) : null;
   if (!template) return;
-  await deps.chunks.release(template.id);
-  await deps.store.deleteManifest(template.globalIdentifier);
+  // From every store: each keeps what its other templates need.
+  for (const chunks of deps.stores.all()) {
+    await chunks.release(template.id);
+    await chunks.store.deleteManifest(template.globalIdentifier);
+  }
   // Servers deployed from it keep working; their link becomes null.
   await deps.db.imageTemplate.delete({ where: { id: template.id } });
 }

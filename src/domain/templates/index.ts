@@ -1,6 +1,7 @@
 // Image templates: capture into the content-addressed store, chunk health, verify, delete, locations.
 export * from "./capture.ts";
 export * from "./chunks.ts";
+export * from "./chunk-stores.ts";
 export * from "./delete-template.ts";
 export * from "./locations.ts";
 export * from "./replicate-template.ts";

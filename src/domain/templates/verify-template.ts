@@ -1,46 +1,36 @@
-// VERIFY_TEMPLATE: read back every chunk of a template and check it against its name. A
-// missing or damaged chunk is recorded on the chunk (its templates become DAMAGED) and the
-// operation fails with INTEGRITY naming the chunks and volumes; a template whose chunks all
-// read whole again is ACTIVE again.
+// VERIFY_TEMPLATE: read back every chunk of a template, in the store of each datacenter where
+// it is AVAILABLE (each store once), and check it against its name. A missing or damaged chunk
+// is recorded on the chunk (its templates become DAMAGED) and the operation fails with
+// INTEGRITY naming the chunks and volumes; a template whose chunks all read whole again is
+// ACTIVE again.
 import { IntegrityError, TaskWindow } from "../kernel/index.ts";
-import { CHUNKS_AT_ONCE, shortHash } from "./chunks.ts";
-import type { Pipeline } from "../operations/index.ts";
+import { CHUNKS_AT_ONCE, shortHash, type Chunks } from "./chunks.ts";
+import type { Pipeline, RunContext } from "../operations/index.ts";
+
+interface VolumeChunks {
+  index: number;
+  entries: Array<[number, string]>;
+}
 
 export const verifyTemplatePipeline: Pipeline<unknown, object> = {
   kind: "VERIFY_TEMPLATE",
   cancellableWhileRunning: true,
   holdsTemplate: true,
 
-  async run({ operation, deps, signal, progress }) {
+  async run(ctx) {
+    const { operation, deps, progress } = ctx;
     const template = await deps.db.imageTemplate.findUniqueOrThrow({
       where: { id: operation.imageTemplateId! },
       include: { volumes: { orderBy: { index: "asc" } } },
     });
     const volumes = template.volumes.map((volume) => ({ index: volume.index, entries: JSON.parse(volume.chunks) as Array<[number, string]> }));
-    for (const volume of volumes) progress.addTotal(Number(template.volumes.find((v) => v.index === volume.index)!.dataBytes));
+    const locations = await deps.db.imageTemplateDatacenter.findMany({ where: { templateId: template.id, status: "AVAILABLE" }, orderBy: { datacenter: "asc" } });
+    const stores = [...new Map(locations.map(({ datacenter }) => deps.stores.in(datacenter)).map((chunks) => [chunks.key, chunks])).values()];
+    for (const volume of template.volumes) progress.addTotal(Number(volume.dataBytes) * stores.length);
     const bad = new Map<string, Set<number>>();
-    const checked = new Set<string>();
-    for (const [i, volume] of volumes.entries()) {
-      await progress.step(`verifying volume ${i + 1} of ${volumes.length}`);
-      const what = `image template "${template.name}" (${template.globalIdentifier}), volume ${volume.index}`;
-      const window = new TaskWindow(CHUNKS_AT_ONCE);
-      try {
-        for (const [, hash] of volume.entries) {
-          signal.throwIfAborted();
-          await window.add(async () => {
-            try {
-              const raw = await deps.chunks.read(hash, what);
-              progress.advance(raw.length);
-              checked.add(hash);
-            } catch (error) {
-              if (!(error instanceof IntegrityError)) throw error;
-              bad.set(hash, (bad.get(hash) ?? new Set()).add(volume.index));
-            }
-          });
-        }
-      } finally {
-        await window.drain();
-      }
+    for (const chunks of stores) {
+      const whole = await verifyIn(ctx, chunks, `image template "${template.name}" (${template.globalIdentifier})`, volumes, bad, stores.length > 1);
+      await chunks.markWhole(whole);
     }
     if (bad.size > 0) {
       const list = [...bad].map(([hash, indexes]) => `${shortHash(hash)} (volume ${[...indexes].join(", ")})`);
@@ -49,10 +39,43 @@ export const verifyTemplatePipeline: Pipeline<unknown, object> = {
         [...bad.keys()],
       );
     }
-    await progress.step("recording the result");
-    await deps.chunks.markWhole([...checked]);
   },
 
   // Reading changes nothing; what it learnt about chunks is recorded as it goes.
   async rollback() {},
 };
+
+/** Reads every chunk of the volumes from one store; the bad ones go into `bad`, the whole ones are returned. */
+async function verifyIn(
+  { signal, progress }: RunContext<unknown, object>,
+  chunks: Chunks,
+  name: string,
+  volumes: VolumeChunks[],
+  bad: Map<string, Set<number>>,
+  nameTheStore: boolean,
+): Promise<string[]> {
+  const whole = new Set<string>();
+  for (const [i, volume] of volumes.entries()) {
+    await progress.step(`verifying volume ${i + 1} of ${volumes.length}${nameTheStore ? ` in the ${chunks.store.name}` : ""}`);
+    const what = `${name}, volume ${volume.index}`;
+    const window = new TaskWindow(CHUNKS_AT_ONCE);
+    try {
+      for (const [, hash] of volume.entries) {
+        signal.throwIfAborted();
+        await window.add(async () => {
+          try {
+            const raw = await chunks.read(hash, what);
+            progress.advance(raw.length);
+            whole.add(hash);
+          } catch (error) {
+            if (!(error instanceof IntegrityError)) throw error;
+            bad.set(hash, (bad.get(hash) ?? new Set()).add(volume.index));
+          }
+        });
+      }
+    } finally {
+      await window.drain();
+    }
+  }
+  return [...whole];
+}

@@ -1,0 +1,31 @@
+// The chunk catalogue of each image store, and which one serves a datacenter: the store of its
+// own (IMPRINT_STORE_<DATACENTER>) or the default one. A capture writes into the source server's
+// datacenter's store, a deploy or reload reads from the target's, a copy moves chunks between
+// two (templates/replicate-template.ts). Datacenters that share a store share its catalogue.
+import { DEFAULT_STORE_KEY } from "../../storage/index.ts";
+import type { Chunks } from "./chunks.ts";
+
+export class ChunkStores {
+  private readonly byKey: ReadonlyMap<string, Chunks>;
+  private readonly keyOfDatacenter: ReadonlyMap<string, string>;
+  constructor(byKey: ReadonlyMap<string, Chunks>, keyOfDatacenter: ReadonlyMap<string, string>) {
+    if (!byKey.has(DEFAULT_STORE_KEY)) throw new Error("the default store's catalogue is missing");
+    this.byKey = byKey;
+    this.keyOfDatacenter = keyOfDatacenter;
+  }
+
+  /** The default store's catalogue (IMPRINT_STORE). */
+  get default(): Chunks {
+    return this.byKey.get(DEFAULT_STORE_KEY)!;
+  }
+
+  /** The catalogue of the store that serves `datacenter`. */
+  in(datacenter: string): Chunks {
+    return this.byKey.get(this.keyOfDatacenter.get(datacenter) ?? DEFAULT_STORE_KEY)!;
+  }
+
+  /** Every store's catalogue, each once. */
+  all(): Chunks[] {
+    return [...this.byKey.values()];
+  }
+}
