@@ -4,7 +4,6 @@
 import { CHUNK_SIZE, isAllZero } from "../../storage/chunk-codec.ts";
 import { readFully } from "../../storage/files.ts";
 import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.ts";
-import { storeFault } from "../../storage/store-errors.ts";
 import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.ts";
 import type { Pipeline, RollbackContext, RunContext } from "../operations/index.ts";
 import type { PowerState, VolumeRole } from "../kernel/index.ts";
@@ -137,12 +136,9 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       // capture failed later, powering the server back on), and stays.
       if (template?.status === "CAPTURING") {
         // Chunks first: on a full disk, removing them makes room for the writes below.
-        await chunks.release(template.id);
-        await chunks.store.deleteManifest(template.globalIdentifier).catch((error) => {
-          // A FAILED template's manifest goes again when the template is deleted.
-          if (storeFault(error) !== "unreachable") throw error;
+        if (!(await chunks.forget(template.id, template.globalIdentifier))) {
           deps.log.warn("the image store did not answer: a failed capture's manifest stays until its template is deleted", { templateId: template.id });
-        });
+        }
         await deps.db.$transaction([
           deps.db.templateVolume.deleteMany({ where: { templateId: template.id } }),
           transitionTemplates(deps.db, { id: template.id }, "FAILED", { sizeBytes: 0n, storedBytes: 0n }),

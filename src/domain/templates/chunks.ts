@@ -115,10 +115,16 @@ export class Chunks {
     const storedBytes = compressed.length;
     // The file first: a row always means the bytes are on the store.
     await naming(this.store.name, () => this.store.putChunk(hash, compressed)).finally(() => this.compressedBuffers.push(Buffer.from(compressed.buffer)));
+    await this.recordStored(hash, sizeBytes, storedBytes, known);
+    return { raw: back, storedBytes };
+  }
+
+  /** The row of a chunk just written to the store: a new one, or the known one healed. */
+  private async recordStored(hash: string, sizeBytes: number, storedBytes: number, known: boolean): Promise<void> {
     if (known) {
       await this.db.chunk.update({ where: { store_hash: { store: this.key, hash } }, data: { damagedAt: null, storedBytes } });
       await this.healTemplates([hash]);
-      return { raw: back, storedBytes };
+      return;
     }
     try {
       await this.rows.insert({ hash, sizeBytes, storedBytes, createdAt: this.clock.now() });
@@ -127,7 +133,6 @@ export class Chunks {
       await this.store.deleteChunk(hash);
       throw error;
     }
-    return { raw: back, storedBytes };
   }
 
   /** Records that the template uses these chunks (idempotent). */
@@ -152,6 +157,22 @@ export class Chunks {
       await this.db.templateChunk.deleteMany({ where: { templateId, store: this.key } });
       return this.sweepUnreferenced();
     });
+  }
+
+  /**
+   * Drops a template from this store: its references (and the chunks no other template needs
+   * here), then its manifest. A store that does not answer keeps the manifest, which goes when
+   * the template is deleted: false then.
+   */
+  async forget(templateId: string, globalIdentifier: string): Promise<boolean> {
+    await this.release(templateId);
+    try {
+      await this.store.deleteManifest(globalIdentifier);
+      return true;
+    } catch (error) {
+      if (storeFault(error) !== "unreachable") throw error;
+      return false;
+    }
   }
 
   /**
@@ -197,9 +218,40 @@ export class Chunks {
   }
 
   private async readVerified(hash: string, context: string, into?: Buffer): Promise<Buffer> {
-    let stored: Buffer;
+    return (await this.decode(hash, await this.fetch(hash, context), context, into)).raw;
+  }
+
+  /**
+   * Copies a chunk of this store into `target`'s store unless it has it whole (a row, not
+   * damaged, and the object): the stored bytes go as they are, then are decoded here and
+   * checked against the name. A chunk that does not match is removed from the target again,
+   * recorded damaged here, and is an IntegrityError. Call under the lock (shared) and reference
+   * the chunk in `target` before it is released. Resolves whether bytes moved.
+   */
+  copyTo(target: Chunks, hash: string, context: string): Promise<boolean> {
+    return this.slots.runExclusive(async () => {
+      const [known] = await selectRows<{ damagedAt: Date | null }>(this.db, sql`SELECT "damagedAt" FROM "Chunk" WHERE "store" = ${target.key} AND "hash" = ${hash}`);
+      if (known && !known.damagedAt && (await target.store.hasChunk(hash))) return false;
+      const stored = await this.fetch(hash, context);
+      const storedBytes = stored.length;
+      await naming(target.store.name, () => target.store.putChunk(hash, stored));
+      let sizeBytes: number;
+      try {
+        // Decoded after the upload: the buffer moves to a codec worker, and is not copied.
+        sizeBytes = (await this.decode(hash, stored, context)).raw.length;
+      } catch (error) {
+        await target.store.deleteChunk(hash).catch(() => undefined);
+        throw error;
+      }
+      await target.recordStored(hash, sizeBytes, storedBytes, known !== undefined);
+      return true;
+    });
+  }
+
+  /** The chunk's stored bytes; a missing one is recorded damaged (IntegrityError), an unreachable store is UNAVAILABLE. */
+  private async fetch(hash: string, context: string): Promise<Buffer> {
     try {
-      stored = await this.store.getChunk(hash);
+      return await this.store.getChunk(hash);
     } catch (error) {
       const fault = storeFault(error);
       // A store that does not answer says nothing about the chunk.
@@ -210,6 +262,10 @@ export class Chunks {
       await this.markDamaged([hash]);
       throw new IntegrityError(`${context}: chunk ${shortHash(hash)} is missing from the ${this.store.name}`, [hash]);
     }
+  }
+
+  /** Decodes stored bytes and checks them against the name; damaged ones are recorded (IntegrityError). */
+  private async decode(hash: string, stored: Buffer, context: string, into?: Buffer): Promise<{ raw: Buffer }> {
     let chunk: { raw: Buffer; sha256: string } | null = null;
     try {
       chunk = await this.codec.decompress(stored, into);
@@ -221,7 +277,7 @@ export class Chunks {
       await this.markDamaged([hash]);
       throw new IntegrityError(`${context}: chunk ${shortHash(hash)} is damaged (its bytes do not match its checksum)`, [hash]);
     }
-    return chunk.raw;
+    return chunk;
   }
 
   /** Records chunks as damaged; every ACTIVE template that uses one becomes DAMAGED. */

@@ -2,8 +2,8 @@
 // (LOCATION_LIFECYCLE). Capture makes the source datacenter's; adding datacenters queues one
 // REPLICATE_TEMPLATE operation for those that need a copy (COPYING until it ends, then
 // AVAILABLE, or FAILED); only an AVAILABLE location is deployable. Asking again for a
-// location that is AVAILABLE or COPYING answers with it. Every datacenter shares one image
-// store today, so a copy has no bytes to move and a removal none to collect.
+// location that is AVAILABLE or COPYING answers with it. Removing the last location in a
+// store of its own collects the template's chunks there that no other template needs.
 import type { Viewer, DomainDeps } from "../deps.ts";
 import { ConflictError, FieldProblems, NotFoundError, transaction, transitionLocations, ValidationError, type Tx } from "../kernel/index.ts";
 import type { OperationSnapshot, Operations } from "../operations/index.ts";
@@ -77,7 +77,12 @@ export class Locations {
       await tx.imageTemplateDatacenter.deleteMany({ where: { templateId: template.id, datacenter: { in: datacenters } } });
       return null;
     });
-    return { imageTemplate: template, locations: await this.templates.locationsOf([template.id]) };
+    // A store no location of the template uses any more keeps none of its chunks.
+    const left = await this.templates.locationsOf([template.id]);
+    const stillUsed = new Set(left.map(({ datacenter }) => this.deps.stores.in(datacenter).key));
+    const dropped = new Map(datacenters.map((code) => this.deps.stores.in(code)).map((chunks) => [chunks.key, chunks]));
+    for (const [key, chunks] of dropped) if (!stillUsed.has(key)) await chunks.forget(template.id, template.globalIdentifier);
+    return { imageTemplate: template, locations: left };
   }
 
   private async deployableTemplate(viewer: Viewer, id: string): Promise<TemplateRow> {
