@@ -12,6 +12,8 @@ const SLOW_DOWN = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</
 export class S3FaultProxy {
   /** Requests that reached the proxy, answered or not. */
   requests = 0;
+  /** PUT requests among them (object writes). */
+  puts = 0;
   private mode: Mode = { kind: "pass" };
   private readonly held = new Set<ServerResponse>();
   private server!: Server;
@@ -61,6 +63,7 @@ export class S3FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
+    if (req.method === "PUT") this.puts++;
     const mode = this.mode;
     if (mode.kind === "downAfterPuts" && req.method === "PUT" && mode.left-- <= 0) this.mode = { kind: "down" };
     if (mode.kind === "hang") {
