@@ -92,4 +92,19 @@ describe.skipIf(SKIP !== null)(`a store per datacenter${SKIP ? ` (skipped: ${SKI
     expect(await bucket.getManifest(second.globalIdentifier)).toBeNull();
     expect(await t.app.domain.deps.db.chunk.count({ where: { store: { not: "default" } } })).toBe(0);
   });
+
+  it("fails a copy that meets a damaged chunk: the location FAILED, nothing left in the bucket, and the template DAMAGED", async () => {
+    const source = await serverWithData(t, t.client, "dcsrc02", 8);
+    const template = await captureTemplate(t.client, source.id, "dc-damaged");
+    const [victim] = [...(await chunksOf(template.id))];
+    await t.app.domain.deps.store.putChunk(victim, Buffer.from("not what its name says"));
+    const added = (await t.client.query(ADD, { input: { id: template.id, datacenters: ["fra02"] } })).addImageTemplateDatacenters;
+    const ended = await waitForOperation(t.client, added.operation.id);
+    expect(ended).toMatchObject({ status: "FAILED", error: { code: "INTEGRITY" } });
+    const { node } = await t.client.query(`query($id: ID!) { node(id: $id) { ... on ImageTemplate { status datacenters locations { datacenter status } } } }`, { id: template.id });
+    expect(node).toEqual({ status: "DAMAGED", datacenters: ["dal10"], locations: [{ datacenter: "dal10", status: "AVAILABLE" }, { datacenter: "fra02", status: "FAILED" }] });
+    expect(await bucket.listChunks()).toEqual([]);
+    expect(await bucket.getManifest(template.globalIdentifier)).toBeNull();
+    expect(await t.app.domain.deps.db.chunk.count({ where: { store: { not: "default" } } })).toBe(0);
+  });
 });
