@@ -57,6 +57,12 @@ describe.skipIf(SKIP !== null)(`a store per datacenter${SKIP ? ` (skipped: ${SKI
     expect(new Set(await bucket.listChunks())).toEqual(firstChunks);
     expect(proxy.puts - putsBefore).toBe(firstChunks.size + 1); // the chunks, then the manifest
     expect(await bucket.getManifest(first.globalIdentifier)).toMatchObject({ globalIdentifier: first.globalIdentifier });
+    const sized = (await t.client.query(`query($id: ID!) { node(id: $id) { ... on ImageTemplate { storedBytes locations { datacenter status storedBytes } } } }`, { id: first.id })).node;
+    expect(sized.storedBytes).toBeGreaterThan(0);
+    expect(sized.locations).toEqual([
+      { datacenter: "dal10", status: "AVAILABLE", storedBytes: sized.storedBytes },
+      { datacenter: "fra02", status: "AVAILABLE", storedBytes: sized.storedBytes },
+    ]);
 
     const requestsBeforeDeploy = proxy.requests;
     const deployed = await deployInto(first.id, "fra02", "there01");

@@ -8,14 +8,14 @@ import type { Viewer, DomainDeps } from "../deps.ts";
 import { ConflictError, FieldProblems, NotFoundError, transaction, transitionLocations, ValidationError, type Tx } from "../kernel/index.ts";
 import type { OperationSnapshot, Operations } from "../operations/index.ts";
 import { checkDatacenter } from "../servers/index.ts";
-import type { LocationRow, TemplateRow, Templates } from "./templates.ts";
+import type { Location, LocationRow, TemplateRow, Templates } from "./templates.ts";
 
 export interface LocationsAdded {
   imageTemplate: TemplateRow;
   /** The copy queued for the datacenters that needed one; null when none did. */
   operation: OperationSnapshot | null;
   /** The locations asked for, as they are now. */
-  locations: LocationRow[];
+  locations: Location[];
 }
 
 /** Locations a copy makes anew or tries again. */
@@ -49,15 +49,15 @@ export class Locations {
         return { imageTemplateId: template.id, input: { datacenters: copies }, made: undefined };
       }));
     }
-    const after = await this.rows(this.deps.db, template.id, datacenters);
-    return { imageTemplate: template, operation, locations: datacenters.map((code) => after.get(code)!).filter(Boolean) };
+    const after = await this.templates.locationsOf([template.id]);
+    return { imageTemplate: template, operation, locations: datacenters.flatMap((code) => after.filter((row) => row.datacenter === code)) };
   }
 
   /**
    * Drops locations. Refused for one being copied (cancel its operation first) and for the
    * template's last AVAILABLE location (delete the template instead).
    */
-  async remove(viewer: Viewer, input: { id: string; datacenters: string[] }): Promise<{ imageTemplate: TemplateRow; locations: LocationRow[] }> {
+  async remove(viewer: Viewer, input: { id: string; datacenters: string[] }): Promise<{ imageTemplate: TemplateRow; locations: Location[] }> {
     const template = await this.deps.db.imageTemplate.findFirst({ where: { id: input.id, accountId: viewer.accountId } });
     if (!template) throw new NotFoundError("ImageTemplate", input.id, "id");
     const datacenters = this.checkDatacenters(input.datacenters);

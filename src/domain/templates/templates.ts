@@ -28,6 +28,8 @@ import type { PowerState, ServerKind, TemplateStatus, VolumeRole } from "../kern
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
 /** A template's copy in one datacenter. */
 export type LocationRow = Prisma.ImageTemplateDatacenterGetPayload<object>;
+/** A location with what the template holds in that datacenter's store. */
+export type Location = LocationRow & { storedBytes: number };
 export type TemplateVolumeRow = Prisma.TemplateVolumeGetPayload<object>;
 
 export interface CaptureInput {
@@ -296,12 +298,25 @@ export class Templates {
     return templateIds.map((id) => rows.filter((row) => row.templateId === id).map((row) => row.datacenter));
   }
 
-  /** Every location of each template, whatever its state, in one statement. */
-  async locationsOf(templateIds: readonly string[]): Promise<LocationRow[]> {
-    return this.deps.db.imageTemplateDatacenter.findMany({
+  /**
+   * Every location of each template, whatever its state, with the compressed bytes of the
+   * chunks the template has in that datacenter's store (shared chunks counted in full), in two
+   * statements.
+   */
+  async locationsOf(templateIds: readonly string[]): Promise<Location[]> {
+    if (templateIds.length === 0) return [];
+    const rows = await this.deps.db.imageTemplateDatacenter.findMany({
       where: { templateId: { in: [...templateIds] } },
       orderBy: [{ templateId: "asc" }, { datacenter: "asc" }],
     });
+    const sums = await selectRows<{ templateId: string; store: string; storedBytes: number | bigint | null }>(
+      this.deps.db,
+      sql`SELECT tc."templateId", tc."store", SUM(c."storedBytes") AS "storedBytes" FROM "TemplateChunk" tc
+        JOIN "Chunk" c ON c."store" = tc."store" AND c."hash" = tc."hash"
+        WHERE tc."templateId" IN (${joinSql(templateIds)}) GROUP BY tc."templateId", tc."store"`,
+    );
+    const stored = new Map(sums.map((row) => [`${row.templateId} ${row.store}`, Number(row.storedBytes ?? 0)]));
+    return rows.map((row) => ({ ...row, storedBytes: stored.get(`${row.templateId} ${this.deps.stores.in(row.datacenter).key}`) ?? 0 }));
   }
 }
 

@@ -1,5 +1,5 @@
 // A template's locations (its copy in each datacenter) and the mutations that add and drop them.
-import type { LocationRow, TemplateRow } from "../../domain/templates/index.ts";
+import type { Location, TemplateRow } from "../../domain/templates/index.ts";
 import { builder, UNCACHED_LOADS } from "../builder.ts";
 import { parseGlobalId } from "../ids.ts";
 import { reads } from "../selected-columns.ts";
@@ -8,7 +8,7 @@ import { MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { ImageTemplateNode } from "./image-template.ts";
 import { OperationNode } from "./operation.ts";
 
-const LocationRef = builder.objectRef<LocationRow>("ImageTemplateLocation").implement({
+const LocationRef = builder.objectRef<Location>("ImageTemplateLocation").implement({
   description: "The template's copy in one datacenter. A deploy into a datacenter needs an AVAILABLE location there.",
   fields: (t) => ({
     datacenter: t.exposeString("datacenter"),
@@ -22,6 +22,11 @@ const LocationRef = builder.objectRef<LocationRow>("ImageTemplateLocation").impl
       nullable: true,
       description: "The operation copying it, while one does.",
       resolve: (row) => row.operationId,
+    }),
+    storedBytes: t.field({
+      type: "ByteCount",
+      description: "Compressed bytes of the template's chunks in this datacenter's image store (chunks it shares with other templates counted in full); 0 until its copy ends.",
+      resolve: (row) => row.storedBytes,
     }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
@@ -48,7 +53,7 @@ const DatacentersInput = (name: string, what: string) =>
   });
 
 const AddPayload = builder
-  .objectRef<{ imageTemplate: TemplateRow; operation: unknown; locations: LocationRow[] }>("AddImageTemplateDatacentersPayload")
+  .objectRef<{ imageTemplate: TemplateRow; operation: unknown; locations: Location[] }>("AddImageTemplateDatacentersPayload")
   .implement({
     fields: (t) => ({
       imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }),
@@ -73,7 +78,7 @@ builder.mutationField("addImageTemplateDatacenters", (t) =>
   }),
 );
 
-const RemovePayload = builder.objectRef<{ imageTemplate: TemplateRow; locations: LocationRow[] }>("RemoveImageTemplateDatacentersPayload").implement({
+const RemovePayload = builder.objectRef<{ imageTemplate: TemplateRow; locations: Location[] }>("RemoveImageTemplateDatacentersPayload").implement({
   fields: (t) => ({
     imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }),
     locations: t.field({ type: [LocationRef], description: "The locations the template still has.", resolve: (p) => p.locations }),
