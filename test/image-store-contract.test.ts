@@ -152,6 +152,17 @@ describe.skipIf(S3_SKIP !== null)(`S3 store faults${S3_SKIP ? ` (skipped: ${S3_S
     expect(proxy.requests - before).toBe(4);
   });
 
+  it("says a store refused (wrong keys) at once, naming it, without retrying", async () => {
+    const wrong = new S3ImageStore(location, { attempts: 4, timeoutMs: 500, ...s3Options(proxy.url), credentials: { accessKeyId: "test:tester", secretAccessKey: "not the secret" } });
+    const before = proxy.requests;
+    const error = await rejection(wrong.putChunk(chunk().hash, randomBytes(10)));
+    await wrong.close();
+    expect(storeFault(error)).toBe("refused");
+    expect((error as Error).message).toContain(`image store "${location}" refused the request`);
+    expect((error as Error).message).toMatch(/HTTP 403/);
+    expect(proxy.requests - before).toBe(1);
+  });
+
   it("times out a store that does not answer instead of hanging, and /readyz's probe says so", async () => {
     proxy.hang();
     const error = await rejection(store.getChunk(chunk().hash));

@@ -23,7 +23,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import type { ImageStore } from "./image-store.ts";
-import { missingObject, StoreUnreachableError } from "./store-errors.ts";
+import { missingObject, StoreRefusedError, StoreUnreachableError } from "./store-errors.ts";
 import { parseS3Location } from "./s3-location.ts";
 
 export interface S3StoreOptions {
@@ -205,7 +205,7 @@ export class S3ImageStore implements ImageStore {
     if (noAnswer || (status !== undefined && (status >= 500 || status === 429))) {
       return new StoreUnreachableError(this.name, `${describe(error)} (after ${attemptsOf(error)} attempt(s))`);
     }
-    return new Error(`${this.name} refused the request for ${what}: ${describe(error)}`);
+    return new StoreRefusedError(this.name, what, describe(error));
   }
 }
 

@@ -13,6 +13,16 @@ export class StoreUnreachableError extends Error {
   }
 }
 
+/** The store answered and refused (credentials, permissions, a bucket that is not there): retrying will not help. */
+export class StoreRefusedError extends Error {
+  readonly store: string;
+  constructor(store: string, what: string, reason: string) {
+    super(`${store} refused the request for ${what}: ${reason}`);
+    this.store = store;
+    this.name = "StoreRefusedError";
+  }
+}
+
 /** An object the store does not have, in the shape of a file system's ENOENT, so both adapters read alike. */
 export function missingObject(store: string, key: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(`${store} has no object ${key}`);
@@ -20,8 +30,9 @@ export function missingObject(store: string, key: string): NodeJS.ErrnoException
   return error;
 }
 
-/** `missing`: the chunk or manifest is not there; `unreachable`: the store is not answering; null: neither. */
-export function storeFault(error: unknown): "missing" | "unreachable" | null {
+/** `missing`: the chunk or manifest is not there; `unreachable`: the store is not answering; `refused`: it said no; null: none of those. */
+export function storeFault(error: unknown): "missing" | "unreachable" | "refused" | null {
   if (error instanceof StoreUnreachableError) return "unreachable";
+  if (error instanceof StoreRefusedError) return "refused";
   return (error as NodeJS.ErrnoException)?.code === "ENOENT" ? "missing" : null;
 }

@@ -36,7 +36,9 @@ export function faultOf(error: unknown, what: string): DomainError | null {
   if (database === "full") return new StorageFullError("the database is full (no space left on device)");
   if (database === "busy") return new UnavailableError("the database stayed busy past its timeout; try again");
   // The store's own message names it and says why (after its bounded retries).
-  if (storeFault(error) === "unreachable") return new UnavailableError((error as Error).message);
+  const store = storeFault(error);
+  if (store === "unreachable") return new UnavailableError((error as Error).message);
+  if (store === "refused") return new StorageIoError((error as Error).message);
   const code = errnoOf(error);
   if (code === "ENOSPC" || code === "EDQUOT") return new StorageFullError(`${what} is full (${ERRNO_WORDS[code]})`);
   if (code) return new StorageIoError(`${what} failed: ${ERRNO_WORDS[code] ?? code}`);

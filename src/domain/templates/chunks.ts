@@ -254,8 +254,8 @@ export class Chunks {
       return await this.store.getChunk(hash);
     } catch (error) {
       const fault = storeFault(error);
-      // A store that does not answer says nothing about the chunk.
-      if (fault === "unreachable") throw faultOf(error, this.store.name);
+      // A store that does not answer, or refuses, says nothing about the chunk.
+      if (fault === "unreachable" || fault === "refused") throw faultOf(error, this.store.name);
       if (fault !== "missing") {
         throw new IntegrityError(`${context}: chunk ${shortHash(hash)} could not be read (${describeSystemError(error)})`, [hash]);
       }
