@@ -24,6 +24,11 @@ export class ChunkStores {
     return this.byKey.get(this.keyOfDatacenter.get(datacenter) ?? DEFAULT_STORE_KEY)!;
   }
 
+  /** The catalogues of the stores that serve these datacenters, each once, by key. */
+  serving(datacenters: Iterable<string>): Map<string, Chunks> {
+    return new Map([...datacenters].map((code) => this.in(code)).map((chunks) => [chunks.key, chunks]));
+  }
+
   /** Every store's catalogue, each once. */
   all(): Chunks[] {
     return [...this.byKey.values()];

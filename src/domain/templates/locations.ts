@@ -79,8 +79,8 @@ export class Locations {
     });
     // A store no location of the template uses any more keeps none of its chunks.
     const left = await this.templates.locationsOf([template.id]);
-    const stillUsed = new Set(left.map(({ datacenter }) => this.deps.stores.in(datacenter).key));
-    const dropped = new Map(datacenters.map((code) => this.deps.stores.in(code)).map((chunks) => [chunks.key, chunks]));
+    const stillUsed = this.deps.stores.serving(left.map(({ datacenter }) => datacenter));
+    const dropped = this.deps.stores.serving(datacenters);
     for (const [key, chunks] of dropped) if (!stillUsed.has(key)) await chunks.forget(template.id, template.globalIdentifier);
     return { imageTemplate: template, locations: left };
   }

@@ -38,7 +38,7 @@ export const replicateTemplatePipeline: Pipeline<ReplicateInput, object> = {
     const unfinished = await deps.db.imageTemplateDatacenter.findMany({ where: { templateId, operationId: operation.id, status: "COPYING" } });
     const held = await storesHolding(deps, templateId);
     // What this copy put into a store no AVAILABLE location uses is taken out again.
-    const copiedInto = new Map(unfinished.map(({ datacenter }) => deps.stores.in(datacenter)).map((chunks) => [chunks.key, chunks]));
+    const copiedInto = deps.stores.serving(unfinished.map(({ datacenter }) => datacenter));
     for (const [key, chunks] of copiedInto) if (template && !held.has(key)) await chunks.forget(template.id, template.globalIdentifier);
     await transitionLocations(deps.db, { templateId, operationId: operation.id }, "FAILED", { operationId: null }, ["COPYING"]);
   },
@@ -47,7 +47,7 @@ export const replicateTemplatePipeline: Pipeline<ReplicateInput, object> = {
 /** The stores of the template's AVAILABLE locations, by key. */
 async function storesHolding(deps: DomainDeps, templateId: string): Promise<Map<string, Chunks>> {
   const available = await deps.db.imageTemplateDatacenter.findMany({ where: { templateId, status: "AVAILABLE" }, orderBy: { datacenter: "asc" } });
-  return new Map(available.map(({ datacenter }) => deps.stores.in(datacenter)).map((chunks) => [chunks.key, chunks]));
+  return deps.stores.serving(available.map(({ datacenter }) => datacenter));
 }
 
 /** Copies what `target` lacks of the template from `source`, references it there, and writes the manifest last. */

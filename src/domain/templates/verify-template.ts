@@ -25,7 +25,7 @@ export const verifyTemplatePipeline: Pipeline<unknown, object> = {
     });
     const volumes = template.volumes.map((volume) => ({ index: volume.index, entries: JSON.parse(volume.chunks) as Array<[number, string]> }));
     const locations = await deps.db.imageTemplateDatacenter.findMany({ where: { templateId: template.id, status: "AVAILABLE" }, orderBy: { datacenter: "asc" } });
-    const stores = [...new Map(locations.map(({ datacenter }) => deps.stores.in(datacenter)).map((chunks) => [chunks.key, chunks])).values()];
+    const stores = [...deps.stores.serving(locations.map(({ datacenter }) => datacenter)).values()];
     for (const volume of template.volumes) progress.addTotal(Number(volume.dataBytes) * stores.length);
     const bad = new Map<string, Set<number>>();
     for (const chunks of stores) {
