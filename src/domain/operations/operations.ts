@@ -120,6 +120,10 @@ export class Operations {
     prepare: (tx: Prisma.TransactionClient, operationId: string) => Promise<Prepared<T> | DomainError>,
   ): Promise<Queued<T>> {
     const id = this.deps.ids.next("op");
+    // Taken with the ID, not by the database: a transaction that runs again after a
+    // serialization failure would otherwise stamp a later time on an earlier ID, and lists
+    // ordered by ID would not read newest first by time.
+    const createdAt = this.deps.clock.now();
     const outcome = await transaction(this.deps.db, async (tx) => {
       const refusal = (await plan.check?.(tx)) ?? (await quotaRefusal(tx, viewer.accountId, this.deps.config.quotas, plan.quotas));
       if (refusal) return refusal;
@@ -139,6 +143,7 @@ export class Operations {
           input: JSON.stringify(prepared.input ?? {}),
           idempotencyKey: plan.idempotency?.key ?? null,
           idempotencyFingerprint: plan.idempotency?.fingerprint ?? null,
+          createdAt,
         },
       });
       return { row, made: prepared.made };
