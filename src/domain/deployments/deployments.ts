@@ -23,7 +23,7 @@ import {
 } from "../servers/index.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type Operations } from "../operations/index.ts";
 import type { ServerKind } from "../kernel/index.ts";
-import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type TemplateRow, type Templates } from "../templates/index.ts";
+import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type Templates } from "../templates/index.ts";
 
 export interface DeployInput {
   imageTemplateId: string;
@@ -79,7 +79,7 @@ export class Deployments {
   }
 
   private async queueDeploy(viewer: Viewer, input: DeployInput, request: IdempotencyRequest | null): Promise<ServerWithOperation> {
-    const template = await this.activeTemplate(viewer, input.imageTemplateId, "imageTemplateId");
+    const template = await this.templates.deployable(viewer, input.imageTemplateId, "imageTemplateId");
     const bareMetal = refuseBareMetal(input.kind ?? "VIRTUAL", `be deployed to a bare metal server ("${template.name}" is standard)`);
     if (bareMetal) throw bareMetal;
     const config = JSON.parse(template.configuration) as RecordedConfiguration;
@@ -154,7 +154,7 @@ export class Deployments {
 
   /** Rewrites a server's volumes from a template; identity and network stay. */
   async reload(viewer: Viewer, input: { serverId: string; imageTemplateId: string; userData?: string | null; powerOn?: boolean | null }): Promise<ServerWithOperation> {
-    const template = await this.activeTemplate(viewer, input.imageTemplateId, "imageTemplateId");
+    const template = await this.templates.deployable(viewer, input.imageTemplateId, "imageTemplateId");
     const server = await this.deps.db.server.findFirst({
       where: { id: input.serverId, accountId: viewer.accountId },
       include: { volumes: true },
@@ -197,14 +197,6 @@ export class Deployments {
     );
     const updated = (await this.deps.db.server.findUniqueOrThrow({ where: { id: server.id } })) as ServerRow;
     return { server: updated, operation };
-  }
-
-  private async activeTemplate(viewer: Viewer, id: string, field: string): Promise<TemplateRow> {
-    const template = await this.deps.db.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
-    if (!template) throw new NotFoundError("ImageTemplate", id, field);
-    const refusal = await this.templates.whyNotDeployable(template);
-    if (refusal) throw refusal;
-    return template;
   }
 
   private async datacentersOf(templateId: string): Promise<string[]> {

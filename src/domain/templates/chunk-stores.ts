@@ -2,6 +2,7 @@
 // own (IMPRINT_STORE_<DATACENTER>) or the default one. A capture writes into the source server's
 // datacenter's store, a deploy or reload reads from the target's, a copy moves chunks between
 // two (templates/replicate-template.ts). Datacenters that share a store share its catalogue.
+import type { Db } from "../../db/client.ts";
 import { DEFAULT_STORE_KEY } from "../../storage/index.ts";
 import type { Chunks } from "./chunks.ts";
 
@@ -33,4 +34,10 @@ export class ChunkStores {
   all(): Chunks[] {
     return [...this.byKey.values()];
   }
+}
+
+/** The catalogues of the stores where the template is AVAILABLE, each once, by key. */
+export async function storesHolding({ db, stores }: { db: Db; stores: ChunkStores }, templateId: string): Promise<Map<string, Chunks>> {
+  const available = await db.imageTemplateDatacenter.findMany({ where: { templateId, status: "AVAILABLE" }, orderBy: { datacenter: "asc" }, select: { datacenter: true } });
+  return stores.serving(available.map(({ datacenter }) => datacenter));
 }

@@ -10,10 +10,9 @@ import { CHUNK_SIZE } from "../../storage/chunk-codec.ts";
 import { CodecError, CodecPool } from "../../storage/codec-pool.ts";
 import type { ImageStore } from "../../storage/image-store.ts";
 import { storeFault } from "../../storage/store-errors.ts";
-import { DEFAULT_STORE_KEY } from "../../storage/index.ts";
 import { transitionTemplates, IntegrityError, describeSystemError, faultOf, naming, type Clock } from "../kernel/index.ts";
 import { ChunkRows } from "./chunk-rows.ts";
-import { StoreLock, type ChunkStoreLock } from "./store-lock.ts";
+import type { ChunkStoreLock } from "./store-lock.ts";
 
 export interface StoredChunk {
   hash: string;
@@ -61,8 +60,8 @@ export class Chunks {
     store: ImageStore,
     codec: CodecPool,
     clock: Clock,
-    lock: ChunkStoreLock = new StoreLock(),
-    key: string = DEFAULT_STORE_KEY,
+    lock: ChunkStoreLock,
+    key: string,
   ) {
     this.lock = lock;
     this.key = key;
@@ -89,10 +88,7 @@ export class Chunks {
     const { sha256: hash, raw: named } = await this.codec.hash(raw);
     // Only committed rows: a row being written by this process is in `writing`, looked at
     // after the last await so that two puts of the same new bytes write them once.
-    const [known] = await selectRows<{ storedBytes: number; damagedAt: Date | null }>(
-      this.db,
-      sql`SELECT "storedBytes", "damagedAt" FROM "Chunk" WHERE "store" = ${this.key} AND "hash" = ${hash}`,
-    );
+    const known = await this.knownRow(hash);
     const pending = this.writing.get(hash);
     if (pending) return { hash, raw: named, storedBytes: (await pending).storedBytes };
     if (known && !known.damagedAt && (await this.store.hasChunk(hash))) return { hash, raw: named, storedBytes: known.storedBytes };
@@ -117,6 +113,15 @@ export class Chunks {
     await naming(this.store.name, () => this.store.putChunk(hash, compressed)).finally(() => this.compressedBuffers.push(Buffer.from(compressed.buffer)));
     await this.recordStored(hash, sizeBytes, storedBytes, known);
     return { raw: back, storedBytes };
+  }
+
+  /** The chunk's committed catalogue row in this store, if it has one. */
+  private async knownRow(hash: string): Promise<{ storedBytes: number; damagedAt: Date | null } | undefined> {
+    const [row] = await selectRows<{ storedBytes: number; damagedAt: Date | null }>(
+      this.db,
+      sql`SELECT "storedBytes", "damagedAt" FROM "Chunk" WHERE "store" = ${this.key} AND "hash" = ${hash}`,
+    );
+    return row;
   }
 
   /** The row of a chunk just written to the store: a new one, or the known one healed. */
@@ -230,7 +235,7 @@ export class Chunks {
    */
   copyTo(target: Chunks, hash: string, context: string): Promise<boolean> {
     return this.slots.runExclusive(async () => {
-      const [known] = await selectRows<{ damagedAt: Date | null }>(this.db, sql`SELECT "damagedAt" FROM "Chunk" WHERE "store" = ${target.key} AND "hash" = ${hash}`);
+      const known = await target.knownRow(hash);
       if (known && !known.damagedAt && (await target.store.hasChunk(hash))) return false;
       const stored = await this.fetch(hash, context);
       const storedBytes = stored.length;

@@ -5,7 +5,7 @@
 // location that is AVAILABLE or COPYING answers with it. Removing the last location in a
 // store of its own collects the template's chunks there that no other template needs.
 import type { Viewer, DomainDeps } from "../deps.ts";
-import { ConflictError, FieldProblems, NotFoundError, transaction, transitionLocations, ValidationError, type Tx } from "../kernel/index.ts";
+import { ConflictError, FieldProblems, transaction, transitionLocations, ValidationError, type Tx } from "../kernel/index.ts";
 import type { OperationSnapshot, Operations } from "../operations/index.ts";
 import { checkDatacenter } from "../servers/index.ts";
 import type { Location, LocationRow, TemplateRow, Templates } from "./templates.ts";
@@ -33,7 +33,7 @@ export class Locations {
 
   /** Makes the template deployable in more datacenters. */
   async add(viewer: Viewer, input: { id: string; datacenters: string[] }): Promise<LocationsAdded> {
-    const template = await this.deployableTemplate(viewer, input.id);
+    const template = await this.templates.deployable(viewer, input.id, "id");
     const datacenters = this.checkDatacenters(input.datacenters);
     const before = await this.rows(this.deps.db, template.id, datacenters);
     let operation: OperationSnapshot | null = null;
@@ -58,8 +58,7 @@ export class Locations {
    * template's last AVAILABLE location (delete the template instead).
    */
   async remove(viewer: Viewer, input: { id: string; datacenters: string[] }): Promise<{ imageTemplate: TemplateRow; locations: Location[] }> {
-    const template = await this.deps.db.imageTemplate.findFirst({ where: { id: input.id, accountId: viewer.accountId } });
-    if (!template) throw new NotFoundError("ImageTemplate", input.id, "id");
+    const template = await this.templates.getOrThrow(viewer, input.id, "id");
     const datacenters = this.checkDatacenters(input.datacenters);
     await transaction(this.deps.db, async (tx) => {
       const all = await tx.imageTemplateDatacenter.findMany({ where: { templateId: template.id } });
@@ -83,14 +82,6 @@ export class Locations {
     const dropped = this.deps.stores.serving(datacenters);
     for (const [key, chunks] of dropped) if (!stillUsed.has(key)) await chunks.forget(template.id, template.globalIdentifier);
     return { imageTemplate: template, locations: left };
-  }
-
-  private async deployableTemplate(viewer: Viewer, id: string): Promise<TemplateRow> {
-    const template = await this.deps.db.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
-    if (!template) throw new NotFoundError("ImageTemplate", id, "id");
-    const refusal = await this.templates.whyNotDeployable(template);
-    if (refusal) throw refusal;
-    return template;
   }
 
   /** The datacenter codes asked for, each once; a ValidationError names each unknown one. */

@@ -7,8 +7,8 @@
 // FAILED and the target store as it was (what it referenced there is released).
 import { TaskWindow, transitionLocations } from "../kernel/index.ts";
 import type { Pipeline, RunContext } from "../operations/index.ts";
-import type { DomainDeps } from "../deps.ts";
 import { CHUNKS_AT_ONCE, type Chunks } from "./chunks.ts";
+import { storesHolding } from "./chunk-stores.ts";
 
 type ReplicateInput = { datacenters: string[] };
 
@@ -43,12 +43,6 @@ export const replicateTemplatePipeline: Pipeline<ReplicateInput, object> = {
     await transitionLocations(deps.db, { templateId, operationId: operation.id }, "FAILED", { operationId: null }, ["COPYING"]);
   },
 };
-
-/** The stores of the template's AVAILABLE locations, by key. */
-async function storesHolding(deps: DomainDeps, templateId: string): Promise<Map<string, Chunks>> {
-  const available = await deps.db.imageTemplateDatacenter.findMany({ where: { templateId, status: "AVAILABLE" }, orderBy: { datacenter: "asc" } });
-  return deps.stores.serving(available.map(({ datacenter }) => datacenter));
-}
 
 /** Copies what `target` lacks of the template from `source`, references it there, and writes the manifest last. */
 async function copyTemplate({ operation, deps, progress, lease, signal }: RunContext<ReplicateInput, object>, source: Chunks, target: Chunks): Promise<void> {

@@ -212,6 +212,14 @@ export class Templates {
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
   }
 
+  /** The viewer's template when it can be deployed (or copied); otherwise why not (NotFoundError naming `field`, or whyNotDeployable's). */
+  async deployable(viewer: Viewer, id: string, field: string): Promise<TemplateRow> {
+    const template = await this.getOrThrow(viewer, id, field);
+    const refusal = await this.whyNotDeployable(template);
+    if (refusal) throw refusal;
+    return template;
+  }
+
   /**
    * Why a template cannot be deployed, naming a damaged chunk and its volume; null when it
    * is ACTIVE.
@@ -249,7 +257,8 @@ export class Templates {
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
   }
 
-  private async getOrThrow(viewer: Viewer, id: string, field = "id"): Promise<TemplateRow> {
+  /** The viewer's template, or a NotFoundError naming `field`. */
+  async getOrThrow(viewer: Viewer, id: string, field = "id"): Promise<TemplateRow> {
     const template = await this.deps.db.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
     if (!template) throw new NotFoundError("ImageTemplate", id, field);
     return template;

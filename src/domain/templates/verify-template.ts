@@ -5,6 +5,7 @@
 // ACTIVE again.
 import { IntegrityError, TaskWindow } from "../kernel/index.ts";
 import { CHUNKS_AT_ONCE, shortHash, type Chunks } from "./chunks.ts";
+import { storesHolding } from "./chunk-stores.ts";
 import type { Pipeline, RunContext } from "../operations/index.ts";
 
 interface VolumeChunks {
@@ -24,8 +25,7 @@ export const verifyTemplatePipeline: Pipeline<unknown, object> = {
       include: { volumes: { orderBy: { index: "asc" } } },
     });
     const volumes = template.volumes.map((volume) => ({ index: volume.index, entries: JSON.parse(volume.chunks) as Array<[number, string]> }));
-    const locations = await deps.db.imageTemplateDatacenter.findMany({ where: { templateId: template.id, status: "AVAILABLE" }, orderBy: { datacenter: "asc" } });
-    const stores = [...deps.stores.serving(locations.map(({ datacenter }) => datacenter)).values()];
+    const stores = [...(await storesHolding(deps, template.id)).values()];
     for (const volume of template.volumes) progress.addTotal(Number(volume.dataBytes) * stores.length);
     const bad = new Map<string, Set<number>>();
     for (const chunks of stores) {
