@@ -1,4 +1,4 @@
-// Finding data in sparse volume files without reading holes (native/sparse-extents).
+// Finding data in sparse volume files without reading holes (native/volume-io).
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

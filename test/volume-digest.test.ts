@@ -1,7 +1,7 @@
 // The volume digest (docs/manifest-format.md): a function of the bytes alone, whatever is a
 // hole on disk; the migration that gives older templates theirs; and `npm run verify-volume`.
 import { createHash, randomBytes } from "node:crypto";
-import { dataExtents } from "@imprint/sparse-extents";
+import { dataExtents } from "@imprint/volume-io";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { open, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

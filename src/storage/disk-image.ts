@@ -2,7 +2,7 @@
 // ranges only, so the volume stays as sparse as the image.
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
-import { dataExtents } from "@imprint/sparse-extents";
+import { dataExtents } from "@imprint/volume-io";
 
 const COPY_BUFFER_BYTES = 4 * 1024 * 1024;
 

@@ -5,7 +5,7 @@
 // docs/manifest-format.md; `npm run verify-volume` checks a raw file against it.
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { dataExtents } from "@imprint/sparse-extents";
+import { dataExtents } from "@imprint/volume-io";
 import { CHUNK_SIZE, isAllZero } from "./chunk-codec.ts";
 import { readFully } from "./files.ts";
 

@@ -3,7 +3,7 @@
 import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { pathExists } from "./files.ts";
-import { dataExtents } from "@imprint/sparse-extents";
+import { dataExtents } from "@imprint/volume-io";
 
 export interface VolumeDriver {
   /** Creates an empty (all holes) volume of exactly capacityBytes; fails if it exists. */
@@ -69,7 +69,7 @@ export class LocalVolumeDriver implements VolumeDriver {
   /**
    * Node has no lseek(SEEK_DATA/SEEK_HOLE), and reading holes costs as much as reading data
    * (a 20 GiB sparse file: a minute). A small addon built at install asks the file system
-   * (native/sparse-extents); where it cannot tell, the whole file is one range.
+   * (native/volume-io); where it cannot tell, the whole file is one range.
    */
   async dataExtents(volumeId: string): Promise<Array<[number, number]>> {
     const flat = await dataExtents(this.pathOf(volumeId));

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errors.h"
+
 typedef struct {
   char* path;
   double* ranges;
@@ -79,22 +81,10 @@ static void execute(napi_env env, void* data) {
 
 static void complete(napi_env env, napi_status status, void* data) {
   Job* job = data;
-  if (status != napi_ok || job->error) {
-    napi_value message, code, error;
-    const char* text = status != napi_ok ? "dataExtents was cancelled" : strerror(job->error);
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    if (job->error) {
-      const char* name = job->error == ENOENT ? "ENOENT" : job->error == EIO ? "EIO" : job->error == EACCES ? "EACCES" : job->error == ENOMEM ? "ENOMEM" : "EUNKNOWN";
-      napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-      napi_set_named_property(env, error, "code", code);
-      if (job->syscall) {
-        napi_value syscall;
-        napi_create_string_utf8(env, job->syscall, NAPI_AUTO_LENGTH, &syscall);
-        napi_set_named_property(env, error, "syscall", syscall);
-      }
-    }
-    napi_reject_deferred(env, job->deferred, error);
+  if (status != napi_ok) {
+    napi_reject_deferred(env, job->deferred, system_error(env, ECANCELED, "dataExtents"));
+  } else if (job->error) {
+    napi_reject_deferred(env, job->deferred, system_error(env, job->error, job->syscall));
   } else {
     void* bytes = NULL;
     napi_value buffer, array;
@@ -109,7 +99,7 @@ static void complete(napi_env env, napi_status status, void* data) {
   free(job);
 }
 
-static napi_value data_extents(napi_env env, napi_callback_info info) {
+napi_value data_extents(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -128,12 +118,3 @@ static napi_value data_extents(napi_env env, napi_callback_info info) {
   napi_queue_async_work(env, job->work);
   return promise;
 }
-
-static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "dataExtents", NAPI_AUTO_LENGTH, data_extents, NULL, &fn);
-  napi_set_named_property(env, exports, "dataExtents", fn);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

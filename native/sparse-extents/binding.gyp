@@ -1,9 +1,0 @@
-{
-  "targets": [
-    {
-      "target_name": "sparse_extents",
-      "sources": ["src/sparse_extents.c"],
-      "cflags": ["-O2", "-Wall"]
-    }
-  ]
-}
