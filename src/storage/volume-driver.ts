@@ -4,11 +4,14 @@ import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { pathExists } from "./files.ts";
 import { dataExtents } from "@imprint/volume-io";
+import { openVolumeWriter, type VolumeWriter } from "./volume-writer.ts";
 
 export interface VolumeDriver {
   /** Creates an empty (all holes) volume of exactly capacityBytes; fails if it exists. */
   create(volumeId: string, capacityBytes: number): Promise<void>;
   open(volumeId: string, mode: "read" | "write"): Promise<FileHandle>;
+  /** Opens a volume just created (all holes) to be filled with a restore's data (VolumeWriter). */
+  openWriter(volumeId: string): Promise<VolumeWriter>;
   /** Sets the logical length, keeping the data in front; growing adds holes. */
   resize(volumeId: string, capacityBytes: number): Promise<void>;
   exists(volumeId: string): Promise<boolean>;
@@ -47,6 +50,10 @@ export class LocalVolumeDriver implements VolumeDriver {
 
   open(volumeId: string, mode: "read" | "write"): Promise<FileHandle> {
     return open(this.pathOf(volumeId), mode === "read" ? "r" : "r+");
+  }
+
+  openWriter(volumeId: string): Promise<VolumeWriter> {
+    return openVolumeWriter(this.pathOf(volumeId));
   }
 
   async resize(volumeId: string, capacityBytes: number): Promise<void> {

@@ -1,11 +1,11 @@
 // Faults injected through the ports: a store that runs out of space or stops at a point,
 // a volume driver whose writes fail with EIO, a codec pool whose worker dies. Each wraps
 // the real adapter; nothing below them (file system, Prisma) is mocked.
-import type { FileHandle } from "node:fs/promises";
 import type { Worker } from "node:worker_threads";
 import { CodecPool } from "../../src/storage/codec-pool.ts";
 import { LocalImageStore } from "../../src/storage/image-store.ts";
 import { LocalVolumeDriver } from "../../src/storage/volume-driver.ts";
+import type { VolumeWriter } from "../../src/storage/volume-writer.ts";
 
 export function systemError(code: string, syscall: string, path = "(hidden)"): NodeJS.ErrnoException {
   const error = new Error(`${code}: injected fault, ${syscall} '${path}'`) as NodeJS.ErrnoException;
@@ -94,9 +94,9 @@ export class FaultyImageStore extends LocalImageStore {
 }
 
 export interface VolumeFaults {
-  /** Writes to volumes fail with EIO once this many bytes were written through the port. */
+  /** A restore's writes to volumes fail with EIO once this many bytes were written through the port. */
   failWritesAfterBytes?: number;
-  /** Flushing a volume opened for writing to disk (datasync) fails with EIO. */
+  /** Making a restored volume durable (its final datasync) fails with EIO. */
   failFlushes?: boolean;
   /** The Nth volume replacement (a reload's swap) waits at this gate after it is done. */
   pauseAfterReplace?: { nth: number; gate: Pause };
@@ -115,24 +115,22 @@ export class FaultyVolumeDriver extends LocalVolumeDriver {
     this.faults = faults;
   }
 
-  override async open(volumeId: string, mode: "read" | "write"): Promise<FileHandle> {
-    const handle = await super.open(volumeId, mode);
-    const limit = this.faults.failWritesAfterBytes;
-    if (mode === "write" && limit !== undefined) {
-      const write = handle.write.bind(handle) as (...args: unknown[]) => Promise<{ bytesWritten: number }>;
-      (handle as { write: unknown }).write = async (...args: unknown[]) => {
-        if (this.written >= limit) throw systemError("EIO", "write", this.pathOf(volumeId));
-        const result = await write(...args);
-        this.written += result.bytesWritten;
-        return result;
-      };
-    }
-    if (mode === "write" && this.faults.failFlushes) {
-      (handle as { datasync: unknown }).datasync = async () => {
-        throw systemError("EIO", "fdatasync", this.pathOf(volumeId));
-      };
-    }
-    return handle;
+  override async openWriter(volumeId: string): Promise<VolumeWriter> {
+    const writer = await super.openWriter(volumeId);
+    return {
+      direct: writer.direct,
+      write: async (data, position) => {
+        const limit = this.faults.failWritesAfterBytes;
+        if (limit !== undefined && this.written >= limit) throw systemError("EIO", "write", this.pathOf(volumeId));
+        await writer.write(data, position);
+        this.written += data.length;
+      },
+      finish: async () => {
+        if (this.faults.failFlushes) throw systemError("EIO", "fdatasync", this.pathOf(volumeId));
+        await writer.finish();
+      },
+      close: () => writer.close(),
+    };
   }
 
   override async replace(fromId: string, toId: string): Promise<void> {

@@ -1,7 +1,6 @@
 // Writes a captured volume back from the image store: every chunk verified against its
 // name as it is read, holes left as holes (never written), and the chunk list checked
 // against the volume's digest before anything is written.
-import type { FileHandle } from "node:fs/promises";
 import { CHUNK_SIZE } from "../../storage/chunk-codec.ts";
 import { volumeDigest } from "../../storage/volume-digest.ts";
 import type { DomainDeps } from "../deps.ts";
@@ -46,8 +45,7 @@ export async function restoreVolume(
   // workers: a new 4 MiB buffer per chunk cost page faults and collections (bench/findings.md).
   // A buffer lost with a failed chunk is not given back; the restore fails anyway.
   const buffers: Buffer[] = [];
-  const file = await naming(target, () => deps.volumes.open(volumeId, "write"));
-  const flush = new FlushBehind(file);
+  const volume = await naming(target, () => deps.volumes.openWriter(volumeId));
   try {
     for (const [index, hash] of entries) {
       skipHolesUntil(index);
@@ -55,57 +53,17 @@ export async function restoreVolume(
       signal.throwIfAborted();
       await window.add(async () => {
         const raw = await chunks.read(hash, what, buffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE));
-        await naming(target, () => file.write(raw, 0, raw.length, index * CHUNK_SIZE));
+        await naming(target, () => volume.write(raw, index * CHUNK_SIZE));
         buffers.push(Buffer.from(raw.buffer));
-        flush.wrote(raw.length);
         deps.metrics.bytesMoved("restored", raw.length);
         progress.advance(raw.length);
       });
     }
     await window.drain();
     skipHolesUntil(Math.ceil(length / CHUNK_SIZE));
-    await naming(target, () => flush.finish());
+    await naming(target, () => volume.finish());
   } finally {
-    // Chunks and flushes still in flight settle before the file closes and the caller cleans up.
-    await window.drain().catch(() => undefined).finally(() => flush.settled()).finally(() => file.close());
-  }
-}
-
-/** How much a restore writes between two flushes behind it. */
-const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
-
-/**
- * Flushes a file's data to disk behind its writes, one flush at a time, so the sync that ends
- * a restore has little left: the disk writes while the next chunks decode (a 1 GiB restore's
- * final fsync took 0.5 s here). A flush that fails fails `finish`.
- */
-class FlushBehind {
-  private pending: Promise<void> = Promise.resolve();
-  private failure: { error: unknown } | null = null;
-  private unflushed = 0;
-
-  private readonly file: FileHandle;
-  constructor(file: FileHandle) {
-    this.file = file;
-  }
-
-  wrote(bytes: number): void {
-    this.unflushed += bytes;
-    if (this.unflushed < FLUSH_EVERY_BYTES || this.failure) return;
-    this.unflushed = 0;
-    this.pending = this.pending.then(() => this.file.datasync()).catch((error) => {
-      this.failure ??= { error };
-    });
-  }
-
-  /** Waits for the flushes behind, then flushes the rest. */
-  async finish(): Promise<void> {
-    await this.pending;
-    if (this.failure) throw this.failure.error;
-    await this.file.datasync();
-  }
-
-  settled(): Promise<void> {
-    return this.pending;
+    // Chunks still in flight settle before the file closes and the caller cleans up.
+    await window.drain().catch(() => undefined).finally(() => volume.close());
   }
 }
