@@ -35,6 +35,8 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** The fastest and slowest of a set of runs. */
+export const spread = (values: number[]) => `${seconds(Math.min(...values))}–${seconds(Math.max(...values))}`;
 export const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 export const ratio = (a: number, b: number) => (b === 0 ? "-" : (a / b).toFixed(2));
 

@@ -4,7 +4,7 @@
 // imprint's copy). Runs alternate between the two sides.
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 import {
-  benchServer, deleteTemplate, GIB, median, MIB, ratio, seconds, startBenchApp, timedCapture, timedDeploy, writeMixedContent, type BenchApp, type Row,
+  benchServer, deleteTemplate, GIB, median, MIB, ratio, seconds, spread, startBenchApp, timedCapture, timedDeploy, writeMixedContent, type BenchApp, type Row,
 } from "./lib.ts";
 import { CHUNKS_AT_ONCE } from "../src/domain/templates/chunks.ts";
 import { TaskWindow } from "../src/domain/kernel/task-window.ts";
@@ -13,8 +13,6 @@ import { newS3Location, s3Env, s3Options, startSwift, swiftUnavailable } from ".
 
 const RUNS = 5;
 const DATA = GIB / 2;
-
-const spread = (values: number[]) => `${seconds(Math.min(...values))}–${seconds(Math.max(...values))}`;
 
 export async function objectStoreBenchmarks(): Promise<Row[]> {
   const missing = swiftUnavailable();
