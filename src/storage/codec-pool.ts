@@ -9,6 +9,15 @@ const ZSTD_LEVEL = 3;
 // zstd-napi's low-level binding, for compressBound (its package exports no wrapper of it).
 const zstdBinding = createRequire(import.meta.url)("zstd-napi/binding") as { compressBound(size: number): number };
 
+/**
+ * Tells a worker to end by itself (codec-worker.cjs closes its port); referenced again, so
+ * that a process with nothing else to do waits for its end instead of exiting under it.
+ */
+function retire(worker: Worker): void {
+  worker.ref();
+  worker.postMessage({ job: "exit" });
+}
+
 const ownsItsMemory = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 
 interface Job {
@@ -101,9 +110,10 @@ export class CodecPool {
 
   /**
    * Stops the workers; every job queued or running is rejected at once, none waits for ever.
-   * A worker is terminated only between jobs: terminated inside a zstd call, zstd-napi throws
-   * a C++ exception that aborts the whole process (SIGABRT; SIGSEGV on Node 20). A busy worker
-   * is terminated when its job answers, one chunk's work later.
+   * Workers are never terminated: a worker told to exit ends by itself between jobs, a busy
+   * one when its job answers, one chunk's work later. A termination inside a zstd call, or
+   * while zstd-napi's finalizers run at the thread's end, makes zstd-napi throw a C++
+   * exception that aborts the whole process (SIGABRT; SIGSEGV on Node 20).
    */
   async close(): Promise<void> {
     this.closed = true;
@@ -111,7 +121,7 @@ export class CodecPool {
     const stopped = new WorkerStoppedError("the codec pool was closed (the server is stopping)");
     for (const job of this.queue.splice(0)) job.reject(stopped);
     for (const job of this.busy.values()) job.reject(stopped);
-    for (const worker of this.idle.splice(0)) void worker.terminate();
+    for (const worker of this.idle.splice(0)) retire(worker);
     await Promise.all(exited);
   }
 
@@ -144,7 +154,7 @@ export class CodecPool {
     const job = this.busy.get(worker);
     this.busy.delete(worker);
     if (this.closed) {
-      void worker.terminate(); // its job was rejected by close()
+      retire(worker); // its job was rejected by close()
       return;
     }
     this.idle.push(worker);

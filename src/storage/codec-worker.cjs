@@ -56,6 +56,9 @@ function decompress(id, data, into) {
 }
 
 parentPort.on("message", ({ id, job, data, level, into }) => {
+  // The pool is closing: with its port closed the thread has nothing left to wait for and
+  // ends by itself, running zstd-napi's finalizers as a normal exit does.
+  if (job === "exit") return parentPort.close();
   try {
     if (job === "hash") {
       reply(id, undefined, createHash("sha256").update(data).digest("hex"), data);
