@@ -21,7 +21,7 @@ import { ConfigDrives } from "./storage/config-drive.ts";
 import type { ImageStore } from "./storage/image-store.ts";
 import { createImageStores, problemOfAll } from "./storage/index.ts";
 import { LocalVolumeDriver, type VolumeDriver } from "./storage/volume-driver.ts";
-import { createHypervisor } from "./hypervisor/index.ts";
+import { createBareMetalHypervisor, createHypervisor } from "./hypervisor/index.ts";
 import type { Hypervisor } from "./hypervisor/hypervisor.ts";
 import { Catalog } from "./domain/kernel/index.ts";
 import { ComputeHosts, reconcileMachines } from "./domain/servers/index.ts";
@@ -76,6 +76,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const catalogues = new Map(imageStores.all.map(({ key, store: keyed }) => [key, new Chunks(db, keyed, codec, systemClock, storeLock, key)]));
   const stores = new ChunkStores(catalogues, new Map([...imageStores.datacenters].map(([code, { key }]) => [code, key])));
   const hypervisor = options.ports?.hypervisor ?? createHypervisor(config);
+  const bareMetal = createBareMetalHypervisor(config, hypervisor);
   // Open subscriptions are counted by the GraphQL server, made below.
   let subscriptions = () => ({ open: 0, sources: 0 });
   const metrics = new Metrics(db, () => subscriptions());
@@ -87,6 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stores,
     configDrives: new ConfigDrives(path.join(config.dataDir, "config-drives")),
     hypervisor,
+    bareMetal,
     hosts: new ComputeHosts({ db, clock: systemClock, config, hypervisor }),
     catalog: new Catalog({ guestImage: config.hypervisor.kind === "qemu" ? config.hypervisor.qemu.guestImage : null }),
     events: createEventBus(redis ? redisEventTransport(redis, log) : inProcessTransport()),
@@ -141,6 +143,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await graphql.close();
       await domain.runner.stop();
       await hypervisor.close();
+      if (bareMetal !== hypervisor) await bareMetal.close();
       await codec.close();
       for (const { store: keyed } of imageStores.all) await keyed.close();
       if ((await closeDb(db)) === "left busy") log.warn("stopping: database connections still busy; left to the exit");

@@ -89,7 +89,7 @@ describe("captureImageTemplate", () => {
     expect(last.server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
     expect(last.bytesTotal).toBe(5 * 1024 ** 3);
 
-    expect(first).toMatchObject({ status: "ACTIVE", type: "STANDARD", note: "first capture", sourceServer: { id: demo.id } });
+    expect(first).toMatchObject({ status: "ACTIVE", kind: "STANDARD", note: "first capture", sourceServer: { id: demo.id } });
     expect(first.configuration).toEqual({
       kind: "VIRTUAL", os: "UBUNTU_24_04_64", cpu: 2, memoryMb: 4096, datacenter: "dal10",
       volumes: [

@@ -12,7 +12,7 @@ import { GraphQLClient } from "./helpers/clients.ts";
 import { watchConsole } from "./helpers/console.ts";
 import { CAPTURE, CREATE_SERVER, DEPLOY, ERROR_FIELDS, waitForOperation } from "./helpers/documents.ts";
 import { processAlive } from "./helpers/child.ts";
-import { buildGuest, killMachines, machinePid, qemuUnavailable } from "./helpers/qemu.ts";
+import { buildGuest, killMachines, machinePid, machineProcesses, qemuUnavailable } from "./helpers/qemu.ts";
 import { rawId } from "./helpers/store.ts";
 
 const unavailable = qemuUnavailable();
@@ -76,6 +76,7 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
       expect(server).toMatchObject({ status: "ACTIVE", powerState: "RUNNING" });
       expect(server.console.join("\n")).toMatch(/imprint-guest ready hostname=source01 .*addresses=10\.10\./);
       expect(machinePid(dataDir, rawId(sourceId))).not.toBeNull();
+      expect((await client.query(`query($id: ID!) { node(id: $id) { ... on Server { machine } } }`, { id: sourceId })).node).toEqual({ machine: "QEMU" });
 
     }
     // 2. Capture: the guest powers off cleanly, its volumes are read, and it boots again.
@@ -203,4 +204,29 @@ describe.skipIf(unavailable !== null)(`QEMU machines${unavailable ? ` (skipped: 
       console.close();
     }
   }, 240_000);
+
+  it("runs bare metal on simulated machines (a VM is not bare metal): no QEMU process, and a Flex image of it deploys to bare metal", async () => {
+    const SHAPE = `query($id: ID!) { node(id: $id) { ... on Server { kind machine host status powerState } } }`;
+    const created = (
+      await client.query(CREATE_SERVER, {
+        input: { kind: "BARE_METAL", hostname: "metal01", domain: "example.com", datacenter: "dal10", cpu: 8, memoryMb: 16384, os: "UBUNTU_24_04_64", volumes: [{ role: "BOOT", capacityGb: 4 }] },
+      })
+    ).createServer;
+    expect(created.__typename).toBe("CreateServerPayload");
+    expect((await waitForOperation(client, created.operation.id)).status).toBe("SUCCEEDED");
+    const metal = created.server.id;
+    expect((await client.query(SHAPE, { id: metal })).node).toEqual({ kind: "BARE_METAL", machine: "SIMULATED", host: null, status: "ACTIVE", powerState: "RUNNING" });
+    expect(machineProcesses(rawId(metal))).toBe(0);
+
+    const captured = (await client.query(CAPTURE, { input: { serverId: metal, name: "metal01-flex", kind: "FLEX" } })).captureImageTemplate;
+    expect((await waitForOperation(client, captured.operation.id)).status).toBe("SUCCEEDED");
+    const deployed = (await client.query(DEPLOY, { input: { imageTemplateId: captured.imageTemplate.id, hostname: "metal02", domain: "example.com" } })).deployImageTemplate;
+    expect(deployed.__typename).toBe("DeployImageTemplatePayload");
+    expect((await waitForOperation(client, deployed.operation.id)).status).toBe("SUCCEEDED");
+    expect((await client.query(SHAPE, { id: deployed.server.id })).node).toEqual({ kind: "BARE_METAL", machine: "SIMULATED", host: null, status: "ACTIVE", powerState: "RUNNING" });
+    expect(machineProcesses(rawId(deployed.server.id))).toBe(0);
+    const off = (await client.query(POWER_OFF, { id: metal })).powerOffServer;
+    expect((await waitForOperation(client, off.operation.id)).status).toBe("SUCCEEDED");
+    expect((await client.query(SHAPE, { id: metal })).node).toMatchObject({ powerState: "HALTED" });
+  }, 120_000);
 });

@@ -24,8 +24,10 @@ export interface DomainDeps {
   /** Each image store's catalogue, and the one that serves each datacenter. */
   stores: ChunkStores;
   configDrives: ConfigDrives;
-  /** Runs the servers' machines (simulated, or QEMU). */
+  /** Runs the virtual servers' machines (simulated, or QEMU). */
   hypervisor: Hypervisor;
+  /** Runs the bare-metal servers' machines: simulated, whatever `hypervisor` is (servers/machine.ts). */
+  bareMetal: Hypervisor;
   /** Which instance runs which server's machine, over `hypervisor` (one per process). */
   hosts: ComputeHosts;
   /** The datacenters and operating systems offered. */

@@ -10,3 +10,11 @@ export function createHypervisor(config: Config): Hypervisor {
   if (config.hypervisor.kind === "qemu") return new QemuHypervisor(machines, config.hypervisor.qemu);
   return new SimulatedHypervisor(machines);
 }
+
+/**
+ * What runs bare-metal servers: simulated machines always, since a virtual machine is not bare
+ * metal; the virtual servers' adapter itself when that is the simulated one.
+ */
+export function createBareMetalHypervisor(config: Config, virtual: Hypervisor): Hypervisor {
+  return virtual.kind === "simulated" ? virtual : new SimulatedHypervisor(path.join(config.dataDir, "bare-metal-machines"));
+}

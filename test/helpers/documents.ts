@@ -39,10 +39,10 @@ export const CAPTURE = `
     captureImageTemplate(input: $input) {
       __typename
       ... on CaptureImageTemplatePayload {
-        imageTemplate { id globalIdentifier name status datacenters }
+        imageTemplate { id globalIdentifier name kind status datacenters }
         operation { id kind status }
       }
-      ... on IncompatibleServerError { serverKind }
+      ... on IncompatibleServerError { serverKind compatibleTemplateKind compatibleOperatingSystems }
       ${ERROR_FIELDS}
     }
   }
@@ -52,7 +52,7 @@ export const TEMPLATE = `
   query($id: ID!) {
     node(id: $id) {
       ... on ImageTemplate {
-        id globalIdentifier name note type status datacenters sizeBytes storedBytes createdAt
+        id globalIdentifier name note kind status datacenters sizeBytes storedBytes createdAt
         sourceServer { id fqdn }
         configuration { kind os cpu memoryMb datacenter volumes { index role capacityGb captured } }
         volumes { index role capacityGb sizeBytes storedBytes digest }
@@ -105,18 +105,18 @@ export const DEPLOY = `
     deployImageTemplate(input: $input) {
       __typename
       ... on DeployImageTemplatePayload {
-        server { id fqdn status datacenter network { privateIpv4 publicIpv4 macAddress } volumes { index role capacityGb } }
+        server { id kind fqdn status datacenter network { privateIpv4 publicIpv4 macAddress } volumes { index role capacityGb } }
         operation { id kind status }
       }
-      ... on IncompatibleServerError { serverKind }
+      ... on IncompatibleServerError { serverKind compatibleTemplateKind compatibleOperatingSystems }
       ${ERROR_FIELDS}
     }
   }
 `;
 
-/** Captures a server and waits for the template to be ACTIVE. */
-export async function captureTemplate(client: GraphQLClient, serverId: string, name: string) {
-  const result = (await client.query(CAPTURE, { input: { serverId, name } })).captureImageTemplate;
+/** Captures a server (as a STANDARD template unless `kind` says otherwise) and waits for the template to be ACTIVE. */
+export async function captureTemplate(client: GraphQLClient, serverId: string, name: string, kind?: "STANDARD" | "FLEX") {
+  const result = (await client.query(CAPTURE, { input: { serverId, name, ...(kind ? { kind } : {}) } })).captureImageTemplate;
   if (result.__typename !== "CaptureImageTemplatePayload") throw new Error(`capture failed: ${JSON.stringify(result)}`);
   const final = await waitForOperation(client, result.operation.id);
   if (final.status !== "SUCCEEDED") throw new Error(`capture ended ${final.status}: ${JSON.stringify(final.error)}`);

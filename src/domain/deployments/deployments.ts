@@ -23,7 +23,7 @@ import {
 } from "../servers/index.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type Operations } from "../operations/index.ts";
 import type { ServerKind } from "../kernel/index.ts";
-import { holdTemplate, refuseBareMetal, volumeTooSmall, type RecordedConfiguration, type Templates } from "../templates/index.ts";
+import { holdTemplate, refuseTarget, volumeTooSmall, type RecordedConfiguration, type Templates } from "../templates/index.ts";
 
 export interface DeployInput {
   imageTemplateId: string;
@@ -80,9 +80,11 @@ export class Deployments {
 
   private async queueDeploy(viewer: Viewer, input: DeployInput, request: IdempotencyRequest | null): Promise<ServerWithOperation> {
     const template = await this.templates.deployable(viewer, input.imageTemplateId, "imageTemplateId");
-    const bareMetal = refuseBareMetal(input.kind ?? "VIRTUAL", `be deployed to a bare metal server ("${template.name}" is standard)`);
-    if (bareMetal) throw bareMetal;
     const config = JSON.parse(template.configuration) as RecordedConfiguration;
+    // As the other defaults, the kind is the source server's: a STANDARD template's is VIRTUAL.
+    const kind = input.kind ?? config.kind;
+    const incompatible = refuseTarget(template, kind, "be deployed to bare metal");
+    if (incompatible) throw incompatible;
     const available = await this.datacentersOf(template.id);
     const spec = {
       hostname: input.hostname,
@@ -127,7 +129,7 @@ export class Deployments {
       const notHeld = await holdTemplate(tx, template);
       if (notHeld) return notHeld;
       const server = await insertServer(tx, viewer, this.deps, {
-        kind: "VIRTUAL",
+        kind,
         ...spec,
         os: config.os,
         volumes: layout as NewServer["volumes"],
@@ -160,8 +162,8 @@ export class Deployments {
       include: { volumes: true },
     });
     if (!server) throw new NotFoundError("Server", input.serverId, "serverId");
-    const bareMetal = refuseBareMetal(server.kind, `be loaded onto bare metal server ${server.fqdn} ("${template.name}" is standard)`);
-    if (bareMetal) throw bareMetal;
+    const incompatible = refuseTarget(template, server.kind, `be loaded onto bare metal server ${server.fqdn}`);
+    if (incompatible) throw incompatible;
     const problems = new FieldProblems();
     const available = await this.datacentersOf(template.id);
     if (!available.includes(server.datacenter)) {

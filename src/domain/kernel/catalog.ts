@@ -17,6 +17,8 @@ export interface OperatingSystem {
   family: "LINUX" | "WINDOWS";
   /** Smallest boot volume the OS installs on. */
   minBootGb: number;
+  /** Flex images of it may be captured and deployed to bare metal as to virtual servers. */
+  flexCapable: boolean;
   /** A bootable disk image written onto a new boot volume; without one, synthetic content is. */
   imageFile?: string;
 }
@@ -34,11 +36,13 @@ export const DATACENTERS: readonly Datacenter[] = [
 
 export const OPERATING_SYSTEMS: readonly OperatingSystem[] = [
   // Minimum boot volumes of the providers' minimal cloud images.
-  { code: "UBUNTU_24_04_64", name: "Ubuntu 24.04 LTS (64 bit)", family: "LINUX", minBootGb: 4 },
-  { code: "UBUNTU_22_04_64", name: "Ubuntu 22.04 LTS (64 bit)", family: "LINUX", minBootGb: 4 },
-  { code: "DEBIAN_12_64", name: "Debian 12 (64 bit)", family: "LINUX", minBootGb: 2 },
-  { code: "ROCKYLINUX_9_64", name: "Rocky Linux 9 (64 bit)", family: "LINUX", minBootGb: 10 },
-  { code: "WIN_2022_64", name: "Windows Server 2022 Standard (64 bit)", family: "WINDOWS", minBootGb: 64 },
+  // Flex-capable: those whose images carry the drivers of both the virtual and the bare-metal
+  // hardware, as IBM classic's Flex list does; Debian 12 here has only the virtual ones.
+  { code: "UBUNTU_24_04_64", name: "Ubuntu 24.04 LTS (64 bit)", family: "LINUX", minBootGb: 4, flexCapable: true },
+  { code: "UBUNTU_22_04_64", name: "Ubuntu 22.04 LTS (64 bit)", family: "LINUX", minBootGb: 4, flexCapable: true },
+  { code: "DEBIAN_12_64", name: "Debian 12 (64 bit)", family: "LINUX", minBootGb: 2, flexCapable: false },
+  { code: "ROCKYLINUX_9_64", name: "Rocky Linux 9 (64 bit)", family: "LINUX", minBootGb: 10, flexCapable: true },
+  { code: "WIN_2022_64", name: "Windows Server 2022 Standard (64 bit)", family: "WINDOWS", minBootGb: 64, flexCapable: true },
 ];
 
 export const SERVER_LIMITS = {
@@ -55,7 +59,7 @@ export function findDatacenter(code: string): Datacenter | undefined {
 }
 
 /** The small guest of `npm run guest:build`, offered when machines are real (QEMU). */
-export const IMPRINT_GUEST: OperatingSystem = { code: "IMPRINT_GUEST", name: "imprint test guest (Debian kernel, busybox)", family: "LINUX", minBootGb: 1 };
+export const IMPRINT_GUEST: OperatingSystem = { code: "IMPRINT_GUEST", name: "imprint test guest (Debian kernel, busybox)", family: "LINUX", minBootGb: 1, flexCapable: false };
 
 /** What this instance offers: the operating systems depend on the hypervisor. */
 export class Catalog {
@@ -68,6 +72,11 @@ export class Catalog {
 
   findOperatingSystem(code: string): OperatingSystem | undefined {
     return this.operatingSystems.find((os) => os.code === code);
+  }
+
+  /** The codes of the operating systems Flex images can be made of. */
+  flexCapableOperatingSystems(): string[] {
+    return this.operatingSystems.filter((os) => os.flexCapable).map((os) => os.code);
   }
 }
 

@@ -79,15 +79,26 @@ export class ConflictError extends DomainError {
   }
 }
 
+/**
+ * A template and a server that do not go together (a standard template and bare metal, a Flex
+ * image and an operating system that is not Flex-capable), with what would work.
+ */
 export class IncompatibleServerError extends DomainError {
   readonly code = "INCOMPATIBLE_SERVER" as const;
   readonly serverKind: string;
+  /** The kind of template that would do, when one would. */
+  readonly compatibleTemplateKind: string | null;
+  /** The operating systems that would do, when the server's is what stands in the way. */
+  readonly compatibleOperatingSystems: string[];
   constructor(
     message: string,
     serverKind: string,
+    compatible: { templateKind?: string | null; operatingSystems?: string[] } = {},
   ) {
     super(message);
     this.serverKind = serverKind;
+    this.compatibleTemplateKind = compatible.templateKind ?? null;
+    this.compatibleOperatingSystems = compatible.operatingSystems ?? [];
     this.name = "IncompatibleServerError";
   }
 }

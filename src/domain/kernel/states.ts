@@ -14,6 +14,9 @@ export const POWER_STATES: readonly PowerState[] = Object.values(Enums.PowerStat
 export type VolumeRole = Enums.VolumeRole;
 export const VOLUME_ROLES: readonly VolumeRole[] = Object.values(Enums.VolumeRole);
 
+export type ImageTemplateKind = Enums.ImageTemplateKind;
+export const IMAGE_TEMPLATE_KINDS: readonly ImageTemplateKind[] = Object.values(Enums.ImageTemplateKind);
+
 export type TemplateStatus = Enums.TemplateStatus;
 export const TEMPLATE_STATUSES: readonly TemplateStatus[] = Object.values(Enums.TemplateStatus);
 

@@ -10,7 +10,7 @@
 // host starts again and rolls it back: only it can reach the machine (docs/decisions/compute-hosts.md).
 import type { Prisma } from "../../db/prisma.ts";
 import type { DomainDeps } from "../deps.ts";
-import { HostUnavailableError, type Tx } from "../kernel/index.ts";
+import { HostUnavailableError, type ServerKind, type Tx } from "../kernel/index.ts";
 
 type HostDeps = Pick<DomainDeps, "db" | "clock" | "config" | "hypervisor">;
 
@@ -37,12 +37,15 @@ export class ComputeHosts {
       create: { name: this.self, hypervisor: hypervisor.kind, startedAt: now, heartbeatAt: now },
       update: starting ? { hypervisor: hypervisor.kind, startedAt: now, heartbeatAt: now } : { heartbeatAt: now },
     });
-    if (starting) await db.server.updateMany({ where: { host: null }, data: { host: this.self } });
+    if (starting) await db.server.updateMany({ where: { host: null, kind: "VIRTUAL" }, data: { host: this.self } });
   }
 
-  /** The host a new server goes on: the live host with the fewest servers, this one on a tie; null when machines are shared. */
-  async place(tx: Tx): Promise<string | null> {
-    if (!this.self) return null;
+  /**
+   * The host a new server goes on: the live host with the fewest servers, this one on a tie;
+   * null when machines are shared, and for bare metal, whose machines are always simulated.
+   */
+  async place(tx: Tx, kind: ServerKind): Promise<string | null> {
+    if (!this.self || kind === "BARE_METAL") return null;
     const live = await this.liveHosts(tx);
     const counts = await tx.server.groupBy({ by: ["host"], where: { host: { in: live } }, _count: { _all: true } });
     const load = new Map(counts.map((row) => [row.host, row._count._all]));

@@ -1,9 +1,28 @@
 // A server's machine, through the hypervisor port: start it from the server's record,
 // stop it (ACPI, then forced after the configured deadline), and record what it really is.
 // Pipelines call these and then write `powerState`; nothing else talks to the hypervisor.
+import type { Hypervisor } from "../../hypervisor/hypervisor.ts";
 import type { DomainDeps } from "../deps.ts";
 import { MachineError } from "../kernel/index.ts";
-import type { PowerState } from "../kernel/index.ts";
+import type { PowerState, ServerKind } from "../kernel/index.ts";
+
+type MachineDeps = Pick<DomainDeps, "hypervisor" | "bareMetal">;
+
+/** The adapter that runs servers of `kind`: bare metal is simulated, whatever runs virtual servers. */
+export function machinesFor(deps: MachineDeps, kind: ServerKind): Hypervisor {
+  return kind === "BARE_METAL" ? deps.bareMetal : deps.hypervisor;
+}
+
+/** The adapter of a server known by its ID; null when the server is gone. */
+async function machinesOf(deps: DomainDeps, serverId: string): Promise<Hypervisor | null> {
+  const server = await deps.db.server.findUnique({ where: { id: serverId }, select: { kind: true } });
+  return server ? machinesFor(deps, server.kind) : null;
+}
+
+/** Every adapter, each once (one when bare metal and virtual servers share the simulated one). */
+function allMachines(deps: MachineDeps): Hypervisor[] {
+  return [...new Set([deps.hypervisor, deps.bareMetal])];
+}
 
 async function loadServer(deps: DomainDeps, serverId: string) {
   return deps.db.server.findUniqueOrThrow({ where: { id: serverId }, include: { volumes: { orderBy: { index: "asc" } } } });
@@ -12,7 +31,7 @@ async function loadServer(deps: DomainDeps, serverId: string) {
 export async function startMachine(deps: DomainDeps, serverId: string): Promise<void> {
   const server = await loadServer(deps, serverId);
   try {
-    await deps.hypervisor.start({
+    await machinesFor(deps, server.kind).start({
       serverId: server.id,
       name: server.fqdn,
       cpu: server.cpu,
@@ -29,7 +48,8 @@ export async function startMachine(deps: DomainDeps, serverId: string): Promise<
 /** ACPI power-off, forced after the configured deadline; once asked, it is not cancelled. */
 export async function stopMachine(deps: DomainDeps, serverId: string): Promise<void> {
   try {
-    const { how } = await deps.hypervisor.stop(serverId, { timeoutMs: deps.config.hypervisor.shutdownTimeoutMs });
+    const machines = (await machinesOf(deps, serverId)) ?? deps.hypervisor;
+    const { how } = await machines.stop(serverId, { timeoutMs: deps.config.hypervisor.shutdownTimeoutMs });
     if (how === "forced") deps.log.warn("a guest did not power off within its deadline and was forced off", { serverId });
   } catch (error) {
     throw new MachineError(`the machine of server ${await nameOf(deps, serverId)} did not stop: ${(error as Error).message}`);
@@ -39,7 +59,9 @@ export async function stopMachine(deps: DomainDeps, serverId: string): Promise<v
 /** Stopped at once and forgotten (console included), as when a server is deleted or a new one failed. */
 export async function removeMachine(deps: DomainDeps, serverId: string): Promise<void> {
   try {
-    await deps.hypervisor.remove(serverId);
+    // A server already gone may have had its machine on either adapter.
+    const machines = await machinesOf(deps, serverId);
+    for (const adapter of machines ? [machines] : allMachines(deps)) await adapter.remove(serverId);
   } catch (error) {
     throw new MachineError(`the machine of server ${await nameOf(deps, serverId)} could not be removed: ${(error as Error).message}`);
   }
@@ -77,7 +99,7 @@ export async function returnMachineTo(
 
 /** The power state the machine really has (the record's when the adapter does not know it). */
 export async function truePowerState(deps: DomainDeps, serverId: string, recorded: PowerState): Promise<PowerState> {
-  const state = await deps.hypervisor.state(serverId);
+  const state = await ((await machinesOf(deps, serverId)) ?? deps.hypervisor).state(serverId);
   return state === null ? recorded : state === "RUNNING" ? "RUNNING" : "HALTED";
 }
 
@@ -87,11 +109,11 @@ export async function truePowerState(deps: DomainDeps, serverId: string, recorde
  * RUNNING, never started twice), and a machine whose server is gone or FAILED is cut off.
  */
 export async function reconcileMachines(deps: DomainDeps): Promise<void> {
-  const servers = await deps.db.server.findMany({ where: deps.hosts.serversHere(), select: { id: true, fqdn: true, status: true, powerState: true, activeOperationId: true } });
+  const servers = await deps.db.server.findMany({ where: deps.hosts.serversHere(), select: { id: true, kind: true, fqdn: true, status: true, powerState: true, activeOperationId: true } });
   for (const server of servers) {
     if (server.activeOperationId) continue; // its operation's recovery decides
     if (server.status === "FAILED") {
-      if ((await deps.hypervisor.state(server.id)) === "RUNNING") await removeMachine(deps, server.id);
+      if ((await machinesFor(deps, server.kind).state(server.id)) === "RUNNING") await removeMachine(deps, server.id);
       continue;
     }
     const truth = await truePowerState(deps, server.id, server.powerState);
@@ -101,7 +123,8 @@ export async function reconcileMachines(deps: DomainDeps): Promise<void> {
   }
   // Every server's, not only those here: a data folder shared with other hosts shows their machines too.
   const known = new Set((await deps.db.server.findMany({ select: { id: true } })).map((server) => server.id));
-  for (const id of await deps.hypervisor.running()) {
+  const running = (await Promise.all(allMachines(deps).map((adapter) => adapter.running()))).flat();
+  for (const id of running) {
     if (known.has(id)) continue;
     deps.log.warn("a machine of a server that no longer exists was running; it is cut off", { serverId: id });
     await removeMachine(deps, id);

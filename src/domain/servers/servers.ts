@@ -19,6 +19,7 @@ import {
 import type { DomainDeps, Viewer } from "../deps.ts";
 import { allOf, columnsSql, containsText, joinSql, selectPage, selectRows, sql } from "../../db/raw-sql.ts";
 import { addressesFor, nextFreeOrdinal } from "./network.ts";
+import { machinesFor } from "./machine.ts";
 import type { OperationSnapshot, Operations, QueuePlan, ServerLockRequest } from "../operations/index.ts";
 import type { ServerKind, ServerStatus, VolumeRole } from "../kernel/index.ts";
 import {
@@ -143,7 +144,7 @@ export async function insertServer(
       powerState: "HALTED",
       status: INITIAL.server,
       activeOperationId: spec.operationId,
-      host: await hosts.place(tx),
+      host: await hosts.place(tx, spec.kind),
       sourceImageTemplateId: spec.sourceImageTemplateId ?? null,
       ...addressesFor(dc, await nextFreeOrdinal(tx, dc)),
       volumes: { create: spec.volumes.map((v) => ({ id: ids.next("vol"), index: v.index, role: v.role, capacityGb: v.capacityGb })) },
@@ -222,20 +223,25 @@ export class Servers {
     return this.queue(viewer, serverId, SERVER_ACTIONS.delete);
   }
 
+  /** What runs the machines of servers of `kind`: bare metal is simulated, whatever runs virtual servers. */
+  machineKind(kind: ServerKind): "SIMULATED" | "QEMU" {
+    return machinesFor(this.deps, kind).kind === "qemu" ? "QEMU" : "SIMULATED";
+  }
+
   /** The last lines of a server's serial console (the caller has loaded the server as the viewer's). */
   async consoleTail(server: ServerRow, lastLines: number): Promise<string[]> {
     checkLastLines(lastLines);
-    return this.deps.hypervisor.consoleTail(server.id, lastLines);
+    return machinesFor(this.deps, server.kind).consoleTail(server.id, lastLines);
   }
 
   /** The server's last `lastLines` console lines, then each line as the machine writes it, until the subscriber leaves. */
   async *followConsole(viewer: Viewer, serverId: string, lastLines = 0): AsyncGenerator<string> {
     checkLastLines(lastLines);
-    const server = await this.deps.db.server.findFirst({ where: { id: serverId, accountId: viewer.accountId }, select: { id: true } });
+    const server = await this.deps.db.server.findFirst({ where: { id: serverId, accountId: viewer.accountId }, select: { id: true, kind: true } });
     if (!server) throw new NotFoundError("Server", serverId, "id");
     const stop = new AbortController();
     try {
-      yield* this.deps.hypervisor.consoleFollow(server.id, stop.signal, lastLines);
+      yield* machinesFor(this.deps, server.kind).consoleFollow(server.id, stop.signal, lastLines);
     } finally {
       stop.abort();
     }

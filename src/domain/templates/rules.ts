@@ -1,12 +1,42 @@
-// The rules of standard image templates, each written once and named.
-import { ConflictError, IncompatibleServerError, type ServerKind, type TemplateStatus, type Tx } from "../kernel/index.ts";
+// The rules of image templates, each written once and named.
+import { ConflictError, IncompatibleServerError, type Catalog, type ImageTemplateKind, type ServerKind, type TemplateStatus, type Tx } from "../kernel/index.ts";
 
 /**
- * Standard image templates never come from or go to bare metal (Flex images would).
- * `action` says what was asked, e.g. `be captured from bare metal server web01.example.com`.
+ * Whether a template of `kind` may be captured from `server`: a STANDARD one never from bare
+ * metal, a FLEX one only from a Flex-capable operating system. The refusal says what would do.
  */
-export function refuseBareMetal(kind: string, action: string): IncompatibleServerError | null {
-  return kind === ("BARE_METAL" satisfies ServerKind) ? new IncompatibleServerError(`standard image templates cannot ${action}`, kind) : null;
+export function refuseCapture(kind: ImageTemplateKind, server: { kind: ServerKind; os: string; fqdn: string }, catalog: Catalog): IncompatibleServerError | null {
+  const flex = catalog.flexCapableOperatingSystems();
+  const osIsFlex = flex.includes(server.os);
+  if (kind === "STANDARD" && server.kind === "BARE_METAL") {
+    return osIsFlex
+      ? new IncompatibleServerError(`standard image templates cannot be captured from bare metal server ${server.fqdn}; capture it as a FLEX image`, server.kind, { templateKind: "FLEX" })
+      : new IncompatibleServerError(
+          `standard image templates cannot be captured from bare metal server ${server.fqdn}, and FLEX images only of ${flex.join(", ")} (it runs ${server.os})`,
+          server.kind,
+          { operatingSystems: flex },
+        );
+  }
+  if (kind === "FLEX" && !osIsFlex) {
+    const standardWould = server.kind === "VIRTUAL";
+    return new IncompatibleServerError(
+      `FLEX images cannot be captured from server ${server.fqdn}: ${server.os} is not Flex-capable (${flex.join(", ")} are)${standardWould ? "; a STANDARD template can be" : ""}`,
+      server.kind,
+      { templateKind: standardWould ? "STANDARD" : null, operatingSystems: flex },
+    );
+  }
+  return null;
+}
+
+/**
+ * Whether `template` may go onto a server of `serverKind` (a deploy, a reload): a STANDARD one
+ * never onto bare metal. `action` says what was asked, e.g. `be deployed to bare metal`.
+ */
+export function refuseTarget(template: { name: string; kind: ImageTemplateKind }, serverKind: ServerKind, action: string): IncompatibleServerError | null {
+  if (template.kind === "STANDARD" && serverKind === "BARE_METAL") {
+    return new IncompatibleServerError(`image template "${template.name}" is STANDARD and cannot ${action}; bare metal takes FLEX images`, serverKind, { templateKind: "FLEX" });
+  }
+  return null;
 }
 
 /** A volume restored from a template may be larger than the captured one, never smaller. */

@@ -21,9 +21,9 @@ import {
   type Columns,
 } from "../kernel/index.ts";
 import { shortHash } from "./chunks.ts";
-import { holdTemplate, refuseBareMetal } from "./rules.ts";
+import { holdTemplate, refuseCapture } from "./rules.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
-import type { PowerState, ServerKind, TemplateStatus, VolumeRole } from "../kernel/index.ts";
+import type { ImageTemplateKind, PowerState, ServerKind, TemplateStatus, VolumeRole } from "../kernel/index.ts";
 
 export type TemplateRow = Prisma.ImageTemplateGetPayload<object>;
 /** A template's copy in one datacenter. */
@@ -36,6 +36,8 @@ export interface CaptureInput {
   serverId: string;
   name: string;
   note?: string | null;
+  /** STANDARD (the default) or FLEX. */
+  kind?: ImageTemplateKind | null;
   /** Volumes to capture; default: every volume except swap. */
   volumeIndexes?: number[] | null;
   idempotencyKey?: string | null;
@@ -107,8 +109,9 @@ export class Templates {
       include: { volumes: { orderBy: { index: "asc" } } },
     });
     if (!server) throw new NotFoundError("Server", input.serverId, "serverId");
-    const bareMetal = refuseBareMetal(server.kind, `be captured from bare metal server ${server.fqdn}`);
-    if (bareMetal) throw bareMetal;
+    const kind = input.kind ?? "STANDARD";
+    const incompatible = refuseCapture(kind, server, this.deps.catalog);
+    if (incompatible) throw incompatible;
     const volumeIndexes = chooseVolumes(server.volumes, input.volumeIndexes);
 
     const templateId = this.deps.ids.next("img");
@@ -138,6 +141,7 @@ export class Templates {
               globalIdentifier: randomUUID(),
               name,
               note: input.note ?? "",
+              kind,
               status: INITIAL.template,
               sourceServerId: server.id,
               datacenters: { create: [{ datacenter: server.datacenter }] },

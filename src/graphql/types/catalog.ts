@@ -15,6 +15,7 @@ const OperatingSystemRef = builder.objectRef<OperatingSystem>("OperatingSystem")
     name: t.exposeString("name"),
     family: t.exposeString("family"),
     minBootGb: t.exposeInt("minBootGb", { description: "Smallest boot volume, in GiB." }),
+    flexCapable: t.exposeBoolean("flexCapable", { description: "FLEX image templates can be captured from servers running it, and deployed to bare metal." }),
   }),
 });
 

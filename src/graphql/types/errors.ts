@@ -9,8 +9,10 @@ import {
   QuotaExceededError,
   ValidationError,
   type ErrorCode,
+  type ImageTemplateKind,
 } from "../../domain/kernel/index.ts";
 import { builder } from "../builder.ts";
+import { ImageTemplateKindEnum } from "./enums.ts";
 
 export const ErrorCodeEnum = builder.enumType("ErrorCode", { values: ERROR_CODES });
 
@@ -60,11 +62,21 @@ builder.objectType(ConflictError, {
 
 builder.objectType(IncompatibleServerError, {
   name: "IncompatibleServerError",
-  description: "Standard image templates do not go to or come from bare metal servers.",
+  description: "A template and a server that do not go together: standard templates and bare metal, Flex images and an operating system that is not Flex-capable. Says what would do.",
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof IncompatibleServerError,
   fields: (t) => ({
     serverKind: t.exposeString("serverKind"),
+    compatibleTemplateKind: t.field({
+      type: ImageTemplateKindEnum,
+      nullable: true,
+      description: "The kind of template that would do, when one would.",
+      resolve: (error) => error.compatibleTemplateKind as ImageTemplateKind | null,
+    }),
+    compatibleOperatingSystems: t.stringList({
+      description: "Operating systems that would do (codes), when the server's is what stands in the way; else empty.",
+      resolve: (error) => error.compatibleOperatingSystems,
+    }),
   }),
 });
 

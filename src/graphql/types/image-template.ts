@@ -8,7 +8,7 @@ import { builder, UNCACHED_LOADS } from "../builder.ts";
 import { countedConnection, NODES, pageArgs, toConnection } from "../connections.ts";
 import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
-import { PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.ts";
+import { ImageTemplateKindEnum, PowerStateEnum, ServerKindEnum, TemplateStatusEnum, VolumeRoleEnum } from "./enums.ts";
 import { MACHINE_OPERATION_ERRORS, MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { OperationNode } from "./operation.ts";
 import { ServerNode } from "./server.ts";
@@ -23,7 +23,13 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
     globalIdentifier: t.exposeString("globalIdentifier", { description: "UUID; also the name of the manifest in the image store." }),
     name: t.exposeString("name"),
     note: t.exposeString("note"),
-    type: t.exposeString("type", { description: "STANDARD: never deployed to or captured from bare metal." }),
+    kind: t.field({
+      type: ImageTemplateKindEnum,
+      description: "STANDARD: virtual servers only. FLEX: also captured from and deployed to bare metal.",
+      extensions: reads<TemplateRow>("kind"),
+      resolve: (tpl) => tpl.kind,
+    }),
+    type: t.string({ deprecationReason: "Use kind.", extensions: reads<TemplateRow>("kind"), resolve: (tpl) => tpl.kind }),
     status: t.field({ type: TemplateStatusEnum, extensions: reads<TemplateRow>("status"), resolve: (tpl) => tpl.status }),
     datacenters: t.loadableList({
       loaderOptions: UNCACHED_LOADS,
@@ -176,6 +182,11 @@ const CaptureImageTemplateInput = builder.inputType("CaptureImageTemplateInput",
     serverId: t.id({ required: true }),
     name: t.string({ required: true, description: "Unique in the account, 1 to 100 characters." }),
     note: t.string({ required: false }),
+    kind: t.field({
+      type: ImageTemplateKindEnum,
+      required: false,
+      description: "STANDARD (the default): from a virtual server, for virtual servers. FLEX: from a virtual or bare-metal server whose operating system is Flex-capable, for both.",
+    }),
     volumeIndexes: t.intList({ required: false, description: "Volumes to capture; default: every volume except swap." }),
     idempotencyKey: t.string({ required: false, description: "Sending the same key with the same input again (at once or later) returns the first result instead of capturing twice; with other input it is a ConflictError (IDEMPOTENT_PARAMETER_MISMATCH). 1 to 200 characters." }),
   }),
@@ -184,7 +195,7 @@ const CaptureImageTemplateInput = builder.inputType("CaptureImageTemplateInput",
 builder.mutationField("captureImageTemplate", (t) =>
   t.field({
     type: TemplatePayload("CaptureImageTemplatePayload"),
-    description: "Captures a virtual server into a new template; follow the returned CAPTURE operation.",
+    description: "Captures a server into a new template (bare metal only as a FLEX image); follow the returned CAPTURE operation.",
     errors: { types: [...MACHINE_OPERATION_ERRORS, IncompatibleServerError] },
     args: { input: t.arg({ type: CaptureImageTemplateInput, required: true }) },
     resolve: (_root, { input }, ctx) =>

@@ -6,7 +6,7 @@ import { builder, UNCACHED_LOADS } from "../builder.ts";
 import { countedConnection, NODES, pageArgs, toConnection } from "../connections.ts";
 import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
-import { PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.ts";
+import { MachineKindEnum, PowerStateEnum, ServerKindEnum, ServerStatusEnum, VolumeRoleEnum } from "./enums.ts";
 import { MACHINE_OPERATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { OperationNode } from "./operation.ts";
 
@@ -26,7 +26,13 @@ export const ServerNode = builder.loadableNode("Server", {
     host: t.exposeString("host", {
       nullable: true,
       description:
-        "The compute host that runs this server's machine (IMPRINT_COMPUTE_HOST of the instance, with the QEMU hypervisor): only that instance runs its operations. Null with the simulated hypervisor, whose machines any instance runs.",
+        "The compute host that runs this server's machine (IMPRINT_COMPUTE_HOST of the instance, with the QEMU hypervisor): only that instance runs its operations. Null for simulated machines (the simulated hypervisor, and bare metal), which any instance runs.",
+    }),
+    machine: t.field({
+      type: MachineKindEnum,
+      description: "What runs this server's machine: QEMU, or SIMULATED (bare metal always is).",
+      extensions: reads<ServerRow>("kind"),
+      resolve: (s, _args, ctx) => ctx.domain.servers.machineKind(s.kind),
     }),
     cpu: t.exposeInt("cpu"),
     memoryMb: t.exposeInt("memoryMb"),
