@@ -8,14 +8,16 @@ import { OperationRunner } from "./operations/runner.ts";
 import { Servers } from "./servers/servers.ts";
 import { Templates } from "./templates/templates.ts";
 import { Locations } from "./templates/locations.ts";
+import { Retirement, settleDueRetirements } from "./templates/retirement.ts";
 import { Deployments } from "./deployments/deployments.ts";
 
 export function createDomain(deps: DomainDeps) {
-  const runner = new OperationRunner(deps, allPipelines());
+  const runner = new OperationRunner(deps, allPipelines(), [{ name: "settling templates' retirement times", run: () => settleDueRetirements(deps) }]);
   const operations = new Operations(deps, runner);
   const servers = new Servers(deps, operations);
   const templates = new Templates(deps, operations);
-  const deployments = new Deployments(deps, operations, templates);
+  const retirement = new Retirement(deps, templates);
+  const deployments = new Deployments(deps, operations, templates, retirement);
   const locations = new Locations(deps, operations, templates);
   const accounts = new Accounts(deps);
   const audit = new AuditTrail(deps);
@@ -27,6 +29,7 @@ export function createDomain(deps: DomainDeps) {
     operations,
     servers,
     templates,
+    retirement,
     deployments,
     locations,
     catalog: deps.catalog,

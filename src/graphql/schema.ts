@@ -14,6 +14,7 @@ import "./types/audit.ts";
 import "./types/image-template.ts";
 import "./types/deployment.ts";
 import "./types/template-location.ts";
+import "./types/template-retirement.ts";
 
 let schema: GraphQLSchema | undefined;
 

@@ -8,6 +8,11 @@ export function rawId(globalId: string): string {
   return Buffer.from(globalId, "base64").toString().split(":")[1];
 }
 
+/** The API's global ID of a row (what `rawId` undoes). */
+export function globalId(typename: string, id: string): string {
+  return Buffer.from(`${typename}:${id}`).toString("base64");
+}
+
 /** The volume digest of a file (holes are not read): equal digests, equal bytes. */
 export async function fileDigest(file: string): Promise<string> {
   const { lengthBytes, chunks } = await chunkListOfFile(file);

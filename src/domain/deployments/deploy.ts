@@ -21,6 +21,7 @@ export const deployPipeline: Pipeline<DeployRun, NewServerUndo> = {
   kind: "DEPLOY",
   cancellableWhileRunning: true,
   holdsTemplate: true,
+  deploysTemplate: true,
 
   async run({ operation, input, deps, signal, progress, remember, lease }) {
     const { server, template, pairs } = await loadPlan(deps, operation.serverId!, operation.imageTemplateId!);

@@ -23,7 +23,7 @@ import {
 } from "../servers/index.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type Operations } from "../operations/index.ts";
 import type { ServerKind } from "../kernel/index.ts";
-import { holdTemplate, refuseTarget, volumeTooSmall, type RecordedConfiguration, type Templates } from "../templates/index.ts";
+import { holdTemplate, refuseTarget, volumeTooSmall, type DeployWarning, type RecordedConfiguration, type Retirement, type Templates } from "../templates/index.ts";
 
 export interface DeployInput {
   imageTemplateId: string;
@@ -53,29 +53,38 @@ function startsHost(asked: boolean | null | undefined, recorded: RecordedConfigu
   return recorded.powerState !== "HALTED";
 }
 
+/** A deploy or reload queued, and what its caller should know (its template is deprecated). */
+export interface DeploymentQueued extends ServerWithOperation {
+  warnings: DeployWarning[];
+}
+
 export class Deployments {
   private readonly deps: DomainDeps;
   private readonly operations: Operations;
   private readonly templates: Templates;
+  private readonly retirement: Retirement;
   constructor(
     deps: DomainDeps,
     operations: Operations,
     templates: Templates,
+    retirement: Retirement,
   ) {
     this.deps = deps;
     this.operations = operations;
     this.templates = templates;
+    this.retirement = retirement;
   }
 
-  async deploy(viewer: Viewer, input: DeployInput): Promise<ServerWithOperation> {
+  async deploy(viewer: Viewer, input: DeployInput): Promise<DeploymentQueued> {
     const request = idempotencyRequest(input);
-    return this.operations.queueOnce(
+    const queued = await this.operations.queueOnce(
       viewer,
       "DEPLOY",
       request,
       () => this.queueDeploy(viewer, input, request),
       (operationId) => this.earlierDeploy(viewer, operationId, input.idempotencyKey!),
     );
+    return { ...queued, warnings: await this.retirement.warningsFor(input.imageTemplateId) };
   }
 
   private async queueDeploy(viewer: Viewer, input: DeployInput, request: IdempotencyRequest | null): Promise<ServerWithOperation> {
@@ -126,7 +135,7 @@ export class Deployments {
     const plan = { ...newServerPlan(viewer, "DEPLOY", spec), idempotency: request };
     const { operation, made: server } = await this.operations.queue(viewer, plan, async (tx, operationId) => {
       // A refusal rolls the hold back with the rest of the transaction.
-      const notHeld = await holdTemplate(tx, template);
+      const notHeld = await holdTemplate(tx, template, this.deps.clock.now());
       if (notHeld) return notHeld;
       const server = await insertServer(tx, viewer, this.deps, {
         kind,
@@ -155,7 +164,7 @@ export class Deployments {
   }
 
   /** Rewrites a server's volumes from a template; identity and network stay. */
-  async reload(viewer: Viewer, input: { serverId: string; imageTemplateId: string; userData?: string | null; powerOn?: boolean | null }): Promise<ServerWithOperation> {
+  async reload(viewer: Viewer, input: { serverId: string; imageTemplateId: string; userData?: string | null; powerOn?: boolean | null }): Promise<DeploymentQueued> {
     const template = await this.templates.deployable(viewer, input.imageTemplateId, "imageTemplateId");
     const server = await this.deps.db.server.findFirst({
       where: { id: input.serverId, accountId: viewer.accountId },
@@ -194,11 +203,11 @@ export class Deployments {
       },
       {
         // Counted as a deployment of the template until the reload ends.
-        create: (tx) => holdTemplate(tx, template),
+        create: (tx) => holdTemplate(tx, template, this.deps.clock.now()),
       },
     );
     const updated = (await this.deps.db.server.findUniqueOrThrow({ where: { id: server.id } })) as ServerRow;
-    return { server: updated, operation };
+    return { server: updated, operation, warnings: await this.retirement.warningsFor(template.id) };
   }
 
   private async datacentersOf(templateId: string): Promise<string[]> {

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   "VALIDATION_FAILED",
   "CONFLICT",
   "INCOMPATIBLE_SERVER",
+  "TEMPLATE_OBSOLETE",
   "QUOTA_EXCEEDED",
   "INTEGRITY",
   "STORAGE_FULL",
@@ -100,6 +101,18 @@ export class IncompatibleServerError extends DomainError {
     this.compatibleTemplateKind = compatible.templateKind ?? null;
     this.compatibleOperatingSystems = compatible.operatingSystems ?? [];
     this.name = "IncompatibleServerError";
+  }
+}
+
+/** An OBSOLETE template refuses new deploys and reloads; the message names its replacement. */
+export class ObsoleteTemplateError extends DomainError {
+  readonly code = "TEMPLATE_OBSOLETE" as const;
+  /** The template to use instead, when its owner named one. */
+  readonly replacementId: string | null;
+  constructor(template: { name: string }, replacement: { id: string; name: string } | null) {
+    super(`image template "${template.name}" is OBSOLETE and no longer deploys; ${replacement ? `use "${replacement.name}" instead` : "it names no replacement"}`);
+    this.replacementId = replacement?.id ?? null;
+    this.name = "ObsoleteTemplateError";
   }
 }
 

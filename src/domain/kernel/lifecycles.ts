@@ -18,12 +18,15 @@ export const SERVER_LIFECYCLE = new StateMachine<ServerStatus>("server", {
   FAILED: ["DELETING"],
 });
 
+// ACTIVE, DEPRECATED and OBSOLETE follow the template's retirement times (templates/retirement.ts).
 export const TEMPLATE_LIFECYCLE = new StateMachine<TemplateStatus>("image template", {
   CAPTURING: ["ACTIVE", "FAILED"],
-  ACTIVE: ["DAMAGED", "DELETING"],
-  DAMAGED: ["ACTIVE", "DELETING"],
+  ACTIVE: ["DEPRECATED", "OBSOLETE", "DAMAGED", "DELETING"],
+  DEPRECATED: ["ACTIVE", "OBSOLETE", "DAMAGED", "DELETING"],
+  OBSOLETE: ["ACTIVE", "DEPRECATED", "DAMAGED", "DELETING"],
+  DAMAGED: ["ACTIVE", "DELETING"], // whole again: ACTIVE, then as its retirement times say
   FAILED: ["DELETING"],
-  DELETING: ["ACTIVE", "DAMAGED", "FAILED"], // a queued deletion cancelled; a finished one removes the row
+  DELETING: ["ACTIVE", "DEPRECATED", "OBSOLETE", "DAMAGED", "FAILED"], // a queued deletion cancelled; a finished one removes the row
 });
 
 /** A template's copy in one datacenter (ImageTemplateDatacenter). */

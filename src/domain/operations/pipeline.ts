@@ -37,6 +37,8 @@ export interface Pipeline<Input = unknown, Undo = Record<string, unknown>> {
    * RUNNING (ImageTemplate.activeDeployCount); the runner releases it when the operation ends.
    */
   holdsTemplate?: boolean;
+  /** Its success counts as a deployment of its template (ImageTemplate.deploymentCount, lastDeployedAt). */
+  deploysTemplate?: boolean;
   run(ctx: RunContext<Input, Undo>): Promise<void>;
   /**
    * Undoes the operation; or, past a point of no return, finishes it and says "completed"

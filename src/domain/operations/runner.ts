@@ -25,6 +25,12 @@ interface Running {
   done: Promise<void>;
 }
 
+/** Work of no operation that every heartbeat does. */
+export interface Housekeeping {
+  name: string;
+  run(): Promise<void>;
+}
+
 interface Outcome {
   status: Extract<OperationStatus, "SUCCEEDED" | "FAILED" | "CANCELLED">;
   errorCode?: string;
@@ -47,12 +53,19 @@ export class OperationRunner {
 
   private readonly deps: DomainDeps;
   private readonly pipelines: ReadonlyMap<OperationKind, AnyPipeline>;
+  private readonly housekeeping: ReadonlyArray<Housekeeping>;
+  /**
+   * `housekeeping`: work of no operation that every heartbeat does (a retirement time that has
+   * come). It must be safe on every instance at once; a failure is logged and tried again at the next.
+   */
   constructor(
     deps: DomainDeps,
     pipelines: ReadonlyMap<OperationKind, AnyPipeline>,
+    housekeeping: ReadonlyArray<Housekeeping> = [],
   ) {
     this.deps = deps;
     this.pipelines = pipelines;
+    this.housekeeping = housekeeping;
   }
 
   async start(): Promise<void> {
@@ -320,13 +333,16 @@ export class OperationRunner {
   private async finish(last: OperationSnapshot, outcome: Outcome, lease: Lease): Promise<void> {
     const { db } = this.deps;
     const succeeded = outcome.status === "SUCCEEDED";
+    const pipeline = this.pipelineFor(last.kind);
+    const now = this.deps.clock.now();
+    const deployed = succeeded && pipeline.deploysTemplate ? { deploymentCount: { increment: 1 }, lastDeployedAt: now } : {};
     const releaseTemplate =
-      this.pipelineFor(last.kind).holdsTemplate && last.imageTemplateId
-        ? [db.imageTemplate.updateMany({ where: { id: last.imageTemplateId, activeDeployCount: { gt: 0 } }, data: { activeDeployCount: { decrement: 1 } } })]
+      pipeline.holdsTemplate && last.imageTemplateId
+        ? [db.imageTemplate.updateMany({ where: { id: last.imageTemplateId, activeDeployCount: { gt: 0 } }, data: { activeDeployCount: { decrement: 1 }, ...deployed } })]
         : [];
     await lease.fenced([
       transitionOperation(db, lease.where, outcome.status, {
-        finishedAt: this.deps.clock.now(),
+        finishedAt: now,
         step: last.step,
         progress: succeeded ? 1 : last.progress,
         bytesDone: BigInt(succeeded ? last.bytesTotal : last.bytesDone),
@@ -391,6 +407,9 @@ export class OperationRunner {
       this.notify();
     } catch (error) {
       this.deps.log.error("runner: heartbeat failed", { error: String(error) });
+    }
+    for (const chore of this.housekeeping) {
+      await chore.run().catch((error: unknown) => this.deps.log.error(`runner: ${chore.name} failed; tried again at the next heartbeat`, { error: String(error) }));
     }
   }
 

@@ -12,6 +12,7 @@ import type { ImageStore } from "../../storage/image-store.ts";
 import { storeFault } from "../../storage/store-errors.ts";
 import { transitionTemplates, IntegrityError, describeSystemError, faultOf, naming, type Clock } from "../kernel/index.ts";
 import { ChunkRows } from "./chunk-rows.ts";
+import { settleRetirement } from "./rules.ts";
 import type { ChunkStoreLock } from "./store-lock.ts";
 
 export interface StoredChunk {
@@ -285,11 +286,11 @@ export class Chunks {
     return chunk;
   }
 
-  /** Records chunks as damaged; every ACTIVE template that uses one becomes DAMAGED. */
+  /** Records chunks as damaged; every usable template (retired ones too) that uses one becomes DAMAGED. */
   async markDamaged(hashes: string[]): Promise<void> {
     await this.db.$transaction([
       this.db.chunk.updateMany({ where: { store: this.key, hash: { in: hashes } }, data: { damagedAt: this.clock.now() } }),
-      transitionTemplates(this.db, { chunks: { some: { store: this.key, hash: { in: hashes } } } }, "DAMAGED", {}, ["ACTIVE"]),
+      transitionTemplates(this.db, { chunks: { some: { store: this.key, hash: { in: hashes } } } }, "DAMAGED", {}, ["ACTIVE", "DEPRECATED", "OBSOLETE"]),
     ]);
   }
 
@@ -299,15 +300,16 @@ export class Chunks {
     await this.healTemplates(hashes);
   }
 
-  /** DAMAGED templates that use these chunks, and no chunk still damaged, are ACTIVE again. */
+  /**
+   * DAMAGED templates that use these chunks, and no chunk still damaged, are ACTIVE again, or
+   * DEPRECATED or OBSOLETE when their retirement times have come.
+   */
   private async healTemplates(hashes: string[]): Promise<void> {
-    await transitionTemplates(
-      this.db,
-      { chunks: { some: { store: this.key, hash: { in: hashes } } }, NOT: { chunks: { some: { chunk: { damagedAt: { not: null } } } } } },
-      "ACTIVE",
-      {},
-      ["DAMAGED"],
-    );
+    const using = { chunks: { some: { store: this.key, hash: { in: hashes } } } };
+    await this.db.$transaction([
+      transitionTemplates(this.db, { ...using, NOT: { chunks: { some: { chunk: { damagedAt: { not: null } } } } } }, "ACTIVE", {}, ["DAMAGED"]),
+      ...settleRetirement(this.db, this.clock.now(), using),
+    ]);
   }
 
   /** The template's damaged chunks, if any. */

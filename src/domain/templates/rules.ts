@@ -1,5 +1,17 @@
 // The rules of image templates, each written once and named.
-import { ConflictError, IncompatibleServerError, type Catalog, type ImageTemplateKind, type ServerKind, type TemplateStatus, type Tx } from "../kernel/index.ts";
+import type { Prisma } from "../../db/prisma.ts";
+import {
+  ConflictError,
+  IncompatibleServerError,
+  ObsoleteTemplateError,
+  transitionTemplates,
+  type Catalog,
+  type DomainError,
+  type ImageTemplateKind,
+  type ServerKind,
+  type TemplateStatus,
+  type Tx,
+} from "../kernel/index.ts";
 
 /**
  * Whether a template of `kind` may be captured from `server`: a STANDARD one never from bare
@@ -44,17 +56,38 @@ export function volumeTooSmall(capacityGb: number, captured: { index: number; ca
   return capacityGb < captured.capacityGb ? `volume ${captured.index} must be at least the template's ${captured.capacityGb} GiB, not ${capacityGb} GiB` : null;
 }
 
+/** The statuses a template deploys in (a DEPRECATED one with a warning naming its replacement). */
+export const DEPLOYABLE: readonly TemplateStatus[] = ["ACTIVE", "DEPRECATED"];
+
+/**
+ * Brings the status of the templates `where` selects in line with their retirement times, as of
+ * `now`: from obsoleteAt OBSOLETE, else from deprecateAt DEPRECATED, else ACTIVE. Only templates
+ * in one of those three statuses move (a DAMAGED or CAPTURING one waits). Conditional UPDATEs,
+ * so several instances settling at once change each template once; run them in order.
+ */
+export function settleRetirement(db: Tx, now: Date, where: Prisma.ImageTemplateWhereInput = {}) {
+  const notYet = (field: "deprecateAt" | "obsoleteAt") => ({ OR: [{ [field]: null }, { [field]: { gt: now } }] });
+  return [
+    transitionTemplates(db, { ...where, obsoleteAt: { lte: now } }, "OBSOLETE", {}, ["ACTIVE", "DEPRECATED"]),
+    transitionTemplates(db, { ...where, deprecateAt: { lte: now }, AND: [notYet("obsoleteAt")] }, "DEPRECATED", {}, ["ACTIVE", "OBSOLETE"]),
+    transitionTemplates(db, { ...where, AND: [notYet("deprecateAt"), notYet("obsoleteAt")] }, "ACTIVE", {}, ["DEPRECATED", "OBSOLETE"]),
+  ];
+}
+
 /**
  * Holds a template for a deploy, reload or verify: counted in activeDeployCount (deletion is
- * refused until the operation ends) when its status is one of `statuses` (deployable: ACTIVE),
- * decided atomically in the transaction that queues the operation.
+ * refused until the operation ends) when its status, settled as of `now`, is one of `statuses`
+ * (default: deployable), decided atomically in the transaction that queues the operation. An
+ * OBSOLETE template is an ObsoleteTemplateError naming its replacement.
  */
-export async function holdTemplate(tx: Tx, template: { id: string; name: string }, statuses: TemplateStatus[] = ["ACTIVE"]): Promise<ConflictError | null> {
+export async function holdTemplate(tx: Tx, template: { id: string; name: string }, now: Date, statuses: readonly TemplateStatus[] = DEPLOYABLE): Promise<DomainError | null> {
+  for (const settle of settleRetirement(tx, now, { id: template.id })) await settle;
   const held = await tx.imageTemplate.updateMany({
-    where: { id: template.id, status: { in: statuses } },
+    where: { id: template.id, status: { in: [...statuses] } },
     data: { activeDeployCount: { increment: 1 } },
   });
   if (held.count === 1) return null;
-  const current = await tx.imageTemplate.findUnique({ where: { id: template.id }, select: { status: true } });
+  const current = await tx.imageTemplate.findUnique({ where: { id: template.id }, select: { status: true, replacement: { select: { id: true, name: true } } } });
+  if (current?.status === "OBSOLETE") return new ObsoleteTemplateError(template, current.replacement);
   return new ConflictError(`image template "${template.name}" is ${current?.status ?? "deleted"}; it needs to be ${statuses.join(" or ")}`, current?.status ?? "DELETED");
 }

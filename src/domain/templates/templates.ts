@@ -10,7 +10,9 @@ import {
   ConflictError,
   FieldProblems,
   NotFoundError,
+  ObsoleteTemplateError,
   ValidationError,
+  type DomainError,
   inIdOrder,
   keyset,
   toPage,
@@ -21,7 +23,8 @@ import {
   type Columns,
 } from "../kernel/index.ts";
 import { shortHash } from "./chunks.ts";
-import { holdTemplate, refuseCapture } from "./rules.ts";
+import { DEPLOYABLE, holdTemplate, refuseCapture } from "./rules.ts";
+import { RETIRABLE, RETIRED } from "./retirement.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
 import type { ImageTemplateKind, PowerState, ServerKind, TemplateStatus, VolumeRole } from "../kernel/index.ts";
 
@@ -50,6 +53,9 @@ export interface CaptureRun {
 
 export interface TemplateFilter {
   status?: TemplateStatus[] | null;
+  /** Without it (and without `status`), DEPRECATED and OBSOLETE templates are left out. */
+  includeDeprecated?: boolean | null;
+  kind?: ImageTemplateKind | null;
   nameContains?: string | null;
   datacenter?: string | null;
   sourceServerId?: string | null;
@@ -182,7 +188,7 @@ export class Templates {
   }
 
 
-  async update(viewer: Viewer, input: { id: string; name?: string | null; note?: string | null }): Promise<TemplateRow> {
+  async update(viewer: Viewer, input: { id: string; name?: string | null; note?: string | null; protected?: boolean | null }): Promise<TemplateRow> {
     const template = await this.getOrThrow(viewer, input.id, "id");
     const problems = new FieldProblems();
     const name = input.name?.trim();
@@ -197,7 +203,7 @@ export class Templates {
     try {
       return await this.deps.db.imageTemplate.update({
         where: { id: template.id },
-        data: { ...(name ? { name } : {}), ...(input.note != null ? { note: input.note } : {}) },
+        data: { ...(name ? { name } : {}), ...(input.note != null ? { note: input.note } : {}), ...(input.protected != null ? { protected: input.protected } : {}) },
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw ValidationError.field("name", `an image template named "${name}" already exists`);
@@ -210,7 +216,7 @@ export class Templates {
     const template = await this.getOrThrow(viewer, id, "id");
     const { operation } = await this.operations.queue(viewer, { kind: "VERIFY_TEMPLATE", quotas: ["concurrentOperations"] }, async (tx) => {
       // Held like a deployment: the template cannot be deleted while it is read.
-      const notHeld = await holdTemplate(tx, template, ["ACTIVE", "DAMAGED"]);
+      const notHeld = await holdTemplate(tx, template, this.deps.clock.now(), [...RETIRABLE, "DAMAGED"]);
       return notHeld ?? { imageTemplateId: id, made: undefined };
     });
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
@@ -225,11 +231,13 @@ export class Templates {
   }
 
   /**
-   * Why a template cannot be deployed, naming a damaged chunk and its volume; null when it
-   * is ACTIVE.
+   * Why a template cannot be deployed: OBSOLETE (naming its replacement), DAMAGED (naming a
+   * damaged chunk and its volume), or another status; null when it deploys (ACTIVE or
+   * DEPRECATED). The queueing transaction decides again, with the retirement times settled.
    */
-  async whyNotDeployable(template: TemplateRow): Promise<ConflictError | null> {
-    if (template.status === "ACTIVE") return null;
+  async whyNotDeployable(template: TemplateRow): Promise<DomainError | null> {
+    if (DEPLOYABLE.includes(template.status)) return null;
+    if (template.status === "OBSOLETE") return new ObsoleteTemplateError(template, await this.replacementOf(template));
     if (template.status !== "DAMAGED") {
       return new ConflictError(`image template "${template.name}" is ${template.status}; only ACTIVE templates can be deployed`, template.status);
     }
@@ -245,14 +253,23 @@ export class Templates {
     );
   }
 
+  /** The template a retired one names instead of itself, when it names one that still exists. */
+  async replacementOf(template: { replacementId: string | null }): Promise<{ id: string; name: string } | null> {
+    if (!template.replacementId) return null;
+    return this.deps.db.imageTemplate.findUnique({ where: { id: template.replacementId }, select: { id: true, name: true } });
+  }
+
   /** Queues DELETE_TEMPLATE. Refused while the template is captured or deployed from. */
   async delete(viewer: Viewer, id: string): Promise<TemplateWithOperation> {
     // Deleting is never refused by the quotas: it is how an account gets back under them.
     const { operation } = await this.operations.queue(viewer, { kind: "DELETE_TEMPLATE", quotas: [] }, async (tx) => {
       const template = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
       if (!template) return new NotFoundError("ImageTemplate", id, "id");
-      const locked = await transitionTemplates(tx, { id, accountId: viewer.accountId, activeDeployCount: 0 }, "DELETING");
+      const locked = await transitionTemplates(tx, { id, accountId: viewer.accountId, activeDeployCount: 0, protected: false }, "DELETING");
       if (locked.count === 1) return { imageTemplateId: id, input: { statusBefore: template.status }, made: undefined };
+      if (template.protected) {
+        return new ConflictError(`image template ${template.name} is protected; clear it with updateImageTemplate(input: { protected: false }) to delete it`, "PROTECTED");
+      }
       if (template.activeDeployCount > 0) {
         return new ConflictError(`image template ${template.name} has ${template.activeDeployCount} deployment(s) in flight`, "DEPLOYMENTS_IN_FLIGHT");
       }
@@ -284,6 +301,8 @@ export class Templates {
     const where = allOf([
       sql`"accountId" = ${viewer.accountId}`,
       ...(filter.status?.length ? [sql`"status" IN (${joinSql(filter.status)})`] : []),
+      ...(!filter.status?.length && !filter.includeDeprecated ? [sql`"status" NOT IN (${joinSql(RETIRED)})`] : []),
+      ...(filter.kind ? [sql`"kind" = ${filter.kind}`] : []),
       ...(filter.nameContains ? [containsText(sql`"name"`, filter.nameContains)] : []),
       ...(filter.datacenter
         ? [sql`EXISTS (SELECT 1 FROM "ImageTemplateDatacenter" AS "available" WHERE "available"."templateId" = "ImageTemplate"."id" AND "available"."datacenter" = ${filter.datacenter})`]

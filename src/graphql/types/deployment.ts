@@ -1,6 +1,7 @@
 // Deploying templates: deployImageTemplate and reloadServer, and the links between servers
 // and the templates they came from.
-import { IncompatibleServerError } from "../../domain/kernel/index.ts";
+import type { DeploymentQueued } from "../../domain/deployments/index.ts";
+import { IncompatibleServerError, ObsoleteTemplateError } from "../../domain/kernel/index.ts";
 import type { ServerRow } from "../../domain/servers/index.ts";
 import type { TemplateRow } from "../../domain/templates/index.ts";
 import { builder, UNCACHED_LOADS } from "../builder.ts";
@@ -10,10 +11,22 @@ import { reads, selectedColumns } from "../selected-columns.ts";
 import { ServerKindEnum } from "./enums.ts";
 import { MACHINE_OPERATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { ImageTemplateNode } from "./image-template.ts";
-import { ServerNode, ServerOperationPayload } from "./server.ts";
+import { OperationNode } from "./operation.ts";
+import { ServerNode } from "./server.ts";
+import { DeployWarningRef } from "./template-retirement.ts";
 
-const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError];
-const RELOAD_ERRORS = [...MACHINE_OPERATION_ERRORS, IncompatibleServerError];
+const DEPLOY_ERRORS = [...OPERATION_ERRORS, IncompatibleServerError, ObsoleteTemplateError];
+const RELOAD_ERRORS = [...MACHINE_OPERATION_ERRORS, IncompatibleServerError, ObsoleteTemplateError];
+
+/** A deploy's or reload's payload: the server, its operation, and warnings (a deprecated template). */
+const DeploymentPayload = (name: string) =>
+  builder.objectRef<DeploymentQueued>(name).implement({
+    fields: (t) => ({
+      server: t.field({ type: ServerNode, resolve: (p) => p.server }),
+      operation: t.field({ type: OperationNode, resolve: (p) => p.operation }),
+      warnings: t.field({ type: [DeployWarningRef], description: "Empty unless the template is DEPRECATED.", resolve: (p) => p.warnings }),
+    }),
+  });
 
 const ConfigDriveRef = builder.objectRef<{ "meta-data"?: string; "network-config"?: string; "user-data"?: string }>("ConfigDrive").implement({
   description: "The host's final configuration, in cloud-init's NoCloud seed format.",
@@ -71,7 +84,7 @@ const DeployImageTemplateInput = builder.inputType("DeployImageTemplateInput", {
     imageTemplateId: t.id({ required: true }),
     hostname: t.string({ required: true }),
     domain: t.string({ required: true }),
-    kind: t.field({ type: ServerKindEnum, required: false, description: "VIRTUAL (default); standard templates never go to BARE_METAL." }),
+    kind: t.field({ type: ServerKindEnum, required: false, description: "Default: the template's source server's (VIRTUAL for standard templates, which never go to BARE_METAL)." }),
     datacenter: t.string({ required: false, description: "Default: the template's first datacenter." }),
     cpu: t.int({ required: false, description: "Default: the template's recorded configuration." }),
     memoryMb: t.int({ required: false }),
@@ -84,7 +97,7 @@ const DeployImageTemplateInput = builder.inputType("DeployImageTemplateInput", {
 
 builder.mutationField("deployImageTemplate", (t) =>
   t.field({
-    type: ServerOperationPayload("DeployImageTemplatePayload"),
+    type: DeploymentPayload("DeployImageTemplatePayload"),
     description: "Builds a new server from a template; follow the returned DEPLOY operation.",
     errors: { types: DEPLOY_ERRORS },
     args: { input: t.arg({ type: DeployImageTemplateInput, required: true }) },
@@ -107,7 +120,7 @@ const ReloadServerInput = builder.inputType("ReloadServerInput", {
 
 builder.mutationField("reloadServer", (t) =>
   t.field({
-    type: ServerOperationPayload("ReloadServerPayload"),
+    type: DeploymentPayload("ReloadServerPayload"),
     description: "Rewrites a server's volumes from a template; hostname, addresses and MAC stay.",
     errors: { types: RELOAD_ERRORS },
     args: { input: t.arg({ type: ReloadServerInput, required: true }) },

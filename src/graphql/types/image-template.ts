@@ -31,6 +31,11 @@ export const ImageTemplateNode = builder.loadableNode("ImageTemplate", {
     }),
     type: t.string({ deprecationReason: "Use kind.", extensions: reads<TemplateRow>("kind"), resolve: (tpl) => tpl.kind }),
     status: t.field({ type: TemplateStatusEnum, extensions: reads<TemplateRow>("status"), resolve: (tpl) => tpl.status }),
+    deprecateAt: t.expose("deprecateAt", { type: "DateTime", nullable: true, description: "From then the template is DEPRECATED: it still deploys, with a warning." }),
+    obsoleteAt: t.expose("obsoleteAt", { type: "DateTime", nullable: true, description: "From then the template is OBSOLETE: deploys and reloads are refused." }),
+    protected: t.exposeBoolean("protected", { description: "A protected template cannot be deleted; set and cleared with updateImageTemplate." }),
+    deploymentCount: t.exposeInt("deploymentCount", { description: "Deploys from it that succeeded." }),
+    lastDeployedAt: t.expose("lastDeployedAt", { type: "DateTime", nullable: true, description: "When the last of them succeeded." }),
     datacenters: t.loadableList({
       loaderOptions: UNCACHED_LOADS,
       type: "String",
@@ -134,7 +139,9 @@ builder.objectField(OperationNode, "imageTemplate", (t) =>
 
 const ImageTemplateFilter = builder.inputType("ImageTemplateFilter", {
   fields: (t) => ({
-    status: t.field({ type: [TemplateStatusEnum], required: false }),
+    status: t.field({ type: [TemplateStatusEnum], required: false, description: "Only these; DEPRECATED and OBSOLETE included when named." }),
+    includeDeprecated: t.boolean({ required: false, description: "Also DEPRECATED and OBSOLETE templates, which are left out by default." }),
+    kind: t.field({ type: ImageTemplateKindEnum, required: false }),
     nameContains: t.string({ required: false }),
     datacenter: t.string({ required: false, description: "Templates available in this datacenter." }),
   }),
@@ -144,7 +151,7 @@ builder.queryField("imageTemplates", (t) =>
   t.connection(
     {
       type: ImageTemplateNode,
-      description: "The viewer's image templates, oldest first.",
+      description: "The viewer's image templates, oldest first; deprecated and obsolete ones only with filter.includeDeprecated (or a status filter naming them).",
       args: { filter: t.arg({ type: ImageTemplateFilter, required: false }) },
       resolve: async (_root, args, ctx, info) =>
         toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), args.filter ?? {}, selectedColumns<TemplateRow>(info, NODES, "id"))),
@@ -157,10 +164,10 @@ builder.objectField(ServerNode, "imageTemplates", (t) =>
   t.connection(
     {
       type: ImageTemplateNode,
-      description: "Templates captured from this server.",
+      description: "Templates captured from this server, deprecated and obsolete ones included.",
       extensions: reads<ServerRow>(),
       resolve: async (server, args, ctx, info) =>
-        toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), { sourceServerId: server.id }, selectedColumns<TemplateRow>(info, NODES, "id"))),
+        toConnection(await ctx.domain.templates.list(ctx.viewer, pageArgs(args), { sourceServerId: server.id, includeDeprecated: true }, selectedColumns<TemplateRow>(info, NODES, "id"))),
     },
     countedConnection("ServerImageTemplateConnection"),
   ),
@@ -208,6 +215,7 @@ const UpdateImageTemplateInput = builder.inputType("UpdateImageTemplateInput", {
     id: t.id({ required: true }),
     name: t.string({ required: false }),
     note: t.string({ required: false }),
+    protected: t.boolean({ required: false, description: "true: deleting it is refused (ConflictError, state PROTECTED) until it is set false again." }),
   }),
 });
 

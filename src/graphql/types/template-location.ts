@@ -1,4 +1,5 @@
 // A template's locations (its copy in each datacenter) and the mutations that add and drop them.
+import { ObsoleteTemplateError } from "../../domain/kernel/index.ts";
 import type { Location, TemplateRow } from "../../domain/templates/index.ts";
 import { builder, UNCACHED_LOADS } from "../builder.ts";
 import { parseGlobalId } from "../ids.ts";
@@ -72,7 +73,7 @@ builder.mutationField("addImageTemplateDatacenters", (t) =>
     type: AddPayload,
     description:
       "Makes a template deployable in more datacenters: a REPLICATE_TEMPLATE operation for those without a location (or with a FAILED one); a location AVAILABLE or COPYING already is answered as it is.",
-    errors: { types: OPERATION_ERRORS },
+    errors: { types: [...OPERATION_ERRORS, ObsoleteTemplateError] },
     args: { input: t.arg({ type: DatacentersInput("AddImageTemplateDatacentersInput", "Datacenter codes (see the datacenters query)."), required: true }) },
     resolve: (_root, { input }, ctx) => ctx.domain.locations.add(ctx.viewer, { id: parseGlobalId(String(input.id), "ImageTemplate", "id"), datacenters: input.datacenters }),
   }),
