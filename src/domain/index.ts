@@ -9,18 +9,25 @@ import { Servers } from "./servers/servers.ts";
 import { Templates } from "./templates/templates.ts";
 import { Locations } from "./templates/locations.ts";
 import { Retirement, settleDueRetirements } from "./templates/retirement.ts";
+import { Families } from "./templates/families.ts";
 import { Deployments } from "./deployments/deployments.ts";
 
 export function createDomain(deps: DomainDeps) {
-  const runner = new OperationRunner(deps, allPipelines(), [{ name: "settling templates' retirement times", run: () => settleDueRetirements(deps) }]);
+  // The families' policies need the templates, which need the runner: looked up when it runs.
+  const housekeeping = [
+    { name: "settling templates' retirement times", run: () => settleDueRetirements(deps) },
+    { name: "applying families' retention policies", run: () => families.applyDue() },
+  ];
+  const runner = new OperationRunner(deps, allPipelines(), housekeeping);
   const operations = new Operations(deps, runner);
   const servers = new Servers(deps, operations);
   const templates = new Templates(deps, operations);
   const retirement = new Retirement(deps, templates);
-  const deployments = new Deployments(deps, operations, templates, retirement);
+  const audit = new AuditTrail(deps);
+  const families = new Families(deps, templates, retirement, audit);
+  const deployments = new Deployments(deps, operations, templates, retirement, families);
   const locations = new Locations(deps, operations, templates);
   const accounts = new Accounts(deps);
-  const audit = new AuditTrail(deps);
   return {
     deps,
     runner,
@@ -30,6 +37,7 @@ export function createDomain(deps: DomainDeps) {
     servers,
     templates,
     retirement,
+    families,
     deployments,
     locations,
     catalog: deps.catalog,

@@ -15,6 +15,7 @@ import "./types/image-template.ts";
 import "./types/deployment.ts";
 import "./types/template-location.ts";
 import "./types/template-retirement.ts";
+import "./types/template-family.ts";
 
 let schema: GraphQLSchema | undefined;
 

@@ -5,6 +5,7 @@ import {
   SERVER_LIMITS,
   FieldProblems,
   NotFoundError,
+  ValidationError,
 } from "../kernel/index.ts";
 import type { DomainDeps, Viewer } from "../deps.ts";
 import {
@@ -23,10 +24,15 @@ import {
 } from "../servers/index.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type Operations } from "../operations/index.ts";
 import type { ServerKind } from "../kernel/index.ts";
-import { holdTemplate, refuseTarget, volumeTooSmall, type DeployWarning, type RecordedConfiguration, type Retirement, type Templates } from "../templates/index.ts";
+import { holdTemplate, refuseTarget, volumeTooSmall, type DeployWarning, type Families, type RecordedConfiguration, type Retirement, type Templates } from "../templates/index.ts";
 
-export interface DeployInput {
-  imageTemplateId: string;
+/** Which template a deploy or reload takes: one by ID, or a family's newest ACTIVE one. */
+export interface TemplateChoice {
+  imageTemplateId?: string | null;
+  family?: string | null;
+}
+
+export interface DeployInput extends TemplateChoice {
   hostname: string;
   domain: string;
   kind?: ServerKind | null;
@@ -63,16 +69,19 @@ export class Deployments {
   private readonly operations: Operations;
   private readonly templates: Templates;
   private readonly retirement: Retirement;
+  private readonly families: Families;
   constructor(
     deps: DomainDeps,
     operations: Operations,
     templates: Templates,
     retirement: Retirement,
+    families: Families,
   ) {
     this.deps = deps;
     this.operations = operations;
     this.templates = templates;
     this.retirement = retirement;
+    this.families = families;
   }
 
   async deploy(viewer: Viewer, input: DeployInput): Promise<DeploymentQueued> {
@@ -81,14 +90,22 @@ export class Deployments {
       viewer,
       "DEPLOY",
       request,
-      () => this.queueDeploy(viewer, input, request),
+      async () => this.queueDeploy(viewer, input, await this.chosenTemplateId(viewer, input), request),
       (operationId) => this.earlierDeploy(viewer, operationId, input.idempotencyKey!),
     );
-    return { ...queued, warnings: await this.retirement.warningsFor(input.imageTemplateId) };
+    return { ...queued, warnings: await this.retirement.warningsFor(queued.server.sourceImageTemplateId ?? "") };
   }
 
-  private async queueDeploy(viewer: Viewer, input: DeployInput, request: IdempotencyRequest | null): Promise<ServerWithOperation> {
-    const template = await this.templates.deployable(viewer, input.imageTemplateId, "imageTemplateId");
+  /** The ID of the template `choice` names: exactly one of an ID and a family. */
+  private async chosenTemplateId(viewer: Viewer, choice: TemplateChoice): Promise<string> {
+    if (choice.imageTemplateId && choice.family) throw ValidationError.field("family", "give imageTemplateId or family, not both");
+    if (choice.family) return (await this.families.latest(viewer, choice.family, "family")).id;
+    if (!choice.imageTemplateId) throw ValidationError.field("imageTemplateId", "give imageTemplateId or family");
+    return choice.imageTemplateId;
+  }
+
+  private async queueDeploy(viewer: Viewer, input: DeployInput, templateId: string, request: IdempotencyRequest | null): Promise<ServerWithOperation> {
+    const template = await this.templates.deployable(viewer, templateId, input.family ? "family" : "imageTemplateId");
     const config = JSON.parse(template.configuration) as RecordedConfiguration;
     // As the other defaults, the kind is the source server's: a STANDARD template's is VIRTUAL.
     const kind = input.kind ?? config.kind;
@@ -164,8 +181,8 @@ export class Deployments {
   }
 
   /** Rewrites a server's volumes from a template; identity and network stay. */
-  async reload(viewer: Viewer, input: { serverId: string; imageTemplateId: string; userData?: string | null; powerOn?: boolean | null }): Promise<DeploymentQueued> {
-    const template = await this.templates.deployable(viewer, input.imageTemplateId, "imageTemplateId");
+  async reload(viewer: Viewer, input: TemplateChoice & { serverId: string; userData?: string | null; powerOn?: boolean | null }): Promise<DeploymentQueued> {
+    const template = await this.templates.deployable(viewer, await this.chosenTemplateId(viewer, input), input.family ? "family" : "imageTemplateId");
     const server = await this.deps.db.server.findFirst({
       where: { id: input.serverId, accountId: viewer.accountId },
       include: { volumes: true },

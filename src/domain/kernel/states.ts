@@ -17,6 +17,9 @@ export const VOLUME_ROLES: readonly VolumeRole[] = Object.values(Enums.VolumeRol
 export type ImageTemplateKind = Enums.ImageTemplateKind;
 export const IMAGE_TEMPLATE_KINDS: readonly ImageTemplateKind[] = Object.values(Enums.ImageTemplateKind);
 
+export type RetentionAction = Enums.RetentionAction;
+export const RETENTION_ACTIONS: readonly RetentionAction[] = Object.values(Enums.RetentionAction);
+
 export type TemplateStatus = Enums.TemplateStatus;
 export const TEMPLATE_STATUSES: readonly TemplateStatus[] = Object.values(Enums.TemplateStatus);
 

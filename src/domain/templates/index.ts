@@ -3,6 +3,7 @@ export * from "./capture.ts";
 export * from "./chunks.ts";
 export * from "./chunk-stores.ts";
 export * from "./delete-template.ts";
+export * from "./families.ts";
 export * from "./locations.ts";
 export * from "./replicate-template.ts";
 export * from "./retirement.ts";

@@ -25,6 +25,7 @@ import {
 import { shortHash } from "./chunks.ts";
 import { DEPLOYABLE, holdTemplate, refuseCapture } from "./rules.ts";
 import { RETIRABLE, RETIRED } from "./retirement.ts";
+import { checkFamilyName } from "./families.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
 import type { ImageTemplateKind, PowerState, ServerKind, TemplateStatus, VolumeRole } from "../kernel/index.ts";
 
@@ -41,6 +42,8 @@ export interface CaptureInput {
   note?: string | null;
   /** STANDARD (the default) or FLEX. */
   kind?: ImageTemplateKind | null;
+  /** The family it joins (families.ts). */
+  family?: string | null;
   /** Volumes to capture; default: every volume except swap. */
   volumeIndexes?: number[] | null;
   idempotencyKey?: string | null;
@@ -97,6 +100,7 @@ export class Templates {
     const problems = new FieldProblems();
     checkName(problems, name);
     checkText(problems, "note", input.note ?? "", { min: 0, max: NOTE_MAX, multiline: true });
+    if (input.family) checkFamilyName(problems, "family", input.family);
     checkIdempotencyKey(problems, input.idempotencyKey);
     problems.throwIfAny();
     const request = idempotencyRequest({ ...input, name });
@@ -148,6 +152,7 @@ export class Templates {
               name,
               note: input.note ?? "",
               kind,
+              family: input.family || null,
               status: INITIAL.template,
               sourceServerId: server.id,
               datacenters: { create: [{ datacenter: server.datacenter }] },
@@ -188,12 +193,14 @@ export class Templates {
   }
 
 
-  async update(viewer: Viewer, input: { id: string; name?: string | null; note?: string | null; protected?: boolean | null }): Promise<TemplateRow> {
+  /** Renames, notes, protects, and moves into a family (an empty family: out of it). */
+  async update(viewer: Viewer, input: { id: string; name?: string | null; note?: string | null; protected?: boolean | null; family?: string | null }): Promise<TemplateRow> {
     const template = await this.getOrThrow(viewer, input.id, "id");
     const problems = new FieldProblems();
     const name = input.name?.trim();
     if (name !== undefined) checkName(problems, name);
     if (input.note != null) checkText(problems, "note", input.note, { min: 0, max: NOTE_MAX, multiline: true });
+    if (input.family) checkFamilyName(problems, "family", input.family);
     problems.throwIfAny();
     if (template.status === "DELETING") throw new ConflictError(`image template ${template.name} is being deleted`, template.status);
     if (name && name !== template.name) {
@@ -203,7 +210,12 @@ export class Templates {
     try {
       return await this.deps.db.imageTemplate.update({
         where: { id: template.id },
-        data: { ...(name ? { name } : {}), ...(input.note != null ? { note: input.note } : {}), ...(input.protected != null ? { protected: input.protected } : {}) },
+        data: {
+          ...(name ? { name } : {}),
+          ...(input.note != null ? { note: input.note } : {}),
+          ...(input.protected != null ? { protected: input.protected } : {}),
+          ...(input.family != null ? { family: input.family || null } : {}),
+        },
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw ValidationError.field("name", `an image template named "${name}" already exists`);

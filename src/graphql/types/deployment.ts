@@ -81,7 +81,8 @@ const DeployVolumeInput = builder.inputType("DeployVolumeInput", {
 
 const DeployImageTemplateInput = builder.inputType("DeployImageTemplateInput", {
   fields: (t) => ({
-    imageTemplateId: t.id({ required: true }),
+    imageTemplateId: t.id({ required: false, description: "The template; or give family instead." }),
+    family: t.string({ required: false, description: "Deploy the family's newest ACTIVE template (instead of imageTemplateId)." }),
     hostname: t.string({ required: true }),
     domain: t.string({ required: true }),
     kind: t.field({ type: ServerKindEnum, required: false, description: "Default: the template's source server's (VIRTUAL for standard templates, which never go to BARE_METAL)." }),
@@ -104,7 +105,7 @@ builder.mutationField("deployImageTemplate", (t) =>
     resolve: (_root, { input }, ctx) =>
       ctx.domain.deployments.deploy(ctx.viewer, {
         ...input,
-        imageTemplateId: parseGlobalId(String(input.imageTemplateId), "ImageTemplate", "imageTemplateId"),
+        imageTemplateId: input.imageTemplateId ? parseGlobalId(String(input.imageTemplateId), "ImageTemplate", "imageTemplateId") : null,
       }),
   }),
 );
@@ -112,7 +113,8 @@ builder.mutationField("deployImageTemplate", (t) =>
 const ReloadServerInput = builder.inputType("ReloadServerInput", {
   fields: (t) => ({
     serverId: t.id({ required: true }),
-    imageTemplateId: t.id({ required: true }),
+    imageTemplateId: t.id({ required: false, description: "The template; or give family instead." }),
+    family: t.string({ required: false, description: "Reload from the family's newest ACTIVE template (instead of imageTemplateId)." }),
     userData: t.string({ required: false }),
     powerOn: t.boolean({ required: false, description: "Start the host when it is ready. Default: as the template's source server was at capture." }),
   }),
@@ -127,7 +129,8 @@ builder.mutationField("reloadServer", (t) =>
     resolve: (_root, { input }, ctx) =>
       ctx.domain.deployments.reload(ctx.viewer, {
         serverId: parseGlobalId(String(input.serverId), "Server", "serverId"),
-        imageTemplateId: parseGlobalId(String(input.imageTemplateId), "ImageTemplate", "imageTemplateId"),
+        imageTemplateId: input.imageTemplateId ? parseGlobalId(String(input.imageTemplateId), "ImageTemplate", "imageTemplateId") : null,
+        family: input.family,
         userData: input.userData,
         powerOn: input.powerOn,
       }),

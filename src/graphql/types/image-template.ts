@@ -194,6 +194,7 @@ const CaptureImageTemplateInput = builder.inputType("CaptureImageTemplateInput",
       required: false,
       description: "STANDARD (the default): from a virtual server, for virtual servers. FLEX: from a virtual or bare-metal server whose operating system is Flex-capable, for both.",
     }),
+    family: t.string({ required: false, description: "The family it joins (lowercase letters, digits and hyphens); its retention policy, if any, applies once the capture succeeds." }),
     volumeIndexes: t.intList({ required: false, description: "Volumes to capture; default: every volume except swap." }),
     idempotencyKey: t.string({ required: false, description: "Sending the same key with the same input again (at once or later) returns the first result instead of capturing twice; with other input it is a ConflictError (IDEMPOTENT_PARAMETER_MISMATCH). 1 to 200 characters." }),
   }),
@@ -216,6 +217,7 @@ const UpdateImageTemplateInput = builder.inputType("UpdateImageTemplateInput", {
     name: t.string({ required: false }),
     note: t.string({ required: false }),
     protected: t.boolean({ required: false, description: "true: deleting it is refused (ConflictError, state PROTECTED) until it is set false again." }),
+    family: t.string({ required: false, description: "Moves it into this family; an empty string takes it out of its family." }),
   }),
 });
 
