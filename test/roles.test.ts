@@ -8,13 +8,16 @@ import { GraphQLClient } from "./helpers/clients.ts";
 import { captureTemplate, createActiveServer, ERROR_FIELDS } from "./helpers/documents.ts";
 
 const FORBIDDEN = `... on ForbiddenError { requiredRole }`;
-const MISSING = (type: string) => Buffer.from(`${type}:${type === "Server" ? "srv" : type === "ImageTemplate" ? "img" : type === "Operation" ? "op" : "tok"}_doesnotexist0000000000`).toString("base64");
+const ID_PREFIXES: Record<string, string> = { Server: "srv", ImageTemplate: "img", Operation: "op", Account: "acc", ApiToken: "tok" };
+const MISSING = (type: string) => Buffer.from(`${type}:${ID_PREFIXES[type]}_doesnotexist0000000000`).toString("base64");
 
 interface Fixtures {
   serverId: string;
   templateId: string;
   operationId: string;
   tokenId: string;
+  /** Another account's public ID, to share with. */
+  otherAccountId: string;
 }
 
 interface MutationCase {
@@ -47,6 +50,8 @@ const CASES: Record<string, MutationCase> = {
   deprecateImageTemplate: { input: () => "DeprecateImageTemplateInput", valid: (f) => ({ id: f.templateId }), harmless: () => ({ id: MISSING("ImageTemplate") }) },
   undeprecateImageTemplate: { input: () => "UndeprecateImageTemplateInput", valid: (f) => ({ id: f.templateId }), harmless: () => ({ id: MISSING("ImageTemplate") }) },
   setImageTemplateFamilyRetention: { input: () => "SetImageTemplateFamilyRetentionInput", valid: () => ({ family: "golden", keep: 1 }), harmless: () => ({ family: "Not A Family", keep: 1 }) },
+  shareImageTemplate: { input: () => "ShareImageTemplateInput", valid: (f) => ({ id: f.templateId, accountId: f.otherAccountId }), harmless: () => ({ id: MISSING("ImageTemplate"), accountId: MISSING("Account") }) },
+  unshareImageTemplate: { input: () => "UnshareImageTemplateInput", valid: (f) => ({ id: f.templateId, accountId: f.otherAccountId }), harmless: () => ({ id: MISSING("ImageTemplate"), accountId: MISSING("Account") }) },
   cancelOperation: { input: () => "CancelOperationInput", valid: (f) => ({ id: f.operationId }), harmless: () => ({ id: MISSING("Operation") }) },
   createApiToken: { admin: true, input: () => "CreateApiTokenInput", valid: () => ({ name: "made", role: "ADMIN" }), harmless: () => ({ name: "", role: "VIEWER" }) },
   revokeApiToken: { admin: true, input: () => "RevokeApiTokenInput", valid: (f) => ({ id: f.tokenId }), harmless: () => ({ id: MISSING("ApiToken") }) },
@@ -84,7 +89,8 @@ beforeAll(async () => {
   const template = await captureTemplate(admin, server.id, "roles01-image");
   const operation = (await admin.query(`{ operations(first: 1) { edges { node { id } } } }`)).operations.edges[0].node.id;
   const spare = await newToken("VIEWER");
-  fixtures = { serverId: server.id, templateId: template.id, operationId: operation, tokenId: spare.id };
+  const other = await (await t.newAccount("other")).query(`{ viewer { id } }`);
+  fixtures = { serverId: server.id, templateId: template.id, operationId: operation, tokenId: spare.id, otherAccountId: other.viewer.id };
   for (const role of ["VIEWER", "OPERATOR", "ADMIN"]) roleClients[role] = (await newToken(role)).client;
 });
 afterAll(() => t.stop());

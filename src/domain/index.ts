@@ -10,6 +10,7 @@ import { Templates } from "./templates/templates.ts";
 import { Locations } from "./templates/locations.ts";
 import { Retirement, settleDueRetirements } from "./templates/retirement.ts";
 import { Families } from "./templates/families.ts";
+import { Sharing } from "./templates/sharing.ts";
 import { Deployments } from "./deployments/deployments.ts";
 
 export function createDomain(deps: DomainDeps) {
@@ -25,6 +26,7 @@ export function createDomain(deps: DomainDeps) {
   const retirement = new Retirement(deps, templates);
   const audit = new AuditTrail(deps);
   const families = new Families(deps, templates, retirement, audit);
+  const sharing = new Sharing(deps, templates);
   const deployments = new Deployments(deps, operations, templates, retirement, families);
   const locations = new Locations(deps, operations, templates);
   const accounts = new Accounts(deps);
@@ -38,6 +40,7 @@ export function createDomain(deps: DomainDeps) {
     templates,
     retirement,
     families,
+    sharing,
     deployments,
     locations,
     catalog: deps.catalog,

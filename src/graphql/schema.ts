@@ -16,6 +16,7 @@ import "./types/deployment.ts";
 import "./types/template-location.ts";
 import "./types/template-retirement.ts";
 import "./types/template-family.ts";
+import "./types/template-sharing.ts";
 
 let schema: GraphQLSchema | undefined;
 

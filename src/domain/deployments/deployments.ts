@@ -105,7 +105,7 @@ export class Deployments {
   }
 
   private async queueDeploy(viewer: Viewer, input: DeployInput, templateId: string, request: IdempotencyRequest | null): Promise<ServerWithOperation> {
-    const template = await this.templates.deployable(viewer, templateId, input.family ? "family" : "imageTemplateId");
+    const template = await this.templates.deployable(viewer, templateId, input.family ? "family" : "imageTemplateId", { shared: true });
     const config = JSON.parse(template.configuration) as RecordedConfiguration;
     // As the other defaults, the kind is the source server's: a STANDARD template's is VIRTUAL.
     const kind = input.kind ?? config.kind;
@@ -152,7 +152,7 @@ export class Deployments {
     const plan = { ...newServerPlan(viewer, "DEPLOY", spec), idempotency: request };
     const { operation, made: server } = await this.operations.queue(viewer, plan, async (tx, operationId) => {
       // A refusal rolls the hold back with the rest of the transaction.
-      const notHeld = await holdTemplate(tx, template, this.deps.clock.now());
+      const notHeld = await holdTemplate(tx, template, this.deps.clock.now(), undefined, viewer.accountId);
       if (notHeld) return notHeld;
       const server = await insertServer(tx, viewer, this.deps, {
         kind,
@@ -182,7 +182,7 @@ export class Deployments {
 
   /** Rewrites a server's volumes from a template; identity and network stay. */
   async reload(viewer: Viewer, input: TemplateChoice & { serverId: string; userData?: string | null; powerOn?: boolean | null }): Promise<DeploymentQueued> {
-    const template = await this.templates.deployable(viewer, await this.chosenTemplateId(viewer, input), input.family ? "family" : "imageTemplateId");
+    const template = await this.templates.deployable(viewer, await this.chosenTemplateId(viewer, input), input.family ? "family" : "imageTemplateId", { shared: true });
     const server = await this.deps.db.server.findFirst({
       where: { id: input.serverId, accountId: viewer.accountId },
       include: { volumes: true },
@@ -220,7 +220,7 @@ export class Deployments {
       },
       {
         // Counted as a deployment of the template until the reload ends.
-        create: (tx) => holdTemplate(tx, template, this.deps.clock.now()),
+        create: (tx) => holdTemplate(tx, template, this.deps.clock.now(), undefined, viewer.accountId),
       },
     );
     const updated = (await this.deps.db.server.findUniqueOrThrow({ where: { id: server.id } })) as ServerRow;

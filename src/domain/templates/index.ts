@@ -8,6 +8,7 @@ export * from "./locations.ts";
 export * from "./replicate-template.ts";
 export * from "./retirement.ts";
 export * from "./rules.ts";
+export * from "./sharing.ts";
 export * from "./store-lock.ts";
 export * from "./templates.ts";
 export * from "./verify-template.ts";

@@ -3,6 +3,7 @@ import type { Prisma } from "../../db/prisma.ts";
 import {
   ConflictError,
   IncompatibleServerError,
+  NotFoundError,
   ObsoleteTemplateError,
   transitionTemplates,
   type Catalog,
@@ -80,14 +81,24 @@ export function settleRetirement(db: Tx, now: Date, where: Prisma.ImageTemplateW
  * (default: deployable), decided atomically in the transaction that queues the operation. An
  * OBSOLETE template is an ObsoleteTemplateError naming its replacement.
  */
-export async function holdTemplate(tx: Tx, template: { id: string; name: string }, now: Date, statuses: readonly TemplateStatus[] = DEPLOYABLE): Promise<DomainError | null> {
+export async function holdTemplate(
+  tx: Tx,
+  template: { id: string; name: string },
+  now: Date,
+  statuses: readonly TemplateStatus[] = DEPLOYABLE,
+  /** The account that deploys it: its owner, or one it is shared with at this moment. */
+  by?: string,
+): Promise<DomainError | null> {
   for (const settle of settleRetirement(tx, now, { id: template.id })) await settle;
   const held = await tx.imageTemplate.updateMany({
-    where: { id: template.id, status: { in: [...statuses] } },
+    where: { id: template.id, status: { in: [...statuses] }, ...(by ? { OR: [{ accountId: by }, { shares: { some: { accountId: by } } }] } : {}) },
     data: { activeDeployCount: { increment: 1 } },
   });
   if (held.count === 1) return null;
-  const current = await tx.imageTemplate.findUnique({ where: { id: template.id }, select: { status: true, replacement: { select: { id: true, name: true } } } });
+  const current = await tx.imageTemplate.findUnique({ where: { id: template.id }, select: { status: true, accountId: true, replacement: { select: { id: true, name: true } } } });
+  if (by && current && current.accountId !== by && !(await tx.templateShare.findUnique({ where: { templateId_accountId: { templateId: template.id, accountId: by } } }))) {
+    return new NotFoundError("ImageTemplate", template.id, "imageTemplateId");
+  }
   if (current?.status === "OBSOLETE") return new ObsoleteTemplateError(template, current.replacement);
   return new ConflictError(`image template "${template.name}" is ${current?.status ?? "deleted"}; it needs to be ${statuses.join(" or ")}`, current?.status ?? "DELETED");
 }

@@ -59,6 +59,8 @@ export interface TemplateFilter {
   /** Without it (and without `status`), DEPRECATED and OBSOLETE templates are left out. */
   includeDeprecated?: boolean | null;
   kind?: ImageTemplateKind | null;
+  /** Templates other accounts share with the viewer, instead of its own. */
+  sharedWithViewer?: boolean;
   nameContains?: string | null;
   datacenter?: string | null;
   sourceServerId?: string | null;
@@ -234,9 +236,16 @@ export class Templates {
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
   }
 
-  /** The viewer's template when it can be deployed (or copied); otherwise why not (NotFoundError naming `field`, or whyNotDeployable's). */
-  async deployable(viewer: Viewer, id: string, field: string): Promise<TemplateRow> {
-    const template = await this.getOrThrow(viewer, id, field);
+  /**
+   * The template when it can be deployed (or copied); otherwise why not (NotFoundError naming
+   * `field`, or whyNotDeployable's). Only the viewer's own, unless `shared` (a deploy or reload
+   * may take a template shared with the viewer).
+   */
+  async deployable(viewer: Viewer, id: string, field: string, { shared = false } = {}): Promise<TemplateRow> {
+    const template = shared
+      ? await this.deps.db.imageTemplate.findFirst({ where: { id, ...ownedOrSharedWith(viewer.accountId) } })
+      : await this.getOrThrow(viewer, id, field);
+    if (!template) throw new NotFoundError("ImageTemplate", id, field);
     const refusal = await this.whyNotDeployable(template);
     if (refusal) throw refusal;
     return template;
@@ -277,6 +286,11 @@ export class Templates {
     const { operation } = await this.operations.queue(viewer, { kind: "DELETE_TEMPLATE", quotas: [] }, async (tx) => {
       const template = await tx.imageTemplate.findFirst({ where: { id, accountId: viewer.accountId } });
       if (!template) return new NotFoundError("ImageTemplate", id, "id");
+      // Read in the same serializable transaction as the move: a share made meanwhile makes it run again.
+      const shares = await tx.templateShare.count({ where: { templateId: id } });
+      if (shares > 0) {
+        return new ConflictError(`image template ${template.name} is shared with ${shares} account(s); unshare it from them first`, "SHARED");
+      }
       const locked = await transitionTemplates(tx, { id, accountId: viewer.accountId, activeDeployCount: 0, protected: false }, "DELETING");
       if (locked.count === 1) return { imageTemplateId: id, input: { statusBefore: template.status }, made: undefined };
       if (template.protected) {
@@ -297,12 +311,12 @@ export class Templates {
     return template;
   }
 
-  /** The viewer's templates by id, in the order asked; with `columns`, rows hold those only (the API reads no others). */
+  /** The viewer's templates by id, and those shared with it, in the order asked; with `columns`, rows hold those only (the API reads no others). */
   async loadMany(viewer: Viewer, ids: readonly string[], columns: Columns<TemplateRow> = ALL_COLUMNS): Promise<(TemplateRow | null)[]> {
     if (ids.length === 0) return [];
     const rows = await selectRows<TemplateRow>(
       this.deps.db,
-      sql`SELECT ${columnsSql(columns, Prisma.ImageTemplateScalarFieldEnum)} FROM "ImageTemplate" WHERE "accountId" = ${viewer.accountId} AND "id" IN (${joinSql(ids)})`,
+      sql`SELECT ${columnsSql(columns, Prisma.ImageTemplateScalarFieldEnum)} FROM "ImageTemplate" WHERE ${visibleTo(viewer.accountId)} AND "id" IN (${joinSql(ids)})`,
     );
     return inIdOrder(ids, rows);
   }
@@ -311,7 +325,7 @@ export class Templates {
   async list(viewer: Viewer, args: PageArgs, filter: TemplateFilter = {}, columns: Columns<TemplateRow> = ALL_COLUMNS): Promise<Page<TemplateRow>> {
     const page = keyset(args, this.deps.config.maxPageSize, "asc");
     const where = allOf([
-      sql`"accountId" = ${viewer.accountId}`,
+      filter.sharedWithViewer ? sharedWith(viewer.accountId) : sql`"accountId" = ${viewer.accountId}`,
       ...(filter.status?.length ? [sql`"status" IN (${joinSql(filter.status)})`] : []),
       ...(!filter.status?.length && !filter.includeDeprecated ? [sql`"status" NOT IN (${joinSql(RETIRED)})`] : []),
       ...(filter.kind ? [sql`"kind" = ${filter.kind}`] : []),
@@ -363,6 +377,11 @@ export class Templates {
     return rows.map((row) => ({ ...row, storedBytes: stored.get(`${row.templateId} ${this.deps.stores.in(row.datacenter).key}`) ?? 0 }));
   }
 }
+
+/** Who may read a template: its owner, and the accounts it is shared with (sharing.ts). */
+export const ownedOrSharedWith = (accountId: string): Prisma.ImageTemplateWhereInput => ({ OR: [{ accountId }, { shares: { some: { accountId } } }] });
+const sharedWith = (accountId: string) => sql`EXISTS (SELECT 1 FROM "TemplateShare" AS "share" WHERE "share"."templateId" = "ImageTemplate"."id" AND "share"."accountId" = ${accountId})`;
+const visibleTo = (accountId: string) => sql`("accountId" = ${accountId} OR ${sharedWith(accountId)})`;
 
 function checkName(problems: FieldProblems, name: string): void {
   checkText(problems, "name", name, { max: NAME_MAX });

@@ -1,7 +1,7 @@
 import { builder } from "../builder.ts";
 import { ApiTokenNode, RoleEnum } from "./api-token.ts";
 
-const AccountRef = builder.objectRef<{ id: string; name: string; createdAt: Date }>("Account").implement({
+export const AccountRef = builder.objectRef<{ id: string; name: string; createdAt: Date }>("Account").implement({
   description: "The tenant the token belongs to; everything the API shows is scoped to it.",
   fields: (t) => ({
     name: t.exposeString("name"),
