@@ -221,9 +221,13 @@ const UpdateImageTemplateInput = builder.inputType("UpdateImageTemplateInput", {
   }),
 });
 
-const UpdateImageTemplatePayload = builder.objectRef<{ imageTemplate: TemplateRow }>("UpdateImageTemplatePayload").implement({
-  fields: (t) => ({ imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }) }),
-});
+/** A payload of the template a mutation changed, when nothing runs after it. */
+export const TemplateChangedPayload = (name: string) =>
+  builder.objectRef<{ imageTemplate: TemplateRow }>(name).implement({
+    fields: (t) => ({ imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }) }),
+  });
+
+const UpdateImageTemplatePayload = TemplateChangedPayload("UpdateImageTemplatePayload");
 
 builder.mutationField("updateImageTemplate", (t) =>
   t.field({

@@ -6,7 +6,7 @@ import { builder } from "../builder.ts";
 import { parseGlobalId } from "../ids.ts";
 import { reads } from "../selected-columns.ts";
 import { ErrorInterface, MUTATION_ERRORS } from "./errors.ts";
-import { ImageTemplateNode } from "./image-template.ts";
+import { ImageTemplateNode, TemplateChangedPayload } from "./image-template.ts";
 
 builder.objectField(ImageTemplateNode, "replacement", (t) =>
   t.field({
@@ -46,14 +46,9 @@ const DeprecateImageTemplateInput = builder.inputType("DeprecateImageTemplateInp
   }),
 });
 
-const RetirementPayload = (name: string) =>
-  builder.objectRef<{ imageTemplate: TemplateRow }>(name).implement({
-    fields: (t) => ({ imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }) }),
-  });
-
 builder.mutationField("deprecateImageTemplate", (t) =>
   t.field({
-    type: RetirementPayload("DeprecateImageTemplatePayload"),
+    type: TemplateChangedPayload("DeprecateImageTemplatePayload"),
     description:
       "Sets when a template becomes DEPRECATED and OBSOLETE, and what replaces it. Setting them again moves them; a time already past takes effect at once, one ahead when it comes (any running instance applies it).",
     errors: { types: MUTATION_ERRORS },
@@ -71,7 +66,7 @@ builder.mutationField("deprecateImageTemplate", (t) =>
 
 builder.mutationField("undeprecateImageTemplate", (t) =>
   t.field({
-    type: RetirementPayload("UndeprecateImageTemplatePayload"),
+    type: TemplateChangedPayload("UndeprecateImageTemplatePayload"),
     description: "Clears a template's deprecation: it is ACTIVE again, with no retirement times and no replacement.",
     errors: { types: MUTATION_ERRORS },
     args: { input: t.arg({ type: builder.inputType("UndeprecateImageTemplateInput", { fields: (f) => ({ id: f.id({ required: true }) }) }), required: true }) },

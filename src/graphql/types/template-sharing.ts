@@ -7,7 +7,7 @@ import { countedConnection, NODES, pageArgs, toConnection } from "../connections
 import { parseGlobalId } from "../ids.ts";
 import { reads, selectedColumns } from "../selected-columns.ts";
 import { MUTATION_ERRORS } from "./errors.ts";
-import { ImageTemplateNode } from "./image-template.ts";
+import { ImageTemplateNode, TemplateChangedPayload } from "./image-template.ts";
 import { AccountRef } from "./viewer.ts";
 
 builder.objectField(AccountRef, "id", (t) =>
@@ -45,14 +45,9 @@ const ShareInput = (name: string) =>
     }),
   });
 
-const SharePayload = (name: string) =>
-  builder.objectRef<{ imageTemplate: TemplateRow }>(name).implement({
-    fields: (t) => ({ imageTemplate: t.field({ type: ImageTemplateNode, resolve: (p) => p.imageTemplate }) }),
-  });
-
 builder.mutationField("shareImageTemplate", (t) =>
   t.field({
-    type: SharePayload("ShareImageTemplatePayload"),
+    type: TemplateChangedPayload("ShareImageTemplatePayload"),
     description: "Lets another account read and deploy one of the viewer's templates (never change, share, copy or delete it). Sharing again changes nothing.",
     errors: { types: MUTATION_ERRORS },
     args: { input: t.arg({ type: ShareInput("ShareImageTemplateInput"), required: true }) },
@@ -67,7 +62,7 @@ builder.mutationField("shareImageTemplate", (t) =>
 
 builder.mutationField("unshareImageTemplate", (t) =>
   t.field({
-    type: SharePayload("UnshareImageTemplatePayload"),
+    type: TemplateChangedPayload("UnshareImageTemplatePayload"),
     description: "Stops sharing a template with an account: its new deploys are refused at once; servers it deployed keep working.",
     errors: { types: MUTATION_ERRORS },
     args: { input: t.arg({ type: ShareInput("UnshareImageTemplateInput"), required: true }) },
