@@ -118,6 +118,8 @@ function globalId(type: string, raw: string): string {
 let t: TestApp;
 let stranger: GraphQLClient;
 let targets: Target[];
+/** An account's public ID (viewer { id }), given out to share with it: not an object to hide, so every call gets this one. */
+let publicAccountId: string;
 
 /** Everything of the first account that a call could change. */
 async function world() {
@@ -128,6 +130,7 @@ async function world() {
     datacenters: await db.imageTemplateDatacenter.findMany({ orderBy: [{ templateId: "asc" }, { datacenter: "asc" }] }),
     operations: await db.operation.findMany({ select: { id: true, status: true, cancelRequested: true }, orderBy: { id: "asc" } }),
     tokens: await db.apiToken.findMany({ select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
+    shares: await db.templateShare.findMany({ orderBy: [{ templateId: "asc" }, { accountId: "asc" }] }),
   };
 }
 
@@ -145,6 +148,7 @@ beforeAll(async () => {
     { kind: "ApiToken", id: token, missing: globalId("ApiToken", "tok_01a2ffffffffffffffffff") },
   ];
   stranger = await t.newAccount("stranger");
+  publicAccountId = (await (await t.newAccount("partner")).query(`{ viewer { id } }`)).viewer.id;
 });
 afterAll(() => t.stop());
 
@@ -183,6 +187,7 @@ describe("another account's objects answer as missing ones, over the whole schem
         // ids get the target. Foreign calls use the first account's objects, missing ones IDs
         // that exist nowhere.
         const idFor = (variant: "id" | "missing"): IdFor => (slot) => {
+          if (slot === "accountId") return publicAccountId;
           const typed = targets.find((other) => slot === `${other.kind.charAt(0).toLowerCase()}${other.kind.slice(1)}Id`);
           return (typed ?? target)[variant];
         };
