@@ -34,6 +34,8 @@ export interface Config {
   ssePingMs: number;
   /** A RUNNING operation whose owner has not beaten for this long is recovered by another instance. */
   staleOwnerMs: number;
+  /** How long an exported template's file can be downloaded before it is removed. */
+  exportTtlMs: number;
   maxPageSize: number;
   /** How long a database statement waits for another process's lock before it fails. */
   dbBusyTimeoutMs: number;
@@ -309,6 +311,7 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
     heartbeatMs: integer(env, "IMPRINT_HEARTBEAT_MS", 2000, 50, 60_000),
     ssePingMs: integer(env, "IMPRINT_SSE_PING_MS", 12_000, 50, 600_000),
     staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
+    exportTtlMs: integer(env, "IMPRINT_EXPORT_TTL_MINUTES", 24 * 60, 1, 30 * 24 * 60) * 60_000,
     maxPageSize: 100,
     dbBusyTimeoutMs: integer(env, "IMPRINT_DB_BUSY_TIMEOUT_MS", 5000, 10, 60_000),
     dbPoolSize: integer(env, "IMPRINT_DB_POOL_SIZE", 10, 1, 1000),

@@ -52,6 +52,7 @@ const CASES: Record<string, MutationCase> = {
   setImageTemplateFamilyRetention: { input: () => "SetImageTemplateFamilyRetentionInput", valid: () => ({ family: "golden", keep: 1 }), harmless: () => ({ family: "Not A Family", keep: 1 }) },
   shareImageTemplate: { input: () => "ShareImageTemplateInput", valid: (f) => ({ id: f.templateId, accountId: f.otherAccountId }), harmless: () => ({ id: MISSING("ImageTemplate"), accountId: MISSING("Account") }) },
   unshareImageTemplate: { input: () => "UnshareImageTemplateInput", valid: (f) => ({ id: f.templateId, accountId: f.otherAccountId }), harmless: () => ({ id: MISSING("ImageTemplate"), accountId: MISSING("Account") }) },
+  exportImageTemplate: { input: () => "ExportImageTemplateInput", valid: (f) => ({ id: f.templateId, format: "BUNDLE" }), harmless: () => ({ id: MISSING("ImageTemplate"), format: "BUNDLE" }) },
   cancelOperation: { input: () => "CancelOperationInput", valid: (f) => ({ id: f.operationId }), harmless: () => ({ id: MISSING("Operation") }) },
   createApiToken: { admin: true, input: () => "CreateApiTokenInput", valid: () => ({ name: "made", role: "ADMIN" }), harmless: () => ({ name: "", role: "VIEWER" }) },
   revokeApiToken: { admin: true, input: () => "RevokeApiTokenInput", valid: (f) => ({ id: f.tokenId }), harmless: () => ({ id: MISSING("ApiToken") }) },

@@ -11,6 +11,8 @@ import { Locations } from "./templates/locations.ts";
 import { Retirement, settleDueRetirements } from "./templates/retirement.ts";
 import { Families } from "./templates/families.ts";
 import { Sharing } from "./templates/sharing.ts";
+import { Exports } from "./templates/exports.ts";
+import { removeExpiredExports } from "./templates/export-template.ts";
 import { Deployments } from "./deployments/deployments.ts";
 
 export function createDomain(deps: DomainDeps) {
@@ -18,6 +20,7 @@ export function createDomain(deps: DomainDeps) {
   const housekeeping = [
     { name: "settling templates' retirement times", run: () => settleDueRetirements(deps) },
     { name: "applying families' retention policies", run: () => families.applyDue() },
+    { name: "removing expired exports", run: () => removeExpiredExports(deps) },
   ];
   const runner = new OperationRunner(deps, allPipelines(), housekeeping);
   const operations = new Operations(deps, runner);
@@ -27,6 +30,7 @@ export function createDomain(deps: DomainDeps) {
   const audit = new AuditTrail(deps);
   const families = new Families(deps, templates, retirement, audit);
   const sharing = new Sharing(deps, templates);
+  const exports = new Exports(deps, operations, templates);
   const deployments = new Deployments(deps, operations, templates, retirement, families);
   const locations = new Locations(deps, operations, templates);
   const accounts = new Accounts(deps);
@@ -41,6 +45,7 @@ export function createDomain(deps: DomainDeps) {
     retirement,
     families,
     sharing,
+    exports,
     deployments,
     locations,
     catalog: deps.catalog,

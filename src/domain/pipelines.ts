@@ -5,6 +5,7 @@ import {
   replicateTemplatePipeline,
   deleteTemplatePipeline,
   verifyTemplatePipeline,
+  exportTemplatePipeline,
 } from "./templates/index.ts";
 import { deleteServerPipeline, powerOffPipeline, powerOnPipeline, provisionPipeline } from "./servers/index.ts";
 import { deployPipeline, reloadPipeline } from "./deployments/index.ts";
@@ -21,6 +22,7 @@ export function allPipelines(): ReadonlyMap<OperationKind, AnyPipeline> {
     reloadPipeline,
     replicateTemplatePipeline,
     verifyTemplatePipeline,
+    exportTemplatePipeline,
   ];
   return new Map(list.map((pipeline) => [pipeline.kind, pipeline]));
 }

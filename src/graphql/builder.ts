@@ -18,6 +18,8 @@ import "./audit-plugin.ts";
 export interface GraphQLContext {
   viewer: Viewer;
   domain: Domain;
+  /** The HTTP request (yoga's); over WebSocket, the upgrade request's URL may be all there is. */
+  request?: { url: string };
 }
 
 /**

@@ -17,6 +17,7 @@ import "./types/template-location.ts";
 import "./types/template-retirement.ts";
 import "./types/template-family.ts";
 import "./types/template-sharing.ts";
+import "./types/template-export.ts";
 
 let schema: GraphQLSchema | undefined;
 

@@ -2,6 +2,7 @@
 // Server-Sent Events (built into yoga) and over WebSocket (graphql-ws), plus GraphiQL
 // with its assets inlined so it works without internet.
 import { createServer, type Server as HttpServer } from "node:http";
+import { withExportDownloads } from "../http/export-download.ts";
 import { GraphQLError, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createLogger, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
@@ -134,8 +135,9 @@ export function createGraphQLServer(
   const graphqlHandler = config.exposure.graphiql
     ? withGraphiQLPage(GRAPHQL_PATH, { title: "imprint", defaultQuery: WELCOME_QUERY, loopbackToken: options.graphiqlToken }, yogaHandler)
     : yogaHandler;
+  const userHandler = withExportDownloads(domain, graphqlHandler);
   const http = createServer(
-    withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, graphqlHandler) : graphqlHandler, (facts, status, seconds) =>
+    withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, userHandler) : userHandler, (facts, status, seconds) =>
       options.metrics?.request(facts.rootFields ?? "none", facts.outcome ?? (status < 400 ? "ok" : `http ${status}`), seconds),
       config.trustedProxies,
     ),

@@ -17,6 +17,9 @@ export const VOLUME_ROLES: readonly VolumeRole[] = Object.values(Enums.VolumeRol
 export type ImageTemplateKind = Enums.ImageTemplateKind;
 export const IMAGE_TEMPLATE_KINDS: readonly ImageTemplateKind[] = Object.values(Enums.ImageTemplateKind);
 
+export type ExportFormat = Enums.ExportFormat;
+export const EXPORT_FORMATS: readonly ExportFormat[] = Object.values(Enums.ExportFormat);
+
 export type RetentionAction = Enums.RetentionAction;
 export const RETENTION_ACTIONS: readonly RetentionAction[] = Object.values(Enums.RetentionAction);
 

@@ -228,6 +228,19 @@ export class Chunks {
   }
 
   /**
+   * A chunk's stored bytes (compressed), checked against its name first, as `read` checks: for
+   * an export, which carries them as they are. Damage is recorded and an IntegrityError.
+   */
+  readStored(hash: string, context: string): Promise<Buffer> {
+    return this.slots.runExclusive(async () => {
+      const stored = await this.fetch(hash, context);
+      // A copy goes to the codec worker, which takes the memory it is given.
+      await this.decode(hash, Buffer.from(stored), context);
+      return stored;
+    });
+  }
+
+  /**
    * Copies a chunk of this store into `target`'s store unless it has it whole (a row, not
    * damaged, and the object): the stored bytes go as they are, then are decoded here and
    * checked against the name. A chunk that does not match is removed from the target again,

@@ -3,6 +3,8 @@ export * from "./capture.ts";
 export * from "./chunks.ts";
 export * from "./chunk-stores.ts";
 export * from "./delete-template.ts";
+export * from "./export-template.ts";
+export * from "./exports.ts";
 export * from "./families.ts";
 export * from "./locations.ts";
 export * from "./replicate-template.ts";
