@@ -152,7 +152,7 @@ export class Deployments {
     const plan = { ...newServerPlan(viewer, "DEPLOY", spec), idempotency: request };
     const { operation, made: server } = await this.operations.queue(viewer, plan, async (tx, operationId) => {
       // A refusal rolls the hold back with the rest of the transaction.
-      const notHeld = await holdTemplate(tx, template, this.deps.clock.now(), undefined, viewer.accountId);
+      const notHeld = await holdTemplate(tx, template, { now: this.deps.clock.now(), by: viewer.accountId });
       if (notHeld) return notHeld;
       const server = await insertServer(tx, viewer, this.deps, {
         kind,
@@ -220,7 +220,7 @@ export class Deployments {
       },
       {
         // Counted as a deployment of the template until the reload ends.
-        create: (tx) => holdTemplate(tx, template, this.deps.clock.now(), undefined, viewer.accountId),
+        create: (tx) => holdTemplate(tx, template, { now: this.deps.clock.now(), by: viewer.accountId }),
       },
     );
     const updated = (await this.deps.db.server.findUniqueOrThrow({ where: { id: server.id } })) as ServerRow;

@@ -30,7 +30,7 @@ export class Exports {
     const template = await this.templates.getOrThrow(viewer, input.id, "id");
     const { operation } = await this.operations.queue(viewer, { kind: "EXPORT_TEMPLATE", quotas: ["concurrentOperations"] }, async (tx) => {
       // Held like a deployment: the template cannot be deleted while it is read.
-      const notHeld = await holdTemplate(tx, template, this.deps.clock.now(), RETIRABLE);
+      const notHeld = await holdTemplate(tx, template, { now: this.deps.clock.now(), statuses: RETIRABLE });
       return notHeld ?? { imageTemplateId: template.id, input: { format: input.format } satisfies ExportRun, made: undefined };
     });
     return { imageTemplate: await this.templates.getOrThrow(viewer, input.id, "id"), operation };

@@ -57,6 +57,9 @@ export function volumeTooSmall(capacityGb: number, captured: { index: number; ca
   return capacityGb < captured.capacityGb ? `volume ${captured.index} must be at least the template's ${captured.capacityGb} GiB, not ${capacityGb} GiB` : null;
 }
 
+/** Who may read and deploy a template: its owner, and the accounts it is shared with (sharing.ts). */
+export const ownedOrSharedWith = (accountId: string): Prisma.ImageTemplateWhereInput => ({ OR: [{ accountId }, { shares: { some: { accountId } } }] });
+
 /** The statuses a template deploys in (a DEPRECATED one with a warning naming its replacement). */
 export const DEPLOYABLE: readonly TemplateStatus[] = ["ACTIVE", "DEPRECATED"];
 
@@ -76,22 +79,20 @@ export function settleRetirement(db: Tx, now: Date, where: Prisma.ImageTemplateW
 }
 
 /**
- * Holds a template for a deploy, reload or verify: counted in activeDeployCount (deletion is
- * refused until the operation ends) when its status, settled as of `now`, is one of `statuses`
- * (default: deployable), decided atomically in the transaction that queues the operation. An
- * OBSOLETE template is an ObsoleteTemplateError naming its replacement.
+ * Holds a template for a deploy, reload, verify or export: counted in activeDeployCount
+ * (deletion is refused until the operation ends) when its status, settled as of `now`, is one of
+ * `statuses` (default: deployable), and, with `by`, while that account owns it or has it shared,
+ * decided atomically in the transaction that queues the operation. An OBSOLETE template is an
+ * ObsoleteTemplateError naming its replacement.
  */
 export async function holdTemplate(
   tx: Tx,
   template: { id: string; name: string },
-  now: Date,
-  statuses: readonly TemplateStatus[] = DEPLOYABLE,
-  /** The account that deploys it: its owner, or one it is shared with at this moment. */
-  by?: string,
+  { now, statuses = DEPLOYABLE, by }: { now: Date; statuses?: readonly TemplateStatus[]; by?: string },
 ): Promise<DomainError | null> {
   for (const settle of settleRetirement(tx, now, { id: template.id })) await settle;
   const held = await tx.imageTemplate.updateMany({
-    where: { id: template.id, status: { in: [...statuses] }, ...(by ? { OR: [{ accountId: by }, { shares: { some: { accountId: by } } }] } : {}) },
+    where: { id: template.id, status: { in: [...statuses] }, ...(by ? ownedOrSharedWith(by) : {}) },
     data: { activeDeployCount: { increment: 1 } },
   });
   if (held.count === 1) return null;

@@ -23,7 +23,7 @@ import {
   type Columns,
 } from "../kernel/index.ts";
 import { shortHash } from "./chunks.ts";
-import { DEPLOYABLE, holdTemplate, refuseCapture } from "./rules.ts";
+import { DEPLOYABLE, holdTemplate, ownedOrSharedWith, refuseCapture } from "./rules.ts";
 import { RETIRABLE, RETIRED } from "./retirement.ts";
 import { checkFamilyName } from "./families.ts";
 import { checkIdempotencyKey, idempotencyKeySpent, idempotencyRequest, type IdempotencyRequest, type OperationSnapshot, type Operations } from "../operations/index.ts";
@@ -230,7 +230,7 @@ export class Templates {
     const template = await this.getOrThrow(viewer, id, "id");
     const { operation } = await this.operations.queue(viewer, { kind: "VERIFY_TEMPLATE", quotas: ["concurrentOperations"] }, async (tx) => {
       // Held like a deployment: the template cannot be deleted while it is read.
-      const notHeld = await holdTemplate(tx, template, this.deps.clock.now(), [...RETIRABLE, "DAMAGED"]);
+      const notHeld = await holdTemplate(tx, template, { now: this.deps.clock.now(), statuses: [...RETIRABLE, "DAMAGED"] });
       return notHeld ?? { imageTemplateId: id, made: undefined };
     });
     return { imageTemplate: await this.getOrThrow(viewer, id, "id"), operation };
@@ -378,8 +378,6 @@ export class Templates {
   }
 }
 
-/** Who may read a template: its owner, and the accounts it is shared with (sharing.ts). */
-export const ownedOrSharedWith = (accountId: string): Prisma.ImageTemplateWhereInput => ({ OR: [{ accountId }, { shares: { some: { accountId } } }] });
 const sharedWith = (accountId: string) => sql`EXISTS (SELECT 1 FROM "TemplateShare" AS "share" WHERE "share"."templateId" = "ImageTemplate"."id" AND "share"."accountId" = ${accountId})`;
 const visibleTo = (accountId: string) => sql`("accountId" = ${accountId} OR ${sharedWith(accountId)})`;
 
