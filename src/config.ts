@@ -36,6 +36,9 @@ export interface Config {
   staleOwnerMs: number;
   /** How long an exported template's file can be downloaded before it is removed. */
   exportTtlMs: number;
+  /** How long an upload waits to be imported, and how large it may grow. */
+  uploadTtlMs: number;
+  maxUploadBytes: number;
   maxPageSize: number;
   /** How long a database statement waits for another process's lock before it fails. */
   dbBusyTimeoutMs: number;
@@ -312,6 +315,8 @@ function readConfig(env: Env): Omit<Config, "unknownVariables"> {
     ssePingMs: integer(env, "IMPRINT_SSE_PING_MS", 12_000, 50, 600_000),
     staleOwnerMs: integer(env, "IMPRINT_STALE_OWNER_MS", 15_000, 200, 600_000),
     exportTtlMs: integer(env, "IMPRINT_EXPORT_TTL_MINUTES", 24 * 60, 1, 30 * 24 * 60) * 60_000,
+    uploadTtlMs: integer(env, "IMPRINT_UPLOAD_TTL_MINUTES", 24 * 60, 1, 30 * 24 * 60) * 60_000,
+    maxUploadBytes: integer(env, "IMPRINT_MAX_UPLOAD_MB", 100 * 1024, 1, 16 * 1024 * 1024) * 1024 * 1024,
     maxPageSize: 100,
     dbBusyTimeoutMs: integer(env, "IMPRINT_DB_BUSY_TIMEOUT_MS", 5000, 10, 60_000),
     dbPoolSize: integer(env, "IMPRINT_DB_POOL_SIZE", 10, 1, 1000),

@@ -146,6 +146,7 @@ beforeAll(async () => {
     { kind: "ImageTemplate", id: template.id, missing: globalId("ImageTemplate", "img_01a2ffffffffffffffffff") },
     { kind: "Operation", id: operation, missing: globalId("Operation", "op_01a2ffffffffffffffffff") },
     { kind: "ApiToken", id: token, missing: globalId("ApiToken", "tok_01a2ffffffffffffffffff") },
+    { kind: "ImageUpload", id: (await owner.query(`mutation { createImageUpload(input: {}) { ... on CreateImageUploadPayload { uploadId } } }`)).createImageUpload.uploadId, missing: globalId("ImageUpload", "upl_01a2ffffffffffffffffff") },
   ];
   stranger = await t.newAccount("stranger");
   publicAccountId = (await (await t.newAccount("partner")).query(`{ viewer { id } }`)).viewer.id;

@@ -8,7 +8,7 @@ import { GraphQLClient } from "./helpers/clients.ts";
 import { captureTemplate, createActiveServer, ERROR_FIELDS } from "./helpers/documents.ts";
 
 const FORBIDDEN = `... on ForbiddenError { requiredRole }`;
-const ID_PREFIXES: Record<string, string> = { Server: "srv", ImageTemplate: "img", Operation: "op", Account: "acc", ApiToken: "tok" };
+const ID_PREFIXES: Record<string, string> = { Server: "srv", ImageTemplate: "img", Operation: "op", Account: "acc", ApiToken: "tok", ImageUpload: "upl" };
 const MISSING = (type: string) => Buffer.from(`${type}:${ID_PREFIXES[type]}_doesnotexist0000000000`).toString("base64");
 
 interface Fixtures {
@@ -53,6 +53,8 @@ const CASES: Record<string, MutationCase> = {
   shareImageTemplate: { input: () => "ShareImageTemplateInput", valid: (f) => ({ id: f.templateId, accountId: f.otherAccountId }), harmless: () => ({ id: MISSING("ImageTemplate"), accountId: MISSING("Account") }) },
   unshareImageTemplate: { input: () => "UnshareImageTemplateInput", valid: (f) => ({ id: f.templateId, accountId: f.otherAccountId }), harmless: () => ({ id: MISSING("ImageTemplate"), accountId: MISSING("Account") }) },
   exportImageTemplate: { input: () => "ExportImageTemplateInput", valid: (f) => ({ id: f.templateId, format: "BUNDLE" }), harmless: () => ({ id: MISSING("ImageTemplate"), format: "BUNDLE" }) },
+  createImageUpload: { input: () => "CreateImageUploadInput", valid: () => ({ sizeBytes: 10 }), harmless: () => ({ sizeBytes: 0 }) },
+  importImageTemplate: { input: () => "ImportImageTemplateInput", valid: () => ({ uploadId: MISSING("ImageUpload"), name: "imported", format: "BUNDLE" }), harmless: () => ({ uploadId: MISSING("ImageUpload"), name: "imported", format: "BUNDLE" }) },
   cancelOperation: { input: () => "CancelOperationInput", valid: (f) => ({ id: f.operationId }), harmless: () => ({ id: MISSING("Operation") }) },
   createApiToken: { admin: true, input: () => "CreateApiTokenInput", valid: () => ({ name: "made", role: "ADMIN" }), harmless: () => ({ name: "", role: "VIEWER" }) },
   revokeApiToken: { admin: true, input: () => "RevokeApiTokenInput", valid: (f) => ({ id: f.tokenId }), harmless: () => ({ id: MISSING("ApiToken") }) },

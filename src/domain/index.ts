@@ -13,6 +13,7 @@ import { Families } from "./templates/families.ts";
 import { Sharing } from "./templates/sharing.ts";
 import { Exports } from "./templates/exports.ts";
 import { removeExpiredExports } from "./templates/export-template.ts";
+import { Imports, removeExpiredUploads } from "./templates/imports.ts";
 import { Deployments } from "./deployments/deployments.ts";
 
 export function createDomain(deps: DomainDeps) {
@@ -21,6 +22,7 @@ export function createDomain(deps: DomainDeps) {
     { name: "settling templates' retirement times", run: () => settleDueRetirements(deps) },
     { name: "applying families' retention policies", run: () => families.applyDue() },
     { name: "removing expired exports", run: () => removeExpiredExports(deps) },
+    { name: "removing expired uploads", run: () => removeExpiredUploads(deps) },
   ];
   const runner = new OperationRunner(deps, allPipelines(), housekeeping);
   const operations = new Operations(deps, runner);
@@ -31,6 +33,7 @@ export function createDomain(deps: DomainDeps) {
   const families = new Families(deps, templates, retirement, audit);
   const sharing = new Sharing(deps, templates);
   const exports = new Exports(deps, operations, templates);
+  const imports = new Imports(deps, operations, templates);
   const deployments = new Deployments(deps, operations, templates, retirement, families);
   const locations = new Locations(deps, operations, templates);
   const accounts = new Accounts(deps);
@@ -46,6 +49,7 @@ export function createDomain(deps: DomainDeps) {
     families,
     sharing,
     exports,
+    imports,
     deployments,
     locations,
     catalog: deps.catalog,

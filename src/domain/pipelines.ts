@@ -6,6 +6,7 @@ import {
   deleteTemplatePipeline,
   verifyTemplatePipeline,
   exportTemplatePipeline,
+  importTemplatePipeline,
 } from "./templates/index.ts";
 import { deleteServerPipeline, powerOffPipeline, powerOnPipeline, provisionPipeline } from "./servers/index.ts";
 import { deployPipeline, reloadPipeline } from "./deployments/index.ts";
@@ -23,6 +24,7 @@ export function allPipelines(): ReadonlyMap<OperationKind, AnyPipeline> {
     replicateTemplatePipeline,
     verifyTemplatePipeline,
     exportTemplatePipeline,
+    importTemplatePipeline,
   ];
   return new Map(list.map((pipeline) => [pipeline.kind, pipeline]));
 }

@@ -18,6 +18,7 @@ import "./types/template-retirement.ts";
 import "./types/template-family.ts";
 import "./types/template-sharing.ts";
 import "./types/template-export.ts";
+import "./types/template-import.ts";
 
 let schema: GraphQLSchema | undefined;
 

@@ -3,6 +3,7 @@
 // with its assets inlined so it works without internet.
 import { createServer, type Server as HttpServer } from "node:http";
 import { withExportDownloads } from "../http/export-download.ts";
+import { withUploads } from "../http/uploads.ts";
 import { GraphQLError, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createLogger, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
@@ -135,7 +136,7 @@ export function createGraphQLServer(
   const graphqlHandler = config.exposure.graphiql
     ? withGraphiQLPage(GRAPHQL_PATH, { title: "imprint", defaultQuery: WELCOME_QUERY, loopbackToken: options.graphiqlToken }, yogaHandler)
     : yogaHandler;
-  const userHandler = withExportDownloads(domain, graphqlHandler);
+  const userHandler = withUploads(domain, withExportDownloads(domain, graphqlHandler));
   const http = createServer(
     withRequestLog(domain.deps.log, options.operator ? withOperatorEndpoints(options.operator, userHandler) : userHandler, (facts, status, seconds) =>
       options.metrics?.request(facts.rootFields ?? "none", facts.outcome ?? (status < 400 ? "ok" : `http ${status}`), seconds),

@@ -5,25 +5,15 @@ import { createReadStream } from "node:fs";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import parseRange from "range-parser";
-import { decodeGlobalID } from "@pothos/plugin-relay";
 import type { Domain } from "../domain/index.ts";
 import { bearerToken } from "../graphql/auth.ts";
+import { idInPath } from "./paths.ts";
 
 export const EXPORTS_PATH = "/exports/";
 
 function refuse(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
   res.end(JSON.stringify({ error: message }));
-}
-
-/** The operation's raw ID from the path's global ID, or null. */
-function operationIdOf(pathname: string): string | null {
-  try {
-    const decoded = decodeGlobalID(decodeURIComponent(pathname.slice(EXPORTS_PATH.length)));
-    return decoded.typename === "Operation" ? decoded.id : null;
-  } catch {
-    return null;
-  }
 }
 
 export function withExportDownloads(domain: Domain, next: RequestListener): RequestListener {
@@ -42,7 +32,7 @@ export function withExportDownloads(domain: Domain, next: RequestListener): Requ
 async function serve(domain: Domain, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const viewer = await domain.accounts.authenticate(bearerToken(req.headers.authorization));
   if (!viewer) return refuse(res, 401, "Authentication required: send Authorization: Bearer <token>", { "www-authenticate": 'Bearer realm="imprint"' });
-  const operationId = operationIdOf((req.url ?? "/").split("?")[0]);
+  const operationId = idInPath((req.url ?? "/").split("?")[0], EXPORTS_PATH, "Operation");
   const download = operationId ? await domain.exports.downloadOf(viewer, operationId) : null;
   // Another account's export, an expired one and one that never was answer alike.
   if (!download) return refuse(res, 404, "no such export (or it has expired)");

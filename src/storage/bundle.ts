@@ -62,3 +62,58 @@ export async function writeBundle(
   await written;
   return { sha256: hash.digest("hex"), sizeBytes };
 }
+
+/** The file is not a bundle this imprint can read; the message says what is wrong with it. */
+export class BadBundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BadBundleError";
+  }
+}
+
+/** Checks a bundle's header as JSON: its format, and a version this reader knows. */
+export function parseBundleHeader(text: string): BundleHeader {
+  let header: BundleHeader;
+  try {
+    header = JSON.parse(text) as BundleHeader;
+  } catch {
+    throw new BadBundleError(`not a bundle: ${BUNDLE_HEADER} is not JSON`);
+  }
+  if (header?.bundleFormat !== BUNDLE_FORMAT) throw new BadBundleError(`not a bundle: ${BUNDLE_HEADER} does not say "${BUNDLE_FORMAT}"`);
+  if (!Number.isInteger(header.bundleVersion) || header.bundleVersion > BUNDLE_VERSION) {
+    throw new BadBundleError(`a bundle of version ${header.bundleVersion}, newer than this imprint reads (${BUNDLE_VERSION})`);
+  }
+  if (!Array.isArray(header.chunks) || typeof header.manifest !== "object" || header.manifest === null) throw new BadBundleError("not a bundle: its header has no manifest or chunk list");
+  return header;
+}
+
+/**
+ * Reads a bundle from `input`: the header (which must come first), then each chunk member with
+ * its stored bytes, one at a time. Anything that is not a tar of that shape is a BadBundleError.
+ */
+export async function* readBundle(input: NodeJS.ReadableStream): AsyncGenerator<{ header: BundleHeader } | { hash: string; stored: Buffer }> {
+  const extract = tar.extract();
+  input.on("error", (error) => extract.destroy(error));
+  input.pipe(extract);
+  let header: BundleHeader | null = null;
+  try {
+    for await (const entry of extract) {
+      const parts: Buffer[] = [];
+      for await (const part of entry) parts.push(part as Buffer);
+      const data = Buffer.concat(parts);
+      if (!header) {
+        if (entry.header.name !== BUNDLE_HEADER) throw new BadBundleError(`not a bundle: it does not start with ${BUNDLE_HEADER}`);
+        header = parseBundleHeader(data.toString("utf8"));
+        yield { header };
+        continue;
+      }
+      const hash = /^chunks\/([0-9a-f]{64})\.zst$/.exec(entry.header.name)?.[1];
+      if (!hash) throw new BadBundleError(`not a bundle: it holds ${JSON.stringify(entry.header.name)}, which is no chunk`);
+      yield { hash, stored: data };
+    }
+  } catch (error) {
+    if (error instanceof BadBundleError) throw error;
+    throw new BadBundleError(`not a bundle: ${header ? "its archive is cut short or damaged" : "not a tar archive"} (${(error as Error).message})`);
+  }
+  if (!header) throw new BadBundleError("not a bundle: the file is empty");
+}

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   "CONFLICT",
   "INCOMPATIBLE_SERVER",
   "TEMPLATE_OBSOLETE",
+  "BAD_IMAGE_FILE",
   "QUOTA_EXCEEDED",
   "INTEGRITY",
   "STORAGE_FULL",
@@ -113,6 +114,15 @@ export class ObsoleteTemplateError extends DomainError {
     super(`image template "${template.name}" is OBSOLETE and no longer deploys; ${replacement ? `use "${replacement.name}" instead` : "it names no replacement"}`);
     this.replacementId = replacement?.id ?? null;
     this.name = "ObsoleteTemplateError";
+  }
+}
+
+/** An uploaded file cannot be imported: not of its format, a newer version, damaged; the message says which. */
+export class BadImageFileError extends DomainError {
+  readonly code = "BAD_IMAGE_FILE" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "BadImageFileError";
   }
 }
 

@@ -241,6 +241,32 @@ export class Chunks {
   }
 
   /**
+   * Takes a chunk from outside (an imported bundle): its stored bytes are decoded and checked
+   * against `hash` first, so bytes that do not match never reach the store (an IntegrityError,
+   * recorded nowhere: the damage is the file's); then written unless the store has the chunk
+   * whole. Call under the lock (shared) and reference the chunk before it is released.
+   * Resolves with its raw size.
+   */
+  putStored(hash: string, stored: Buffer, context: string): Promise<number> {
+    return this.slots.runExclusive(async () => {
+      let decoded: { raw: Buffer; sha256: string };
+      try {
+        decoded = await this.codec.decompress(Buffer.from(stored));
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        throw new IntegrityError(`${context}: chunk ${shortHash(hash)} is damaged (it does not decode)`, [hash]);
+      }
+      if (decoded.sha256 !== hash) throw new IntegrityError(`${context}: chunk ${shortHash(hash)} is damaged (its bytes do not match its name)`, [hash]);
+      const known = await this.knownRow(hash);
+      if (!(known && !known.damagedAt && (await this.store.hasChunk(hash)))) {
+        await naming(this.store.name, () => this.store.putChunk(hash, stored));
+        await this.recordStored(hash, decoded.raw.length, stored.length, known !== undefined);
+      }
+      return decoded.raw.length;
+    });
+  }
+
+  /**
    * Copies a chunk of this store into `target`'s store unless it has it whole (a row, not
    * damaged, and the object): the stored bytes go as they are, then are decoded here and
    * checked against the name. A chunk that does not match is removed from the target again,

@@ -6,6 +6,8 @@ export * from "./delete-template.ts";
 export * from "./export-template.ts";
 export * from "./exports.ts";
 export * from "./families.ts";
+export * from "./import-template.ts";
+export * from "./imports.ts";
 export * from "./locations.ts";
 export * from "./replicate-template.ts";
 export * from "./retirement.ts";

@@ -381,7 +381,8 @@ export class Templates {
 const sharedWith = (accountId: string) => sql`EXISTS (SELECT 1 FROM "TemplateShare" AS "share" WHERE "share"."templateId" = "ImageTemplate"."id" AND "share"."accountId" = ${accountId})`;
 const visibleTo = (accountId: string) => sql`("accountId" = ${accountId} OR ${sharedWith(accountId)})`;
 
-function checkName(problems: FieldProblems, name: string): void {
+/** A template's name: 1 to 100 characters, one line. */
+export function checkName(problems: FieldProblems, name: string): void {
   checkText(problems, "name", name, { max: NAME_MAX });
 }
 

@@ -1,10 +1,10 @@
 // Exporting templates: exportImageTemplate (an EXPORT_TEMPLATE operation) and, once it has
 // succeeded, where its file is (Operation.export), downloaded with the account's token.
-import { encodeGlobalID } from "@pothos/plugin-relay";
 import { EXPORT_FORMATS } from "../../domain/kernel/index.ts";
 import type { SnapshotRow } from "../../domain/operations/index.ts";
 import type { Download } from "../../domain/templates/index.ts";
 import { EXPORTS_PATH } from "../../http/export-download.ts";
+import { fileUrl } from "../../http/paths.ts";
 import { builder } from "../builder.ts";
 import { parseGlobalId } from "../ids.ts";
 import { reads } from "../selected-columns.ts";
@@ -36,10 +36,7 @@ builder.objectField(OperationNode, "export", (t) =>
     resolve: async (operation, _args, ctx) => {
       if (operation.kind !== "EXPORT_TEMPLATE") return null;
       const download = await ctx.domain.exports.downloadOf(ctx.viewer, operation.id);
-      const path = `${EXPORTS_PATH}${encodeURIComponent(encodeGlobalID("Operation", operation.id))}`;
-      // Absolute against the address the client used; a path alone where there was no request URL.
-      const base = ctx.request?.url;
-      return download && { ...download, url: base && /^https?:/.test(base) ? new URL(path, base).href : path };
+      return download && { ...download, url: fileUrl(EXPORTS_PATH, "Operation", operation.id, ctx.request?.url) };
     },
   }),
 );
