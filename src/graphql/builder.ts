@@ -2,8 +2,8 @@
 // every mutation's outcome), then errors (so scope-auth's refusal
 // becomes a typed ForbiddenError in a mutation's result), scope-auth, relay, then
 // complexity and dataloader.
-import SchemaBuilder, { PothosSchemaError } from "@pothos/core";
-import type { GraphQLResolveInfo } from "graphql";
+import SchemaBuilder from "@pothos/core";
+import { isObjectType, type GraphQLResolveInfo } from "graphql";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
@@ -31,23 +31,19 @@ export const UNCACHED_LOADS = { cache: false };
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * Resolves global IDs one by one (the loaders still batch them), so that the ID of an object
- * that is not a Node (an ImageUpload) reads as null, as a missing one does, instead of failing
- * the whole request with Pothos's "has not been implemented".
+ * Resolves the global IDs of Node types in one batch; the ID of an object that is not a Node
+ * (an ImageUpload) reads as null, as a missing one does, instead of failing the whole request
+ * with Pothos's "has not been implemented".
  */
 type GlobalId = { typename: string; id: string };
-async function nodesOrNull<T>(ids: readonly GlobalId[], resolve: (ids: GlobalId[]) => Promise<readonly T[]>): Promise<Array<T | null>> {
-  return Promise.all(
-    ids.map((id) =>
-      resolve([id]).then(
-        ([node]) => node ?? null,
-        (error: unknown) => {
-          if (error instanceof PothosSchemaError) return null;
-          throw error;
-        },
-      ),
-    ),
-  );
+async function nodesOrNull<T>(ids: readonly GlobalId[], info: GraphQLResolveInfo, resolve: (ids: GlobalId[]) => Promise<readonly T[]>): Promise<Array<T | null>> {
+  const isNode = ({ typename }: GlobalId) => {
+    const type = info.schema.getType(typename);
+    return isObjectType(type) && type.getInterfaces().some((face) => face.name === "Node");
+  };
+  const known = ids.filter(isNode);
+  const resolved = known.length > 0 ? [...(await resolve(known))] : [];
+  return ids.map((id) => (isNode(id) ? (resolved.shift() ?? null) : null));
 }
 
 export const builder = new SchemaBuilder<{
@@ -77,14 +73,14 @@ export const builder = new SchemaBuilder<{
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
     nodeQueryOptions: {
-      resolve: async (_root, args, _ctx, _info, resolveNode) => (await nodesOrNull([args.id], async (ids) => [await resolveNode(ids[0])]))[0],
+      resolve: async (_root, args, _ctx, info, resolveNode) => (await nodesOrNull([args.id], info, async (ids) => [await resolveNode(ids[0])]))[0],
     },
     nodesQueryOptions: {
       description: `Objects by global ID, in order; null for an ID that does not exist or is not the viewer's. At most 100 IDs.`,
-      resolve: (_root, args, ctx, _info, resolveNodes) => {
+      resolve: (_root, args, ctx, info, resolveNodes) => {
         const max = ctx.domain.deps.config.limits.maxNodeIds;
         if (args.ids.length > max) throw ValidationError.field("ids", `must list at most ${max} IDs, got ${args.ids.length}`);
-        return nodesOrNull(args.ids, resolveNodes);
+        return nodesOrNull(args.ids, info, resolveNodes);
       },
     },
   },
