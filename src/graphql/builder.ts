@@ -3,7 +3,7 @@
 // becomes a typed ForbiddenError in a mutation's result), scope-auth, relay, then
 // complexity and dataloader.
 import SchemaBuilder from "@pothos/core";
-import { isObjectType, type GraphQLResolveInfo } from "graphql";
+import type { GraphQLResolveInfo } from "graphql";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
@@ -29,22 +29,6 @@ export interface GraphQLContext {
 export const UNCACHED_LOADS = { cache: false };
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/**
- * Resolves the global IDs of Node types in one batch; the ID of an object that is not a Node
- * (an ImageUpload) reads as null, as a missing one does, instead of failing the whole request
- * with Pothos's "has not been implemented".
- */
-type GlobalId = { typename: string; id: string };
-async function nodesOrNull<T>(ids: readonly GlobalId[], info: GraphQLResolveInfo, resolve: (ids: GlobalId[]) => Promise<readonly T[]>): Promise<Array<T | null>> {
-  const isNode = ({ typename }: GlobalId) => {
-    const type = info.schema.getType(typename);
-    return isObjectType(type) && type.getInterfaces().some((face) => face.name === "Node");
-  };
-  const known = ids.filter(isNode);
-  const resolved = known.length > 0 ? [...(await resolve(known))] : [];
-  return ids.map((id) => (isNode(id) ? (resolved.shift() ?? null) : null));
-}
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -72,15 +56,12 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
-    nodeQueryOptions: {
-      resolve: async (_root, args, _ctx, info, resolveNode) => (await nodesOrNull([args.id], info, async (ids) => [await resolveNode(ids[0])]))[0],
-    },
     nodesQueryOptions: {
       description: `Objects by global ID, in order; null for an ID that does not exist or is not the viewer's. At most 100 IDs.`,
-      resolve: (_root, args, ctx, info, resolveNodes) => {
+      resolve: (_root, args, ctx, _info, resolveNodes) => {
         const max = ctx.domain.deps.config.limits.maxNodeIds;
         if (args.ids.length > max) throw ValidationError.field("ids", `must list at most ${max} IDs, got ${args.ids.length}`);
-        return nodesOrNull(args.ids, info, resolveNodes);
+        return resolveNodes(args.ids);
       },
     },
   },

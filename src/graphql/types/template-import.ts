@@ -4,7 +4,8 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { BadImageFileError, EXPORT_FORMATS } from "../../domain/kernel/index.ts";
 import { fileUrl } from "../../http/paths.ts";
 import { UPLOADS_PATH } from "../../http/uploads.ts";
-import { builder } from "../builder.ts";
+import type { UploadRow } from "../../domain/templates/index.ts";
+import { builder, UNCACHED_LOADS } from "../builder.ts";
 import { parseGlobalId } from "../ids.ts";
 import { ErrorInterface, MUTATION_ERRORS, OPERATION_ERRORS } from "./errors.ts";
 import { TemplatePayload } from "./image-template.ts";
@@ -23,9 +24,23 @@ const CreateImageUploadInput = builder.inputType("CreateImageUploadInput", {
   }),
 });
 
-const CreateImageUploadPayload = builder.objectRef<{ uploadId: string; url: string }>("CreateImageUploadPayload").implement({
+const ImageUploadNode = builder.loadableNode("ImageUpload", {
+  description: "A file being uploaded to import (createImageUpload), until it is imported or expires.",
+  id: { resolve: (upload: UploadRow) => upload.id },
+  isTypeOf: (value) => typeof (value as { id?: unknown }).id === "string" && (value as { id: string }).id.startsWith("upl_"),
+  loaderOptions: UNCACHED_LOADS,
+  load: async (ids: string[], ctx) => (await Promise.all(ids.map((id) => ctx.domain.imports.uploadOf(ctx.viewer, id)))) as UploadRow[],
   fields: (t) => ({
-    uploadId: t.id({ resolve: (p) => p.uploadId }),
+    sizeBytes: t.field({ type: "ByteCount", nullable: true, description: "As announced at creation.", resolve: (upload) => upload.sizeBytes }),
+    receivedBytes: t.field({ type: "ByteCount", description: "What it holds: a resumed upload sends from here.", resolve: (upload) => upload.receivedBytes }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime" }),
+  }),
+});
+
+const CreateImageUploadPayload = builder.objectRef<{ upload: UploadRow; url: string }>("CreateImageUploadPayload").implement({
+  fields: (t) => ({
+    uploadId: t.id({ resolve: (p) => encodeGlobalID("ImageUpload", p.upload.id) }),
+    upload: t.field({ type: ImageUploadNode, resolve: (p) => p.upload }),
     url: t.exposeString("url", { description: "PUT the file here with the account's token; resume with Content-Range from HEAD's Upload-Offset." }),
   }),
 });
@@ -38,7 +53,7 @@ builder.mutationField("createImageUpload", (t) =>
     args: { input: t.arg({ type: CreateImageUploadInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const upload = await ctx.domain.imports.createUpload(ctx.viewer, { sizeBytes: input.sizeBytes == null ? null : Number(input.sizeBytes) });
-      return { uploadId: encodeGlobalID("ImageUpload", upload.id), url: fileUrl(UPLOADS_PATH, "ImageUpload", upload.id, ctx.request?.url) };
+      return { upload, url: fileUrl(UPLOADS_PATH, "ImageUpload", upload.id, ctx.request?.url) };
     },
   }),
 );
