@@ -103,6 +103,12 @@ describe("a shared template", () => {
     expect((await partner.query(SERVER, { id: deployed.server.id })).node).toEqual({ status: "ACTIVE", powerState: "HALTED", sourceImageTemplate: null });
   });
 
+  it("gives out account IDs that read as nothing by node and nodes", async () => {
+    const { nodes } = await owner.query(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, { ids: [source.id, partnerId, template.id] });
+    expect(nodes).toEqual([{ __typename: "Server", id: source.id }, null, { __typename: "ImageTemplate", id: template.id }]);
+    expect((await owner.query(`query($id: ID!) { node(id: $id) { id } }`, { id: partnerId })).node).toBeNull();
+  });
+
   it("names the field when the account is this one or does not exist", async () => {
     const ownId = (await owner.query(VIEWER_ID)).viewer.id;
     expect(await share("share", { id: template.id, accountId: ownId })).toMatchObject({ __typename: "ValidationError", fields: [{ field: "accountId" }] });

@@ -30,6 +30,12 @@ export const UNCACHED_LOADS = { cache: false };
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** Whether the schema has `typename` as a type that implements Node. */
+function isNodeType(info: GraphQLResolveInfo, typename: string): boolean {
+  const type = info.schema.getType(typename) as { getInterfaces?: () => ReadonlyArray<{ name: string }> } | undefined;
+  return type?.getInterfaces?.().some((face) => face.name === "Node") ?? false;
+}
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   /** What a field may require; a token's role grants them (domain/accounts/roles.ts). */
@@ -56,11 +62,18 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    // The global ID of a type that is no Node (an Account's public ID) reads as null, as a
+    // missing object does; Pothos would fail the request ("has not been implemented").
+    nodeQueryOptions: {
+      resolve: (_root, args, _ctx, info, resolveNode) => (isNodeType(info, args.id.typename) ? resolveNode(args.id) : null),
+    },
     nodesQueryOptions: {
       description: `Objects by global ID, in order; null for an ID that does not exist or is not the viewer's. At most 100 IDs.`,
-      resolve: (_root, args, ctx, _info, resolveNodes) => {
+      resolve: (_root, args, ctx, info, resolveNodes) => {
         const max = ctx.domain.deps.config.limits.maxNodeIds;
         if (args.ids.length > max) throw ValidationError.field("ids", `must list at most ${max} IDs, got ${args.ids.length}`);
+        // Pothos's resolver reads args.ids itself, and answers null where an entry is null.
+        (args as { ids: Array<(typeof args.ids)[number] | null> }).ids = args.ids.map((id) => (isNodeType(info, id.typename) ? id : null));
         return resolveNodes(args.ids);
       },
     },
