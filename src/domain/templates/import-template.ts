@@ -58,6 +58,7 @@ export const importTemplatePipeline: Pipeline<ImportRun, object> = {
     const file = uploadFile(deps, input.uploadId);
     let header: BundleHeader | null = null;
     const sizes = new Map<string, { sizeBytes: number; storedBytes: number }>();
+    let listed = new Set<string>();
     await progress.step("reading the bundle");
     try {
       await chunks.lock.shared(async () => {
@@ -66,9 +67,10 @@ export const importTemplatePipeline: Pipeline<ImportRun, object> = {
           if ("header" in member) {
             header = member.header;
             for (const chunk of header.chunks) progress.addTotal(chunk.storedBytes);
+            listed = new Set(header.chunks.map((chunk) => chunk.hash));
             continue;
           }
-          if (!header!.chunks.some((chunk) => chunk.hash === member.hash)) throw new BadImageFileError(`${what}: it holds chunk ${member.hash.slice(0, 12)}, which its header does not list`);
+          if (!listed.has(member.hash)) throw new BadImageFileError(`${what}: it holds chunk ${member.hash.slice(0, 12)}, which its header does not list`);
           const sizeBytes = await chunks.putStored(member.hash, member.stored, what);
           await chunks.reference(template.id, [member.hash]);
           sizes.set(member.hash, { sizeBytes, storedBytes: member.stored.length });
