@@ -126,9 +126,14 @@ describe("an exported template", () => {
 
   it("fails on a missing chunk with INTEGRITY and leaves no file and no download", async () => {
     const server = await createActiveServer(t.client, { hostname: "export02" });
+    const file = await open((await volumePaths(t, server.id)).get(1)!, "r+");
+    await file.write(randomBytes(4 * 1024 * 1024), 0, undefined, 0);
+    await file.close();
     const damaged = await captureTemplate(t.client, server.id, "export02-image");
-    const [{ hash }] = await t.app.domain.deps.db.templateChunk.findMany({ where: { templateId: rawId(damaged.id) }, take: 1 });
-    await t.app.domain.deps.store.deleteChunk(hash);
+    // A chunk of its own: the other template shares its boot volume's, which must stay whole.
+    const shared = new Set((await t.app.domain.deps.db.templateChunk.findMany({ where: { templateId: rawId(template.id) } })).map((row) => row.hash));
+    const own = (await t.app.domain.deps.db.templateChunk.findMany({ where: { templateId: rawId(damaged.id) } })).find((row) => !shared.has(row.hash))!;
+    await t.app.domain.deps.store.deleteChunk(own.hash);
     const { operationId, final } = await exportDone(t.client, damaged.id);
     expect(final.status).toBe("FAILED");
     expect(final.error.code).toBe("INTEGRITY");
