@@ -99,8 +99,10 @@ describe("a retention policy", () => {
     expect(after[oldest].status).toBe("ACTIVE");
     expect(after[newest].status).toBe("ACTIVE");
 
+    // What the policy did to this family's templates (other tests' families have their own).
     const events = (await t.client.query(AUDIT)).auditEvents.edges.map((e: any) => e.node);
-    const retention = events.filter((event: any) => event.action.startsWith("retention:"));
+    const mine = new Set([oldest, kept, newest].map(rawId));
+    const retention = events.filter((event: any) => event.action.startsWith("retention:") && mine.has(event.target));
     expect(retention).toEqual([{ action: "retention:deprecateImageTemplate", target: rawId(kept), outcome: "OK", tokenId: Buffer.from("ApiToken:retention").toString("base64") }]);
   });
 
@@ -108,9 +110,18 @@ describe("a retention policy", () => {
     const first = await captureInto("batch", "batch-1");
     const second = await captureInto("batch", "batch-2");
     await t.client.query(RETENTION, { input: { family: "batch", keep: 1, action: "DELETE" } });
+    // The row goes before its operation ends: wait for both.
     await until(async () => !(await t.app.domain.deps.db.imageTemplate.findUnique({ where: { id: rawId(first) } })), "batch-1 deleted", 20_000);
-    const deletion = await t.app.domain.deps.db.operation.findFirst({ where: { kind: "DELETE_TEMPLATE", imageTemplateId: null, status: "SUCCEEDED" }, orderBy: { id: "desc" } });
-    expect(deletion).not.toBeNull();
+    const deletion = await until(
+      () => t.app.domain.deps.db.operation.findFirst({ where: { kind: "DELETE_TEMPLATE", imageTemplateId: null, status: "SUCCEEDED" } }),
+      "the DELETE_TEMPLATE operation of batch-1 SUCCEEDED",
+      20_000,
+    );
+    expect(deletion.kind).toBe("DELETE_TEMPLATE");
+    const events = (await t.client.query(AUDIT)).auditEvents.edges.map((e: any) => e.node);
+    expect(events.filter((event: any) => event.target === rawId(first))).toEqual([
+      { action: "retention:deleteImageTemplate", target: rawId(first), outcome: "OK", tokenId: Buffer.from("ApiToken:retention").toString("base64") },
+    ]);
     expect((await family("batch")).templates.map((tpl: any) => tpl.id)).toEqual([second]);
   });
 
