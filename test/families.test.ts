@@ -63,6 +63,19 @@ describe("a family", () => {
     expect(view.templates.map((tpl: any) => tpl.id)).toEqual([second, first]);
   });
 
+  it("takes, into a datacenter named, the newest ACTIVE template available there", async () => {
+    const older = await captureInto("edge", "edge-1");
+    const newer = await captureInto("edge", "edge-2");
+    const copy = (await t.client.query(`mutation($id: ID!) { addImageTemplateDatacenters(input: { id: $id, datacenters: ["fra02"] }) { ... on AddImageTemplateDatacentersPayload { operation { id } } } }`, { id: older })).addImageTemplateDatacenters;
+    expect((await waitForOperation(t.client, copy.operation.id)).status).toBe("SUCCEEDED");
+    const into = async (datacenter: string | null, hostname: string) =>
+      (await t.client.query(DEPLOY, { input: { family: "edge", hostname, domain: "example.com", ...(datacenter ? { datacenter } : {}) } })).deployImageTemplate;
+    expect((await into("fra02", "edge01")).server.sourceImageTemplate.id).toBe(older);
+    expect((await into(null, "edge02")).server.sourceImageTemplate.id).toBe(newer);
+    const nowhere = await into("tok05", "edge03");
+    expect(nowhere).toMatchObject({ __typename: "ValidationError", fields: [{ field: "family", message: 'the family "edge" has no ACTIVE image template available in tok05' }] });
+  });
+
   it("names the field when the choice of template is wrong", async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ family: "web", imageTemplateId: Buffer.from("ImageTemplate:img_x").toString("base64") }, "family", /not both/],

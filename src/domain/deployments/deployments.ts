@@ -90,16 +90,16 @@ export class Deployments {
       viewer,
       "DEPLOY",
       request,
-      async () => this.queueDeploy(viewer, input, await this.chosenTemplateId(viewer, input), request),
+      async () => this.queueDeploy(viewer, input, await this.chosenTemplateId(viewer, input, input.datacenter), request),
       (operationId) => this.earlierDeploy(viewer, operationId, input.idempotencyKey!),
     );
     return { ...queued, warnings: await this.retirement.warningsFor(queued.server.sourceImageTemplateId ?? "") };
   }
 
-  /** The ID of the template `choice` names: exactly one of an ID and a family. */
-  private async chosenTemplateId(viewer: Viewer, choice: TemplateChoice): Promise<string> {
+  /** The ID of the template `choice` names: exactly one of an ID and a family (its newest ACTIVE template there, when `datacenter` says where). */
+  private async chosenTemplateId(viewer: Viewer, choice: TemplateChoice, datacenter?: string | null): Promise<string> {
     if (choice.imageTemplateId && choice.family) throw ValidationError.field("family", "give imageTemplateId or family, not both");
-    if (choice.family) return (await this.families.latest(viewer, choice.family, "family")).id;
+    if (choice.family) return (await this.families.latest(viewer, choice.family, "family", datacenter)).id;
     if (!choice.imageTemplateId) throw ValidationError.field("imageTemplateId", "give imageTemplateId or family");
     return choice.imageTemplateId;
   }
@@ -182,12 +182,13 @@ export class Deployments {
 
   /** Rewrites a server's volumes from a template; identity and network stay. */
   async reload(viewer: Viewer, input: TemplateChoice & { serverId: string; userData?: string | null; powerOn?: boolean | null }): Promise<DeploymentQueued> {
-    const template = await this.templates.deployable(viewer, await this.chosenTemplateId(viewer, input), input.family ? "family" : "imageTemplateId", { shared: true });
     const server = await this.deps.db.server.findFirst({
       where: { id: input.serverId, accountId: viewer.accountId },
       include: { volumes: true },
     });
     if (!server) throw new NotFoundError("Server", input.serverId, "serverId");
+    const chosen = await this.chosenTemplateId(viewer, input, server.datacenter);
+    const template = await this.templates.deployable(viewer, chosen, input.family ? "family" : "imageTemplateId", { shared: true });
     const incompatible = refuseTarget(template, server.kind, `be loaded onto bare metal server ${server.fqdn}`);
     if (incompatible) throw incompatible;
     const problems = new FieldProblems();

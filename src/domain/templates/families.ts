@@ -53,10 +53,13 @@ export class Families {
     this.audit = audit;
   }
 
-  /** The template a deploy or reload by `family` takes: its newest ACTIVE one; else a ValidationError on `field`. */
-  async latest(viewer: Viewer, family: string, field: string): Promise<TemplateRow> {
-    const template = await this.newest(viewer.accountId, family, ["ACTIVE"]);
-    if (!template) throw ValidationError.field(field, `the family "${family}" has no ACTIVE image template`);
+  /**
+   * The template a deploy or reload by `family` takes: its newest ACTIVE one, of those available
+   * in `datacenter` when the request names where; else a ValidationError on `field`.
+   */
+  async latest(viewer: Viewer, family: string, field: string, datacenter?: string | null): Promise<TemplateRow> {
+    const template = await this.newest(viewer.accountId, family, ["ACTIVE"], datacenter);
+    if (!template) throw ValidationError.field(field, `the family "${family}" has no ACTIVE image template${datacenter ? ` available in ${datacenter}` : ""}`);
     return template;
   }
 
@@ -126,7 +129,10 @@ export class Families {
     }
   }
 
-  private newest(accountId: string, family: string, statuses: readonly TemplateStatus[]): Promise<TemplateRow | null> {
-    return this.deps.db.imageTemplate.findFirst({ where: { accountId, family, status: { in: [...statuses] } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+  private newest(accountId: string, family: string, statuses: readonly TemplateStatus[], datacenter?: string | null): Promise<TemplateRow | null> {
+    return this.deps.db.imageTemplate.findFirst({
+      where: { accountId, family, status: { in: [...statuses] }, ...(datacenter ? { datacenters: { some: { datacenter, status: "AVAILABLE" } } } : {}) },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    });
   }
 }
