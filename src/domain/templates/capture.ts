@@ -6,6 +6,7 @@ import { readFully } from "../../storage/files.ts";
 import { volumeDigest, VOLUME_DIGEST_NAME } from "../../storage/volume-digest.ts";
 import { GIB, naming, TaskWindow, transitionServer, transitionTemplates } from "../kernel/index.ts";
 import type { Pipeline, RollbackContext, RunContext } from "../operations/index.ts";
+import type { DomainDeps } from "../deps.ts";
 import type { PowerState, VolumeRole } from "../kernel/index.ts";
 import { CHUNKS_AT_ONCE, type Chunks } from "./chunks.ts";
 import type { CaptureRun, RecordedConfiguration } from "./templates.ts";
@@ -94,29 +95,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     });
     // The template becomes ACTIVE only under the lease: an owner that was paused past a
     // takeover finds the template FAILED by its new owner and leaves it so.
-    await lease.fenced([
-      ...captured.map((v) =>
-        db.templateVolume.create({
-          data: {
-            id: deps.ids.next("tvol"),
-            templateId: template.id,
-            index: v.index,
-            role: v.role,
-            capacityGb: v.capacityGb,
-            lengthBytes: BigInt(v.lengthBytes),
-            dataBytes: BigInt(v.dataBytes),
-            storedBytes: BigInt(v.storedBytes),
-            digest: v.digest,
-            chunks: JSON.stringify(v.chunks),
-          },
-        }),
-      ),
-      transitionTemplates(db, { id: template.id }, "ACTIVE", {
-        configuration: JSON.stringify(configuration),
-        sizeBytes: BigInt(captured.reduce((sum, v) => sum + v.dataBytes, 0)),
-        storedBytes: BigInt([...chunkSizes.values()].reduce((sum, size) => sum + size, 0)),
-      }),
-    ]);
+    await lease.fenced(recordTemplate(deps, template.id, captured, configuration, [...chunkSizes.values()].reduce((sum, size) => sum + size, 0)));
 
     deps.metrics.bytesMoved("captured", captured.reduce((sum, v) => sum + v.dataBytes, 0));
     await progress.step("powering on");
@@ -135,14 +114,7 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
       // Only a template still being captured is undone: one that became ACTIVE is whole (the
       // capture failed later, powering the server back on), and stays.
       if (template?.status === "CAPTURING") {
-        // Chunks first: on a full disk, removing them makes room for the writes below.
-        if (!(await chunks.forget(template.id, template.globalIdentifier))) {
-          deps.log.warn("the image store did not answer: a failed capture's manifest stays until its template is deleted", { templateId: template.id });
-        }
-        await deps.db.$transaction([
-          deps.db.templateVolume.deleteMany({ where: { templateId: template.id } }),
-          transitionTemplates(deps.db, { id: template.id }, "FAILED", { sizeBytes: 0n, storedBytes: 0n }),
-        ]);
+        await failTemplate(deps, chunks, template);
       }
     }
     if (operation.serverId) {
@@ -151,6 +123,57 @@ export const capturePipeline: Pipeline<CaptureRun, Undo> = {
     }
   },
 };
+
+/**
+ * The writes that make a template whose chunks are all stored (and referenced) ACTIVE: its
+ * volumes and sizes, for `lease.fenced`. A capture's, and an import's.
+ */
+export function recordTemplate(
+  deps: Pick<DomainDeps, "db" | "ids">,
+  templateId: string,
+  captured: CapturedVolume[],
+  configuration: RecordedConfiguration,
+  storedBytes: number,
+) {
+  return [
+    ...captured.map((v) =>
+      deps.db.templateVolume.create({
+        data: {
+          id: deps.ids.next("tvol"),
+          templateId,
+          index: v.index,
+          role: v.role,
+          capacityGb: v.capacityGb,
+          lengthBytes: BigInt(v.lengthBytes),
+          dataBytes: BigInt(v.dataBytes),
+          storedBytes: BigInt(v.storedBytes),
+          digest: v.digest,
+          chunks: JSON.stringify(v.chunks),
+        },
+      }),
+    ),
+    transitionTemplates(deps.db, { id: templateId }, "ACTIVE", {
+      configuration: JSON.stringify(configuration),
+      sizeBytes: BigInt(captured.reduce((sum, v) => sum + v.dataBytes, 0)),
+      storedBytes: BigInt(storedBytes),
+    }),
+  ];
+}
+
+/**
+ * Undoes a template that was being made (a capture's or an import's): what it put into the
+ * store goes, chunks first (on a full disk, removing them makes room for the writes below), and
+ * it is FAILED.
+ */
+export async function failTemplate(deps: Pick<DomainDeps, "db" | "log">, chunks: Chunks, template: { id: string; globalIdentifier: string }): Promise<void> {
+  if (!(await chunks.forget(template.id, template.globalIdentifier))) {
+    deps.log.warn("the image store did not answer: a failed template's manifest stays until it is deleted", { templateId: template.id });
+  }
+  await deps.db.$transaction([
+    deps.db.templateVolume.deleteMany({ where: { templateId: template.id } }),
+    transitionTemplates(deps.db, { id: template.id }, "FAILED", { sizeBytes: 0n, storedBytes: 0n }),
+  ]);
+}
 
 /**
  * The server is ACTIVE again, its machine in the power state it had before the capture. A

@@ -11,9 +11,9 @@ import { BadBundleError, readBundle, type BundleHeader } from "../../storage/bun
 import { CHUNK_SIZE } from "../../storage/chunk-codec.ts";
 import { volumeDigest } from "../../storage/volume-digest.ts";
 import type { DomainDeps } from "../deps.ts";
-import { BadImageFileError, IntegrityError, transitionTemplates, type VolumeRole } from "../kernel/index.ts";
+import { BadImageFileError, IntegrityError, type VolumeRole } from "../kernel/index.ts";
 import type { Pipeline } from "../operations/index.ts";
-import type { CapturedVolume } from "./capture.ts";
+import { failTemplate, recordTemplate, type CapturedVolume } from "./capture.ts";
 import type { RecordedConfiguration } from "./templates.ts";
 
 export interface ImportRun {
@@ -98,29 +98,7 @@ export const importTemplatePipeline: Pipeline<ImportRun, object> = {
     const captured: CapturedVolume[] = volumes.map((volume) => ({ ...volume, storedBytes: stored(volume) }));
     await lease.check();
     await chunks.store.putManifest(template.globalIdentifier, { ...bundle.manifest as object, globalIdentifier: template.globalIdentifier, name: template.name, configuration, volumes: captured });
-    await lease.fenced([
-      ...captured.map((volume) =>
-        deps.db.templateVolume.create({
-          data: {
-            id: deps.ids.next("tvol"),
-            templateId: template.id,
-            index: volume.index,
-            role: volume.role,
-            capacityGb: volume.capacityGb,
-            lengthBytes: BigInt(volume.lengthBytes),
-            dataBytes: BigInt(volume.dataBytes),
-            storedBytes: BigInt(volume.storedBytes),
-            digest: volume.digest,
-            chunks: JSON.stringify(volume.chunks),
-          },
-        }),
-      ),
-      transitionTemplates(deps.db, { id: template.id }, "ACTIVE", {
-        configuration: JSON.stringify(configuration),
-        sizeBytes: BigInt(captured.reduce((sum, volume) => sum + volume.dataBytes, 0)),
-        storedBytes: BigInt([...sizes.values()].reduce((sum, size) => sum + size.storedBytes, 0)),
-      }),
-    ]);
+    await lease.fenced(recordTemplate(deps, template.id, captured, configuration, [...sizes.values()].reduce((sum, size) => sum + size.storedBytes, 0)));
     // Imported: the upload is spent.
     await rm(file, { force: true });
     await deps.db.imageUpload.deleteMany({ where: { id: input.uploadId } });
@@ -132,13 +110,6 @@ export const importTemplatePipeline: Pipeline<ImportRun, object> = {
     await deps.db.imageUpload.updateMany({ where: { id: input.uploadId, operationId: operation.id }, data: { operationId: null } });
     const template = operation.imageTemplateId ? await deps.db.imageTemplate.findUnique({ where: { id: operation.imageTemplateId } }) : null;
     if (template?.status !== "CAPTURING") return;
-    const chunks = deps.stores.in(input.datacenter);
-    if (!(await chunks.forget(template.id, template.globalIdentifier))) {
-      deps.log.warn("the image store did not answer: a failed import's manifest stays until its template is deleted", { templateId: template.id });
-    }
-    await deps.db.$transaction([
-      deps.db.templateVolume.deleteMany({ where: { templateId: template.id } }),
-      transitionTemplates(deps.db, { id: template.id }, "FAILED", { sizeBytes: 0n, storedBytes: 0n }),
-    ]);
+    await failTemplate(deps, deps.stores.in(input.datacenter), template);
   },
 };
