@@ -22,7 +22,7 @@ import {
 import { checkDatacenter } from "../servers/index.ts";
 import type { Operations } from "../operations/index.ts";
 import { uploadFile, type ImportRun } from "./import-template.ts";
-import { checkName, type TemplateRow, type TemplateWithOperation, type Templates } from "./templates.ts";
+import { checkName, nameTaken, type TemplateRow, type TemplateWithOperation, type Templates } from "./templates.ts";
 
 export type UploadRow = Awaited<ReturnType<DomainDeps["db"]["imageUpload"]["findFirstOrThrow"]>>;
 
@@ -124,8 +124,8 @@ export class Imports {
       // An upload is imported once: the first import takes it.
       const taken = await tx.imageUpload.updateMany({ where: { id: upload.id, operationId: null }, data: { operationId } });
       if (taken.count === 0) return new ConflictError("the upload is being imported already", "IMPORTING");
-      const clash = await tx.imageTemplate.findFirst({ where: { accountId: viewer.accountId, name }, select: { status: true } });
-      if (clash) return ValidationError.field("name", `an image template named "${name}" already exists (${clash.status})`);
+      const clash = await nameTaken(tx, viewer.accountId, name);
+      if (clash) return clash;
       await tx.imageTemplate.create({
         data: {
           id: templateId,

@@ -21,6 +21,7 @@ import {
   checkText,
   ALL_COLUMNS,
   type Columns,
+  type Tx,
 } from "../kernel/index.ts";
 import { shortHash } from "./chunks.ts";
 import { DEPLOYABLE, holdTemplate, ownedOrSharedWith, refuseCapture } from "./rules.ts";
@@ -141,10 +142,7 @@ export class Templates {
         idempotency: request,
       },
       {
-        check: async (tx) => {
-          const clash = await tx.imageTemplate.findFirst({ where: { accountId: viewer.accountId, name }, select: { status: true } });
-          return clash ? ValidationError.field("name", `an image template named "${name}" already exists (${clash.status})`) : null;
-        },
+        check: (tx) => nameTaken(tx, viewer.accountId, name),
         create: async (tx) => {
           await tx.imageTemplate.create({
             data: {
@@ -380,6 +378,12 @@ export class Templates {
 
 const sharedWith = (accountId: string) => sql`EXISTS (SELECT 1 FROM "TemplateShare" AS "share" WHERE "share"."templateId" = "ImageTemplate"."id" AND "share"."accountId" = ${accountId})`;
 const visibleTo = (accountId: string) => sql`("accountId" = ${accountId} OR ${sharedWith(accountId)})`;
+
+/** A ValidationError on `name` when the account has a template of that name already; for a queueing transaction. */
+export async function nameTaken(tx: Tx, accountId: string, name: string): Promise<ValidationError | null> {
+  const clash = await tx.imageTemplate.findFirst({ where: { accountId, name }, select: { status: true } });
+  return clash ? ValidationError.field("name", `an image template named "${name}" already exists (${clash.status})`) : null;
+}
 
 /** A template's name: 1 to 100 characters, one line. */
 export function checkName(problems: FieldProblems, name: string): void {
