@@ -6,15 +6,11 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { pipeline } from "node:stream/promises";
 import parseRange from "range-parser";
 import type { Domain } from "../domain/index.ts";
-import { bearerToken } from "../graphql/auth.ts";
-import { idInPath } from "./paths.ts";
+import { idInPath, sendJson, viewerOrRefuse } from "./paths.ts";
 
 export const EXPORTS_PATH = "/exports/";
 
-function refuse(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
-  res.end(JSON.stringify({ error: message }));
-}
+const refuse = (res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) => sendJson(res, status, { error: message }, headers);
 
 export function withExportDownloads(domain: Domain, next: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -30,8 +26,8 @@ export function withExportDownloads(domain: Domain, next: RequestListener): Requ
 }
 
 async function serve(domain: Domain, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const viewer = await domain.accounts.authenticate(bearerToken(req.headers.authorization));
-  if (!viewer) return refuse(res, 401, "Authentication required: send Authorization: Bearer <token>", { "www-authenticate": 'Bearer realm="imprint"' });
+  const viewer = await viewerOrRefuse(domain, req, res);
+  if (!viewer) return;
   const operationId = idInPath((req.url ?? "/").split("?")[0], EXPORTS_PATH, "Operation");
   const download = operationId ? await domain.exports.downloadOf(viewer, operationId) : null;
   // Another account's export, an expired one and one that never was answer alike.

@@ -6,15 +6,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Domain } from "../domain/index.ts";
 import { UploadRefused } from "../domain/templates/index.ts";
-import { bearerToken } from "../graphql/auth.ts";
-import { idInPath } from "./paths.ts";
+import { idInPath, sendJson, viewerOrRefuse } from "./paths.ts";
 
 export const UPLOADS_PATH = "/uploads/";
 
-function answer(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
-  res.end(JSON.stringify(body));
-}
+
 
 /** Where a part starts: 0 without Content-Range, its first byte with one; null when it cannot be read. */
 function startOf(header: string | undefined): number | null {
@@ -27,32 +23,32 @@ export function withUploads(domain: Domain, next: RequestListener): RequestListe
   return (req: IncomingMessage, res: ServerResponse) => {
     const pathname = (req.url ?? "/").split("?")[0];
     if (!pathname.startsWith(UPLOADS_PATH)) return next(req, res);
-    if (req.method !== "PUT" && req.method !== "HEAD") return answer(res, 405, { error: "only PUT and HEAD" }, { allow: "PUT, HEAD" });
+    if (req.method !== "PUT" && req.method !== "HEAD") return sendJson(res, 405, { error: "only PUT and HEAD" }, { allow: "PUT, HEAD" });
     void receive(domain, req, res, pathname).catch((error: Error) => {
       domain.deps.log.error("an upload failed", { error: String(error) });
-      if (!res.headersSent) answer(res, 500, { error: "the upload failed" });
+      if (!res.headersSent) sendJson(res, 500, { error: "the upload failed" });
       else res.destroy();
     });
   };
 }
 
 async function receive(domain: Domain, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-  const viewer = await domain.accounts.authenticate(bearerToken(req.headers.authorization));
-  if (!viewer) return answer(res, 401, { error: "Authentication required: send Authorization: Bearer <token>" }, { "www-authenticate": 'Bearer realm="imprint"' });
+  const viewer = await viewerOrRefuse(domain, req, res);
+  if (!viewer) return;
   const uploadId = idInPath(pathname, UPLOADS_PATH, "ImageUpload");
   const upload = uploadId ? await domain.imports.uploadOf(viewer, uploadId) : null;
   // Another account's upload, an expired or imported one and one that never was answer alike.
-  if (!upload) return answer(res, 404, { error: "no such upload (or it has expired, or was imported)" });
+  if (!upload) return sendJson(res, 404, { error: "no such upload (or it has expired, or was imported)" });
   const offset = (bytes: number | bigint) => ({ "upload-offset": String(bytes) });
-  if (req.method === "HEAD") return answer(res, 200, {}, offset(upload.receivedBytes));
+  if (req.method === "HEAD") return sendJson(res, 200, {}, offset(upload.receivedBytes));
   const start = startOf(req.headers["content-range"]);
-  if (start === null) return answer(res, 400, { error: "Content-Range must be bytes <start>-<end>/<total or *>" });
+  if (start === null) return sendJson(res, 400, { error: "Content-Range must be bytes <start>-<end>/<total or *>" });
   try {
     const receivedBytes = await domain.imports.receive(upload, start, req);
-    answer(res, 200, { receivedBytes }, offset(receivedBytes));
+    sendJson(res, 200, { receivedBytes }, offset(receivedBytes));
   } catch (error) {
     if (!(error instanceof UploadRefused)) throw error;
     // The rest of the body is not read: the connection closes after the answer.
-    answer(res, error.status, { error: error.message, receivedBytes: error.receivedBytes }, { ...offset(error.receivedBytes), connection: "close" });
+    sendJson(res, error.status, { error: error.message, receivedBytes: error.receivedBytes }, { ...offset(error.receivedBytes), connection: "close" });
   }
 }
